@@ -1,0 +1,161 @@
+"""Built Accounting customers (doc 002): /api/v3/clients..."""
+
+from datetime import date
+
+from .. import clock, ledger
+from ..errors import invalid, not_found
+from ..ledger import Totals, number
+from ..schemas.customer import (
+    ArchiveInputSchema,
+    CustomerInputSchema,
+    CustomerSchema,
+    CustomerSummarySchema,
+    TransactionSchema,
+)
+from ..store import Record, Store
+from . import db
+from .categories import category_names, require_category
+
+TABLE = "customers"
+# New customers get ledger account ids after the highest one the docs show (154186's).
+FIRST_NEW_ACCOUNT_ID = 1_080_950
+
+_customer = CustomerSchema()
+_customers = CustomerSchema(many=True)
+_transactions = TransactionSchema(many=True)
+_input = CustomerInputSchema()
+
+
+def list_customers(category_id: int | str = ""):
+    store = db()
+    return _customers.dump(present(store, _in_category(store, category_id)))
+
+
+def get_summary(category_id: int | str = ""):
+    store = db()
+    customers = _in_category(store, category_id)
+    totals = ledger.totals_by_customer(store)
+    archived = sum(1 for c in customers if c["archived"])
+    return CustomerSummarySchema().dump(
+        {
+            "total_deposits": number(sum((ledger.decimal(c["deposit_amount"]) for c in customers), ledger.ZERO)),
+            "customer_count": len(customers),
+            "archived_customers": archived,
+            "unarchived_customers": len(customers) - archived,
+            "total_balance": number(sum((totals[c["id"]].balance for c in customers), ledger.ZERO)),
+        }
+    )
+
+
+def create_customer(body: dict):
+    fields = _input.load(body)
+    store = db()
+    require_category(store, fields["category_id"])
+    stamp = clock.laravel(clock.now())
+    with store.batch():
+        record = store.insert(
+            TABLE,
+            {
+                "owner_id": 1,
+                "business_id": 1,
+                "first_name": None,
+                "last_name": None,
+                "phone_number": None,
+                **fields,
+                "business_location": "",
+                "created_at": stamp,
+                "updated_at": stamp,
+                "account_id": _next_account_id(store),
+                "deposit_amount": 0,
+                "deposit_account_id": None,
+                "archived": False,
+            },
+        )
+    return _customer.dump(present(store, [record])[0]), 201
+
+
+def get_customer(id: int):
+    store = db()
+    return _customer.dump(present(store, [require_customer(store, id)])[0])
+
+
+def update_customer(id: int, body: dict):
+    fields = _input.load(body)
+    store = db()
+    require_customer(store, id)
+    require_category(store, fields["category_id"])
+    record = store.update(TABLE, id, {**fields, "updated_at": clock.laravel(clock.now())})
+    return _customer.dump(present(store, [record])[0])
+
+
+def delete_customer(id: int):
+    store = db()
+    require_customer(store, id)
+    with store.batch():
+        store.remove_where(ledger.TABLE, lambda entry: entry["customer_id"] == id)
+        store.remove(TABLE, id)
+    return {"message": f"Customer {id} deleted"}
+
+
+def list_transactions(id: int, from_: str = "", to: str = ""):
+    store = db()
+    customer = require_customer(store, id)
+    start, end = _period(from_, to)
+    view = present(store, [customer])[0]
+    view["transactions"] = _transactions.dump(ledger.entries_of(store, id, start, end))
+    return [_customer.dump(view)]
+
+
+def archive_customer(id: int, body: dict):
+    fields = ArchiveInputSchema().load(body)
+    if "id" in fields and fields["id"] != id:
+        raise invalid({"id": [f"is {fields['id']}, but the path names customer {id}"]})
+    store = db()
+    require_customer(store, id)
+    record = store.update(TABLE, id, {"archived": fields["archived"], "updated_at": clock.laravel(clock.now())})
+    return _customer.dump(present(store, [record])[0])
+
+
+# -- shared with the other Built resources
+
+
+def require_customer(store: Store, customer_id: int) -> Record:
+    customer = store.get(TABLE, customer_id)
+    if customer is None:
+        raise not_found("Customer", customer_id)
+    return customer
+
+
+def present(store: Store, customers: list[Record]) -> list[dict]:
+    """Customers with what the API shows beside the record: category name, ledger totals.
+
+    Ordered by business name, then id, as the doc's samples are.
+    """
+    names = category_names(store)
+    totals = ledger.totals_by_customer(store) if len(customers) > 1 else {
+        c["id"]: ledger.totals_of(store, c["id"]) for c in customers
+    }
+    views = [
+        {**c, "category": names.get(c["category_id"], ""), "transactions": [], "totals": totals.get(c["id"], Totals())}
+        for c in customers
+    ]
+    return sorted(views, key=lambda v: (v["business_name"].casefold(), v["id"]))
+
+
+def _in_category(store: Store, category_id: int | str) -> list[Record]:
+    if category_id == "":  # the doc's literal ?category_id: no filter
+        return store.all(TABLE)
+    return store.find(TABLE, lambda c: c["category_id"] == category_id)
+
+
+def _next_account_id(store: Store) -> int:
+    highest = max((c["account_id"] for c in store.all(TABLE)), default=0)
+    return max(highest + 1, FIRST_NEW_ACCOUNT_ID)
+
+
+def _period(from_: str, to: str) -> tuple[date | None, date | None]:
+    start = date.fromisoformat(from_) if from_ else None
+    end = date.fromisoformat(to) if to else None
+    if start and end and start > end:
+        raise invalid({"from": [f"is {from_}, after to ({to})"]})
+    return start, end

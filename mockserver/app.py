@@ -1,0 +1,63 @@
+"""The app factory (flaskr's create_app): defaults, then the caller's overrides."""
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, request
+
+from .api import PENDING
+from .errors import register_error_handlers
+from .resources import SPEC_PATH
+from .routing import check_response, handlers_for, register_routes
+from .spec import load_spec
+from .store import Store
+
+DEFAULT_DB = Path(".mockserver") / "db.json"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """config keys: DB_PATH (None keeps the store in memory), TOKEN (None accepts any bearer
+    token), FRESH (reset to the fixtures on start), VALIDATE_RESPONSES (check every answer
+    against openapi.yaml; on in tests)."""
+    app = Flask(__name__)
+    app.config.from_mapping(
+        DB_PATH=DEFAULT_DB,
+        TOKEN=None,
+        FRESH=False,
+        VALIDATE_RESPONSES=False,
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+    )
+    app.config.update(config or {})
+    app.json.sort_keys = False  # keep the docs' field order
+
+    spec = load_spec()
+    store = Store(app.config["DB_PATH"])
+    if app.config["FRESH"] and not store.seeded:
+        store.reset()
+    app.extensions["mockserver.spec"] = spec
+    app.extensions["mockserver.store"] = store
+
+    register_error_handlers(app)
+    register_routes(app, spec, handlers_for(spec, PENDING))
+    if app.config["VALIDATE_RESPONSES"]:
+        app.after_request(check_response)
+    _register_meta_routes(app, len(spec.operations))
+    return app
+
+
+def _register_meta_routes(app: Flask, operation_count: int) -> None:
+    spec_text = SPEC_PATH.read_text(encoding="utf-8")
+
+    @app.get("/openapi.yaml")
+    def openapi_yaml():
+        return Response(spec_text, mimetype="application/yaml")
+
+    @app.get("/")
+    def index():
+        return {
+            "name": "mockserver",
+            "about": "A stateful mock of the Built Accounting and Summit APIs",
+            "spec": request.host_url + "openapi.yaml",
+            "operations": operation_count,
+            "auth": "Authorization: Bearer <token>",
+        }

@@ -1,0 +1,16 @@
+"""The time the server stamps records with. One place, so it can be frozen later."""
+
+from datetime import UTC, datetime
+
+
+def now() -> datetime:
+    # Laravel stores whole seconds, so its timestamps always end in .000000Z.
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def laravel(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+
+
+def parse_laravel(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)

@@ -1,0 +1,20 @@
+"""Where the spec and the fixtures are.
+
+They live at the top of the repository (they are the design, not code). A wheel carries
+copies inside the package (see pyproject.toml), so look there first, then in the checkout.
+"""
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _find(name: str) -> Path:
+    for candidate in (_PACKAGE / name, _PACKAGE.parent / name):
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(f"{name} is neither in {_PACKAGE} nor in {_PACKAGE.parent}")
+
+
+SPEC_PATH = _find("openapi.yaml")
+FIXTURES_DIR = _find("fixtures")

@@ -1,0 +1,118 @@
+"""openapi.yaml is the router: every path in it becomes one Flask rule, and its
+operationId names the handler (connexion's RelativeResolver): `customers.get_customer`
+is `mockserver.api.customers.get_customer`.
+
+A request goes: rule -> method -> bearer token -> validation -> handler -> JSON.
+"""
+
+import importlib
+import json
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+
+from .auth import check_bearer
+from .errors import ApiError
+from .spec import Operation, Spec
+from .validation import validate_request
+
+API_PACKAGE = "mockserver.api"
+# Every rule takes every method so that a concrete path (/api/v3/clients/summary) answers
+# 405 for a method it lacks instead of falling through to /api/v3/clients/{id}, as
+# OpenAPI's "concrete paths first" rule requires.
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+Handler = Callable[..., Any]
+
+
+def resolve(operation_id: str) -> Handler | None:
+    module_name, _, function = operation_id.rpartition(".")
+    qualified = f"{API_PACKAGE}.{module_name}"
+    try:
+        module = importlib.import_module(qualified)
+    except ModuleNotFoundError as e:
+        if e.name == qualified:
+            return None
+        raise
+    return getattr(module, function, None)
+
+
+def pending_handler(operation_id: str, issue: int) -> Handler:
+    def pending(**_: Any):
+        raise ApiError(501, f"{operation_id} is in openapi.yaml but not served yet (issue #{issue}).")
+
+    return pending
+
+
+def handlers_for(spec: Spec, pending: dict[str, int]) -> dict[str, Handler]:
+    """operationId -> handler; an operation with neither a handler nor a pending entry stops start-up."""
+    handlers, missing = {}, []
+    for op in spec.operations:
+        handler = resolve(op.operation_id)
+        if handler is None and op.operation_id in pending:
+            handler = pending_handler(op.operation_id, pending[op.operation_id])
+        if handler is None:
+            missing.append(op.operation_id)
+        else:
+            handlers[op.operation_id] = handler
+    if missing:
+        raise LookupError(f"operations in openapi.yaml with no handler in {API_PACKAGE}: {', '.join(missing)}")
+    return handlers
+
+
+def register_routes(app: Flask, spec: Spec, handlers: dict[str, Handler]) -> None:
+    by_path: dict[str, dict[str, Operation]] = defaultdict(dict)
+    for op in spec.operations:
+        by_path[op.path][op.method] = op
+    for path, operations in by_path.items():
+        rule = re.sub(r"{(\w+)}", r"<\1>", path)
+        view = _view(spec, path, operations, handlers)
+        app.add_url_rule(rule, endpoint=path, view_func=view, methods=ALL_METHODS, provide_automatic_options=False)
+
+
+def _view(spec: Spec, path: str, operations: dict[str, Operation], handlers: dict[str, Handler]):
+    allowed = set(operations) | {"OPTIONS"} | ({"HEAD"} if "GET" in operations else set())
+    allow = ", ".join(m for m in ALL_METHODS if m in allowed)
+
+    def view(**path_args: str):
+        op = operations.get("GET" if request.method == "HEAD" else request.method)
+        if op is None:
+            if request.method == "OPTIONS":
+                return Response(status=204, headers={"Allow": allow})
+            raise ApiError(405, f"{request.method} {path} is not an operation; it takes {allow}.", headers={"Allow": allow})
+        g.operation = op
+        g.token = check_bearer(request.headers.get("Authorization"), current_app.config["TOKEN"])
+        kwargs = validate_request(spec, op, request, path_args)
+        return to_response(handlers[op.operation_id](**kwargs))
+
+    view.__name__ = f"view {path}"
+    return view
+
+
+def to_response(result: Any) -> Response:
+    if isinstance(result, Response):
+        return result
+    status, headers = 200, None
+    if isinstance(result, tuple):
+        result, status, *rest = result
+        headers = rest[0] if rest else None
+    body = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
+    return Response(body, status=status, headers=headers, mimetype="application/json")
+
+
+def check_response(response: Response) -> Response:
+    """Hold our own answers to the spec (on in tests): drift fails loudly, here, not in a client."""
+    op: Operation | None = g.get("operation")
+    if op is None or response.status_code in (405, 501) or request.method == "HEAD":
+        return response
+    validator = op.response_validator(response.status_code, response.mimetype)
+    if validator is None:
+        raise AssertionError(f"{op.operation_id} answered {response.status_code} {response.mimetype}, which openapi.yaml does not document")
+    if response.mimetype == "application/json":
+        problems = [f"{'/'.join(map(str, e.instance_path))}: {e.message}" for e in validator.iter_errors(response.get_json())]
+        if problems:
+            raise AssertionError(f"{op.operation_id} answered {response.status_code} against its schema: {problems[:5]}")
+    return response

@@ -1,0 +1,156 @@
+"""The store knows tables and records, not HTTP (json-server's service.ts).
+
+One TinyDB database (AtomicJSONStorage), one lock around every call: TinyDB is not
+thread-safe, and the server answers on several threads. Records come back as plain dicts
+with their `id` first; stored documents are never handed out.
+
+Ids only grow: a deleted record's id is never given again, even after a restart, so a
+client holding an old id gets 404 rather than somebody else's record.
+"""
+
+import fcntl
+import json
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.table import Document
+
+from .resources import FIXTURES_DIR
+from .storage import AtomicJSONStorage
+
+Record = dict[str, Any]
+_SEQUENCES = "_sequences"  # table -> last id given
+
+
+class StoreInUse(RuntimeError):
+    pass
+
+
+class Store:
+    def __init__(self, path: str | os.PathLike | None = None, fixtures: Path = FIXTURES_DIR):
+        self.path = Path(path).resolve() if path is not None else None
+        self.fixtures = fixtures
+        self._lock = threading.RLock()
+        self._lockfile = self._claim(self.path) if self.path is not None else None
+        self._storage = AtomicJSONStorage(self.path)
+        self._db = TinyDB(storage=lambda: self._storage)
+        self._db.default_table_name = "_default"
+        self.seeded = False
+        if not self._db.tables():
+            self.reset()
+            self.seeded = True
+
+    # -- reading
+
+    def all(self, table: str) -> list[Record]:
+        with self._lock:
+            return [_record(doc) for doc in self._table(table).all()]
+
+    def get(self, table: str, ident: int) -> Record | None:
+        with self._lock:
+            doc = self._table(table).get(doc_id=ident)
+            return _record(doc) if doc is not None else None
+
+    def find(self, table: str, where: Callable[[Record], bool]) -> list[Record]:
+        with self._lock:
+            return [record for record in map(_record, self._table(table).all()) if where(record)]
+
+    # -- writing
+
+    def insert(self, table: str, fields: Record) -> Record:
+        with self.batch():
+            ident = self._next_id(table)
+            fields = {k: v for k, v in fields.items() if k != "id"}
+            self._table(table).insert(Document(fields, doc_id=ident))
+            return {"id": ident, **fields}
+
+    def update(self, table: str, ident: int, changes: Record) -> Record | None:
+        with self._lock:
+            if not self._table(table).contains(doc_id=ident):
+                return None
+            self._table(table).update({k: v for k, v in changes.items() if k != "id"}, doc_ids=[ident])
+            return self.get(table, ident)
+
+    def remove(self, table: str, ident: int) -> bool:
+        with self._lock:
+            if not self._table(table).contains(doc_id=ident):
+                return False
+            self._table(table).remove(doc_ids=[ident])
+            return True
+
+    def remove_where(self, table: str, where: Callable[[Record], bool]) -> int:
+        with self._lock:
+            ids = [doc.doc_id for doc in self._table(table).all() if where(_record(doc))]
+            if ids:
+                self._table(table).remove(doc_ids=ids)
+            return len(ids)
+
+    @contextmanager
+    def batch(self) -> Iterator["Store"]:
+        """Every write inside reaches disk as one atomic write, or none does."""
+        with self._lock:
+            self._storage.begin()
+            try:
+                yield self
+            except BaseException:
+                self._storage.rollback()
+                raise
+            else:
+                self._storage.commit()
+
+    def reset(self) -> None:
+        """Back to the fixtures: every table replaced in one write."""
+        with self.batch():
+            self._db.drop_tables()
+            sequences = {}
+            for file in sorted(self.fixtures.glob("*.json")):
+                rows = json.loads(file.read_text(encoding="utf-8"))
+                docs = [Document({k: v for k, v in row.items() if k != "id"}, doc_id=row["id"]) for row in rows]
+                self._table(file.stem).insert_multiple(docs)
+                sequences[file.stem] = max((row["id"] for row in rows), default=0)
+            self._table(_SEQUENCES).insert(Document(sequences, doc_id=1))
+
+    def close(self) -> None:
+        self._db.close()
+        if self._lockfile is not None:
+            self._lockfile.close()
+            self._lockfile = None
+
+    # -- inside
+
+    def _table(self, name: str):
+        # cache_size=0: TinyDB's query cache hands out shared lists (LIBNOTES §2).
+        return self._db.table(name, cache_size=0)
+
+    def _next_id(self, table: str) -> int:
+        sequences = self._table(_SEQUENCES).get(doc_id=1) or {}
+        ident = sequences.get(table, 0) + 1
+        self._table(_SEQUENCES).upsert(Document({**sequences, table: ident}, doc_id=1))
+        return ident
+
+    @staticmethod
+    def _claim(path: Path):
+        """One server per file: a second one would overwrite the first one's writes."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path.with_name(path.name + ".lock"), "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            owner = handle.read().strip() or "another process"
+            handle.close()
+            raise StoreInUse(f"{path} is in use by {owner}; stop it or choose another --db") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"mockserver pid {os.getpid()}")
+        handle.flush()
+        return handle
+
+
+def _record(doc: Document) -> Record:
+    return {"id": doc.doc_id, **doc}

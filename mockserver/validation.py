@@ -1,0 +1,119 @@
+"""Requests checked against the spec before any handler runs.
+
+Parameters arrive as strings; they are read as the types their schema allows, then
+validated. Bodies must be the declared media type and well-formed JSON (400), then
+valid (422 naming every field and its problems).
+"""
+
+import json
+import math
+import re
+from typing import Any
+
+from flask import Request
+
+from .errors import ApiError, invalid
+from .spec import Operation, Parameter, Spec
+
+_INTEGER = re.compile(r"^[+-]?\d{1,30}$")
+
+
+def validate_request(spec: Spec, op: Operation, request: Request, path_args: dict[str, str]) -> dict[str, Any]:
+    """Return the handler's keyword arguments, or raise ApiError."""
+    kwargs: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for param in op.parameters:
+        source = path_args if param.location == "path" else request.args
+        raw = source.get(param.name)
+        if raw is None:
+            if param.required:
+                errors[param.name] = ["is required"]
+            elif param.default is not None:
+                kwargs[param.py_name] = param.default
+            continue
+        value = _read_wire_value(param, raw)
+        problems = [_describe(spec, param.schema, e) for e in param.validator.iter_errors(value)]
+        if problems:
+            errors[param.name] = problems
+        else:
+            kwargs[param.py_name] = value
+    if op.body is not None:
+        body, body_errors = _read_body(spec, op, request)
+        errors.update(body_errors)
+        kwargs["body"] = body
+    if errors:
+        raise invalid(errors)
+    return kwargs
+
+
+def _read_wire_value(param: Parameter, raw: str) -> Any:
+    if "integer" in param.types and _INTEGER.match(raw):
+        return int(raw)
+    if "number" in param.types:
+        try:
+            number = float(raw)
+        except ValueError:
+            return raw
+        if math.isfinite(number):
+            return int(number) if number.is_integer() and "." not in raw else number
+    if "boolean" in param.types and raw in ("true", "false"):
+        return raw == "true"
+    return raw
+
+
+def _read_body(spec: Spec, op: Operation, request: Request) -> tuple[Any, dict[str, list[str]]]:
+    assert op.body is not None
+    raw = request.get_data(cache=True)
+    if not raw and "application/json" in op.body.media_types:
+        if op.body.required:
+            return None, {"body": ["is required: send a JSON object"]}
+        return None, {}
+    if "application/json" not in op.body.media_types:
+        return None, {}  # multipart uploads are read by their handler
+    media = request.mimetype
+    if media != "application/json" and not media.endswith("+json"):
+        raise ApiError(415, f"Send the body as application/json (got {media or 'no Content-Type'}).")
+    try:
+        body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError as e:
+        raise ApiError(400, f"The request body is not valid UTF-8: {e.reason} at byte {e.start}.") from e
+    except (ValueError, RecursionError) as e:
+        raise ApiError(400, f"The request body is not valid JSON: {e}") from e
+    errors: dict[str, list[str]] = {}
+    for error in op.body.validator.iter_errors(body):
+        for name, problem in _body_problems(spec, op.body.schema, error):
+            errors.setdefault(name, []).append(problem)
+    return body, errors
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _body_problems(spec: Spec, schema: dict | None, error) -> list[tuple[str, str]]:
+    kind = type(error.kind).__name__
+    path = [str(p) for p in error.instance_path]
+    if kind == "Required":
+        return [(".".join([*path, error.kind.property]), "is required")]
+    if kind == "AdditionalProperties":
+        return [(".".join([*path, name]), "is not a field of this request") for name in error.kind.unexpected]
+    name = ".".join(path) or "body"
+    field_schema = spec.property_schema(schema, path[0]) if path else {}
+    return [(name, _describe(spec, field_schema, error))]
+
+
+def _describe(spec: Spec, schema: dict, error) -> str:
+    schema = spec.resolve(schema) or {}
+    if "x-error-message" in schema:
+        return f"{schema['x-error-message']} (got {json.dumps(error.instance)})"
+    kind = type(error.kind).__name__
+    if kind == "Format":
+        return f"must be a valid {error.kind.format} (got {json.dumps(error.instance)})"
+    if kind == "AnyOf" and _is_optional_date(spec, schema):
+        return f"must be a date YYYY-MM-DD, or empty (got {json.dumps(error.instance)})"
+    return error.message
+
+
+def _is_optional_date(spec: Spec, schema: dict) -> bool:
+    options = [spec.resolve(s) for s in schema.get("anyOf", [])]
+    return any(o.get("format") == "date" for o in options)
