@@ -1,0 +1,67 @@
+"""An app per test on a throwaway store seeded by the same loader production uses (flaskr)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mockserver import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+AUTH = {"Authorization": "Bearer test-token"}
+
+
+def make_app(db_path=None, **config):
+    return create_app({"DB_PATH": db_path, "TESTING": True, "VALIDATE_RESPONSES": True, **config})
+
+
+@pytest.fixture
+def app():
+    return make_app()
+
+
+@pytest.fixture
+def file_app(tmp_path):
+    """make(): an app on tmp_path/db.json; every store it opened is closed after the test."""
+    opened = []
+
+    def make(**config):
+        app = make_app(tmp_path / "db.json", **config)
+        opened.append(app.extensions["mockserver.store"])
+        return app
+
+    yield make
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def client(app):
+    return ApiClient(app.test_client())
+
+
+class ApiClient:
+    """The Flask test client with a bearer token on every call unless told otherwise."""
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def open(self, method, path, *, auth=True, **kwargs):
+        headers = {**(AUTH if auth else {}), **kwargs.pop("headers", {})}
+        return self.raw.open(path, method=method, headers=headers, **kwargs)
+
+    def get(self, path, **kw):
+        return self.open("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.open("POST", path, **kw)
+
+    def put(self, path, **kw):
+        return self.open("PUT", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.open("DELETE", path, **kw)
+
+
+def fixture_rows(name):
+    return json.loads((ROOT / "fixtures" / f"{name}.json").read_text())

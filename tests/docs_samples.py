@@ -1,0 +1,16 @@
+"""The docs' sample records, read from openapi.yaml's examples (which copy the docs)."""
+
+from mockserver.spec import load_spec
+
+_SPEC = load_spec()
+
+
+def example(path: str, method: str, status: str, name: str = "docSample"):
+    content = _SPEC.resolve(_SPEC.document["paths"][path][method]["responses"][status])["content"]
+    return _SPEC.resolve(content["application/json"]["examples"][name])["value"]
+
+
+CUSTOMER_LIST = example("/api/v3/clients", "get", "200")
+CREATED_CUSTOMER = example("/api/v3/clients", "post", "201")
+TRANSACTIONS_SAMPLE = example("/api/v3/clients/{id}/transactions", "get", "200")
+CATEGORY_LIST = example("/api/v3/clients/clients/categories", "get", "200")
