@@ -108,10 +108,10 @@ def list_transactions(id: int, from_: str = "", to: str = ""):
 
 def archive_customer(id: int, body: dict):
     fields = ArchiveInputSchema().load(body)
-    if "id" in fields and fields["id"] != id:
-        raise invalid({"id": [f"is {fields['id']}, but the path names customer {id}"]})
     store = db()
     require_customer(store, id)
+    if "id" in fields and fields["id"] != id:
+        raise invalid({"id": [f"is {fields['id']}, but the path names customer {id}"]})
     record = store.update(TABLE, id, {"archived": fields["archived"], "updated_at": clock.laravel(clock.now())})
     return _customer.dump(present(store, [record])[0])
 
