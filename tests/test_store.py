@@ -1,0 +1,126 @@
+import json
+import threading
+
+import pytest
+
+from mockserver import storage
+from mockserver.store import Store, StoreInUse
+from tests.conftest import fixture_rows
+
+
+@pytest.fixture
+def store(tmp_path):
+    opened = Store(tmp_path / "db.json")
+    yield opened
+    opened.close()
+
+
+def on_disk(store):
+    return json.loads(store.path.read_text())
+
+
+def test_fresh_store_is_seeded_from_fixtures(store):
+    assert store.seeded
+    assert [c["id"] for c in store.all("customers")] == [row["id"] for row in fixture_rows("customers")]
+    assert store.get("customers", 779) == next(r for r in fixture_rows("customers") if r["id"] == 779)
+
+
+def test_reopened_store_keeps_its_data_and_is_not_reseeded(tmp_path):
+    first = Store(tmp_path / "db.json")
+    first.insert("categories", {"name": "Kept"})
+    first.close()
+    again = Store(tmp_path / "db.json")
+    try:
+        assert not again.seeded
+        assert [c["name"] for c in again.all("categories")][-1] == "Kept"
+    finally:
+        again.close()
+
+
+def test_every_write_is_on_disk_when_it_returns(store):
+    created = store.insert("categories", {"name": "Durable"})
+    assert on_disk(store)["categories"][str(created["id"])]["name"] == "Durable"
+
+
+def test_failed_write_leaves_old_file_and_memory_as_on_disk(store, monkeypatch):
+    before = store.path.read_bytes()
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(storage.json, "dump", disk_full)
+    with pytest.raises(OSError):
+        store.insert("categories", {"name": "Lost"})
+    monkeypatch.undo()
+    assert store.path.read_bytes() == before
+    assert "Lost" not in [c["name"] for c in store.all("categories")]
+    assert list(store.path.parent.glob("*.tmp")) == []
+
+
+def test_batch_writes_once_or_not_at_all(store):
+    writes = []
+    original = store._storage._flush
+    store._storage._flush = lambda: (writes.append(1), original())
+    with store.batch():
+        store.remove_where("ledger", lambda e: e["customer_id"] == 779)
+        store.remove("customers", 779)
+    assert len(writes) == 1
+    assert store.get("customers", 779) is None
+
+    with pytest.raises(RuntimeError), store.batch():
+        store.remove_where("ledger", lambda e: e["customer_id"] == 2319)
+        raise RuntimeError("handler failed half way")
+    assert len(writes) == 1
+    assert store.find("ledger", lambda e: e["customer_id"] == 2319) != []
+
+
+def test_ids_grow_past_deleted_ones_across_restarts(tmp_path):
+    first = Store(tmp_path / "db.json")
+    made = first.insert("customers", {"business_name": "x"})["id"]
+    first.remove("customers", made)
+    first.close()
+    again = Store(tmp_path / "db.json")
+    try:
+        assert again.insert("customers", {"business_name": "y"})["id"] == made + 1
+    finally:
+        again.close()
+
+
+def test_reset_restores_fixtures_and_sequences(store):
+    store.insert("customers", {"business_name": "gone after reset"})
+    store.remove("customers", 779)
+    store.reset()
+    assert [c["id"] for c in store.all("customers")] == [row["id"] for row in fixture_rows("customers")]
+    assert store.insert("customers", {"business_name": "z"})["id"] == max(r["id"] for r in fixture_rows("customers")) + 1
+
+
+def test_update_and_remove_of_missing_record_say_so(store):
+    assert store.update("customers", 424242, {"archived": True}) is None
+    assert store.remove("customers", 424242) is False
+
+
+def test_second_store_on_same_file_is_refused(store):
+    with pytest.raises(StoreInUse, match="in use"):
+        Store(store.path)
+
+
+def test_concurrent_inserts_lose_nothing(store):
+    def work(n):
+        for i in range(50):
+            store.insert("categories", {"name": f"t{n}-{i}"})
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    names = [c["name"] for c in store.all("categories") if c["name"].startswith("t")]
+    ids = [c["id"] for c in store.all("categories")]
+    assert len(names) == 400 and len(set(ids)) == len(ids)
+    assert len(on_disk(store)["categories"]) == len(ids)
+
+
+def test_memory_store_needs_no_file():
+    memory = Store(None)
+    assert memory.insert("categories", {"name": "m"})["id"] > 0
+    memory.close()
