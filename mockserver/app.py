@@ -28,7 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )
     app.config.update(config or {})
-    app.json.sort_keys = False  # keep the docs' field order
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the docs' field order
 
     spec = load_spec()
     store = Store(app.config["DB_PATH"])

@@ -9,7 +9,9 @@ from .store import Store, StoreInUse
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="mockserver", description="A stateful mock of the Built Accounting and Summit APIs.")
+    parser = argparse.ArgumentParser(
+        prog="mockserver", description="A stateful mock of the Built Accounting and Summit APIs."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve the API (seeded from fixtures/ on first start)")
@@ -19,8 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--token", help="accept only this bearer token (default: any)")
     serve.add_argument("--fresh", action="store_true", help="reset the store to the fixtures before serving")
     serve.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
-    serve.add_argument("--server", choices=["granian", "waitress"], default="granian", help="WSGI server (default granian)")
-    serve.add_argument("--validate-responses", action="store_true", help="check every answer against openapi.yaml (slower)")
+    serve.add_argument(
+        "--server", choices=["granian", "waitress"], default="granian", help="WSGI server (default granian)"
+    )
+    serve.add_argument(
+        "--validate-responses", action="store_true", help="check every answer against openapi.yaml (slower)"
+    )
 
     reset = commands.add_parser("reset", help="put the store back to the fixtures")
     _db_option(reset)

@@ -64,7 +64,9 @@ def register_error_handlers(app: Flask) -> None:
         if app.config.get("PROPAGATE_EXCEPTIONS"):
             raise e
         log.exception("unhandled error")
-        return error_response(500, f"Internal server error: {type(e).__name__}. This is a mockserver bug; please report it.")
+        return error_response(
+            500, f"Internal server error: {type(e).__name__}. This is a mockserver bug; please report it."
+        )
 
 
 def _http_message(e: HTTPException) -> str:

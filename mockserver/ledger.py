@@ -61,7 +61,5 @@ def totals_of(store: Store, customer_id: int) -> Totals:
 def entries_of(store: Store, customer_id: int, start: date | None = None, end: date | None = None) -> list[Record]:
     """The customer's entries dated from start to end, both inclusive, oldest first."""
     first, last = (start.isoformat() if start else ""), (end.isoformat() if end else "9999-12-31")
-    entries = store.find(
-        TABLE, lambda e: e["customer_id"] == customer_id and first <= e["date"] <= last
-    )
+    entries = store.find(TABLE, lambda e: e["customer_id"] == customer_id and first <= e["date"] <= last)
     return sorted(entries, key=lambda e: (e["date"], e["id"]))

@@ -82,7 +82,9 @@ def _view(spec: Spec, path: str, operations: dict[str, Operation], handlers: dic
         if op is None:
             if request.method == "OPTIONS":
                 return Response(status=204, headers={"Allow": allow})
-            raise ApiError(405, f"{request.method} {path} is not an operation; it takes {allow}.", headers={"Allow": allow})
+            raise ApiError(
+                405, f"{request.method} {path} is not an operation; it takes {allow}.", headers={"Allow": allow}
+            )
         g.operation = op
         g.token = check_bearer(request.headers.get("Authorization"), current_app.config["TOKEN"])
         kwargs = validate_request(spec, op, request, path_args)
@@ -108,11 +110,18 @@ def check_response(response: Response) -> Response:
     op: Operation | None = g.get("operation")
     if op is None or response.status_code in (405, 501) or request.method == "HEAD":
         return response
-    validator = op.response_validator(response.status_code, response.mimetype)
+    validator = op.response_validator(response.status_code, response.mimetype or "")
     if validator is None:
-        raise AssertionError(f"{op.operation_id} answered {response.status_code} {response.mimetype}, which openapi.yaml does not document")
+        raise AssertionError(
+            f"{op.operation_id} answered {response.status_code} {response.mimetype}, "
+            "which openapi.yaml does not document"
+        )
     if response.mimetype == "application/json":
-        problems = [f"{'/'.join(map(str, e.instance_path))}: {e.message}" for e in validator.iter_errors(response.get_json())]
+        problems = [
+            f"{'/'.join(map(str, e.instance_path))}: {e.message}" for e in validator.iter_errors(response.get_json())
+        ]
         if problems:
-            raise AssertionError(f"{op.operation_id} answered {response.status_code} against its schema: {problems[:5]}")
+            raise AssertionError(
+                f"{op.operation_id} answered {response.status_code} against its schema: {problems[:5]}"
+            )
     return response

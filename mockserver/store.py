@@ -137,7 +137,8 @@ class Store:
     def _claim(path: Path):
         """One server per file: a second one would overwrite the first one's writes."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(path.with_name(path.name + ".lock"), "a+")
+        # Held open for the store's whole life: the flock lasts as long as the handle.
+        handle = open(path.with_name(path.name + ".lock"), "a+")  # noqa: SIM115
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

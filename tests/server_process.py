@@ -25,7 +25,7 @@ class ServerProcess:
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         # A file, not a pipe: a server that logs a lot must never block on a full pipe.
-        self.output = tempfile.TemporaryFile(mode="w+")
+        self.output = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "mockserver", "serve", "--port", str(self.port), *args],
             stdout=self.output,
@@ -50,7 +50,9 @@ class ServerProcess:
 
     def call(self, method: str, path: str, body=None, headers=None):
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base + path, data=data, method=method, headers={**AUTH, **(headers or {})})
+        request = urllib.request.Request(
+            self.base + path, data=data, method=method, headers={**AUTH, **(headers or {})}
+        )
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:

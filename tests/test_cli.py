@@ -6,7 +6,13 @@ import pytest
 
 from tests.server_process import ServerProcess
 
-NEW = {"business_name": "Process Ltd", "business_address": "", "business_phone": "", "business_email": "", "category_id": 1}
+NEW = {
+    "business_name": "Process Ltd",
+    "business_address": "",
+    "business_phone": "",
+    "business_email": "",
+    "category_id": 1,
+}
 
 
 def run_cli(*args):
@@ -85,7 +91,7 @@ def test_binds_loopback_only_by_default(db):
             for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
             if line.split()[3] == "0A" and int(line.split()[1].split(":")[1], 16) == server.port
         ]
-        assert listening == ["0100007F:%04X" % server.port]  # 127.0.0.1, little-endian
+        assert listening == [f"0100007F:{server.port:04X}"]  # 127.0.0.1, little-endian
     finally:
         server.stop()
 
@@ -113,7 +119,11 @@ def test_concurrent_creates_are_all_acknowledged_and_stored(db):
     server = ServerProcess("--db", db)
     try:
         with ThreadPoolExecutor(8) as pool:
-            answers = list(pool.map(lambda i: server.call("POST", "/api/v3/clients", {**NEW, "business_name": f"c{i}"}), range(200)))
+            answers = list(
+                pool.map(
+                    lambda i: server.call("POST", "/api/v3/clients", {**NEW, "business_name": f"c{i}"}), range(200)
+                )
+            )
         ids = [body["id"] for status, body in answers if status == 201]
         assert len(ids) == 200 and len(set(ids)) == 200
         listed = {c["id"] for c in server.call("GET", "/api/v3/clients")[1]}

@@ -138,7 +138,11 @@ def test_delete_removes_the_customers_ledger_from_the_summary(client):
 
 
 def test_archive_doc_sample_changes_summary_and_unarchive_restores(client):
-    body = {k: v for k, v in TRANSACTIONS_SAMPLE[0].items() if k not in ("transactions", "unformated_balance", "balance", "total_debit", "total_credit")}
+    body = {
+        k: v
+        for k, v in TRANSACTIONS_SAMPLE[0].items()
+        if k not in ("transactions", "unformated_balance", "balance", "total_debit", "total_credit")
+    }
     archived = client.post("/api/v3/clients/154186/archive", json={**body, "archived": True})
     assert archived.status_code == 200 and archived.json["archived"] is True
     summary = client.get("/api/v3/clients/summary").json

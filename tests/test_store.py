@@ -91,7 +91,9 @@ def test_reset_restores_fixtures_and_sequences(store):
     store.remove("customers", 779)
     store.reset()
     assert [c["id"] for c in store.all("customers")] == [row["id"] for row in fixture_rows("customers")]
-    assert store.insert("customers", {"business_name": "z"})["id"] == max(r["id"] for r in fixture_rows("customers")) + 1
+    assert (
+        store.insert("customers", {"business_name": "z"})["id"] == max(r["id"] for r in fixture_rows("customers")) + 1
+    )
 
 
 def test_update_and_remove_of_missing_record_say_so(store):

@@ -84,7 +84,7 @@ def update_customer(id: int, body: dict):
     store = db()
     require_customer(store, id)
     require_category(store, fields["category_id"])
-    record = store.update(TABLE, id, {**fields, "updated_at": clock.laravel(clock.now())})
+    record = _update(store, id, {**fields, "updated_at": clock.laravel(clock.now())})
     return _customer.dump(present(store, [record])[0])
 
 
@@ -112,7 +112,7 @@ def archive_customer(id: int, body: dict):
     require_customer(store, id)
     if "id" in fields and fields["id"] != id:
         raise invalid({"id": [f"is {fields['id']}, but the path names customer {id}"]})
-    record = store.update(TABLE, id, {"archived": fields["archived"], "updated_at": clock.laravel(clock.now())})
+    record = _update(store, id, {"archived": fields["archived"], "updated_at": clock.laravel(clock.now())})
     return _customer.dump(present(store, [record])[0])
 
 
@@ -132,14 +132,23 @@ def present(store: Store, customers: list[Record]) -> list[dict]:
     Ordered by business name, then id, as the doc's samples are.
     """
     names = category_names(store)
-    totals = ledger.totals_by_customer(store) if len(customers) > 1 else {
-        c["id"]: ledger.totals_of(store, c["id"]) for c in customers
-    }
+    totals = (
+        ledger.totals_by_customer(store)
+        if len(customers) > 1
+        else {c["id"]: ledger.totals_of(store, c["id"]) for c in customers}
+    )
     views = [
         {**c, "category": names.get(c["category_id"], ""), "transactions": [], "totals": totals.get(c["id"], Totals())}
         for c in customers
     ]
     return sorted(views, key=lambda v: (v["business_name"].casefold(), v["id"]))
+
+
+def _update(store: Store, customer_id: int, changes: dict) -> Record:
+    record = store.update(TABLE, customer_id, changes)
+    if record is None:  # deleted by another request since it was looked up
+        raise not_found("Customer", customer_id)
+    return record
 
 
 def _in_category(store: Store, category_id: int | str) -> list[Record]:

@@ -1,0 +1,32 @@
+# The two commands of the README. Each makes its own virtualenv on first use, so a fresh
+# machine needs only Python 3.11+ and make.
+#   make serve   install and run the server on .mockserver/db.json (seeded from fixtures/)
+#   make test    install with the test extras, lint, type-check and run every test
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+ARGS ?=
+
+.PHONY: serve test
+
+serve: $(VENV)/.installed
+	$(BIN)/mockserver serve $(ARGS)
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest $(ARGS)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
