@@ -22,10 +22,13 @@ def app():
 
 @pytest.fixture
 def file_app(tmp_path):
-    """make(): an app on tmp_path/db.json; every store it opened is closed after the test."""
+    """make(): an app on tmp_path/db.json, as after a restart: the previous one's store is
+    closed first (one server per file), and the last one after the test."""
     opened = []
 
     def make(**config):
+        if opened:
+            opened[-1].close()
         app = make_app(tmp_path / "db.json", **config)
         opened.append(app.extensions["mockserver.store"])
         return app

@@ -10,7 +10,14 @@ def example(path: str, method: str, status: str, name: str = "docSample"):
     return _SPEC.resolve(content["application/json"]["examples"][name])["value"]
 
 
+def request_example(path: str, method: str, name: str = "docSample"):
+    content = _SPEC.resolve(_SPEC.document["paths"][path][method]["requestBody"])["content"]
+    return content["application/json"]["examples"][name]["value"]
+
+
 CUSTOMER_LIST = example("/api/v3/clients", "get", "200")
 CREATED_CUSTOMER = example("/api/v3/clients", "post", "201")
 TRANSACTIONS_SAMPLE = example("/api/v3/clients/{id}/transactions", "get", "200")
 CATEGORY_LIST = example("/api/v3/clients/clients/categories", "get", "200")
+ARCHIVE_REQUEST = request_example("/api/v3/clients/{id}/archive", "post")
+CATEGORY_REQUEST = request_example("/api/v3/clients/category", "post")
