@@ -254,4 +254,3 @@ def test_everything_survives_a_restart(file_app):
     assert again.get("/api/v3/clients/2319").json["archived"] is True
     assert again.get("/api/v3/clients/779").status_code == 404
     assert again.post("/api/v3/clients", json=NEW_CUSTOMER).json["id"] == created["id"] + 1
-
