@@ -32,6 +32,7 @@ def run(config: dict[str, Any], host: str, port: int, threads: int, server: str)
         return
     from granian import Granian
     from granian.constants import Interfaces
+    from granian.log import LogLevels
 
     os.environ[ENV] = json.dumps({k: str(v) if k == "DB_PATH" and v is not None else v for k, v in config.items()})
     Granian(
@@ -43,6 +44,9 @@ def run(config: dict[str, Any], host: str, port: int, threads: int, server: str)
         workers=1,
         blocking_threads=threads,
         log_access=False,
+        # Errors only: the banner says where we listen, and granian warns about any thread
+        # count above 2 x cores + 1, which is our measured choice (README, "Choices").
+        log_level=LogLevels.error,
         # A worker that dies (it should not) comes back rather than leaving a dead port.
         respawn_failed_workers=True,
     ).serve()
