@@ -48,6 +48,12 @@ class ServerProcess:
         self.stop()
         raise TimeoutError(f"server on {self.base} not ready in {timeout}s")
 
+    def __enter__(self) -> "ServerProcess":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.log = self.stop()
+
     def call(self, method: str, path: str, body=None, headers=None):
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(

@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -25,108 +26,65 @@ def db(tmp_path):
 
 
 def test_serve_answers_seeded_data_and_keeps_writes_across_restart(db):
-    server = ServerProcess("--db", db)
-    try:
+    with ServerProcess("--db", db) as server:
         status, customer = server.call("GET", "/api/v3/clients/779")
         assert status == 200 and customer["business_name"] == "Abas two"
         status, created = server.call("POST", "/api/v3/clients", NEW)
         assert status == 201
         assert server.call("DELETE", "/api/v3/clients/2319")[0] == 200
-    finally:
-        banner = server.stop()
-    assert "mockserver on http://localhost:" in banner and db in banner
+    assert "mockserver on http://localhost:" in server.log and db in server.log
 
-    again = ServerProcess("--db", db)
-    try:
+    with ServerProcess("--db", db) as again:
         assert again.call("GET", f"/api/v3/clients/{created['id']}") == (200, created)
         assert again.call("GET", "/api/v3/clients/2319")[0] == 404
-    finally:
-        again.stop()
 
 
-def test_reset_command_restores_fixtures(db):
-    server = ServerProcess("--db", db)
-    try:
+@pytest.mark.parametrize("restore", ["reset-command", "fresh-flag"])
+def test_fixtures_can_be_restored(db, restore):
+    with ServerProcess("--db", db) as server:
         server.call("DELETE", "/api/v3/clients/779")
-    finally:
-        server.stop()
-    result = run_cli("reset", "--db", db)
-    assert result.returncode == 0, result.stderr
-    server = ServerProcess("--db", db)
-    try:
+    if restore == "reset-command":
+        result = run_cli("reset", "--db", db)
+        assert result.returncode == 0, result.stderr
+    with ServerProcess("--db", db, *(["--fresh"] if restore == "fresh-flag" else [])) as server:
         assert server.call("GET", "/api/v3/clients/779")[0] == 200
-    finally:
-        server.stop()
-
-
-def test_fresh_flag_restores_fixtures(db):
-    server = ServerProcess("--db", db)
-    try:
-        server.call("DELETE", "/api/v3/clients/779")
-    finally:
-        server.stop()
-    server = ServerProcess("--db", db, "--fresh")
-    try:
-        assert server.call("GET", "/api/v3/clients/779")[0] == 200
-    finally:
-        server.stop()
 
 
 def test_token_option_accepts_only_that_token(db):
-    server = ServerProcess("--db", db, "--token", "process-token")
-    try:
+    with ServerProcess("--db", db, "--token", "process-token") as server:
         assert server.call("GET", "/api/v3/clients/779")[0] == 200
         status, body = server.call("GET", "/api/v3/clients/779", headers={"Authorization": "Bearer other"})
         assert status == 401 and "--token" in body["message"]
-    finally:
-        banner = server.stop()
-    assert "only 'Bearer process-token'" in banner
+    assert "only 'Bearer process-token'" in server.log
 
 
 def test_binds_loopback_only_by_default(db):
-    server = ServerProcess("--db", db)
-    try:
+    with ServerProcess("--db", db) as server:
         listening = [
             line.split()[1]
             for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
             if line.split()[3] == "0A" and int(line.split()[1].split(":")[1], 16) == server.port
         ]
         assert listening == [f"0100007F:{server.port:04X}"]  # 127.0.0.1, little-endian
-    finally:
-        server.stop()
 
 
 def test_second_server_on_same_db_is_refused(db):
-    server = ServerProcess("--db", db)
-    try:
+    with ServerProcess("--db", db):
         result = run_cli("reset", "--db", db)
         assert result.returncode == 1 and "in use" in result.stderr
-    finally:
-        server.stop()
 
 
 def test_waitress_is_available_as_server(db):
-    server = ServerProcess("--db", db, "--server", "waitress")
-    try:
+    with ServerProcess("--db", db, "--server", "waitress") as server:
         assert server.call("GET", "/api/v3/clients/779")[0] == 200
-    finally:
-        server.stop()
 
 
 def test_concurrent_creates_are_all_acknowledged_and_stored(db):
-    from concurrent.futures import ThreadPoolExecutor
-
-    server = ServerProcess("--db", db)
-    try:
-        with ThreadPoolExecutor(8) as pool:
-            answers = list(
-                pool.map(
-                    lambda i: server.call("POST", "/api/v3/clients", {**NEW, "business_name": f"c{i}"}), range(200)
-                )
-            )
+    with ServerProcess("--db", db) as server, ThreadPoolExecutor(8) as pool:
+        answers = list(
+            pool.map(lambda i: server.call("POST", "/api/v3/clients", {**NEW, "business_name": f"c{i}"}), range(200))
+        )
         ids = [body["id"] for status, body in answers if status == 201]
         assert len(ids) == 200 and len(set(ids)) == 200
         listed = {c["id"] for c in server.call("GET", "/api/v3/clients")[1]}
         assert set(ids) <= listed
-    finally:
-        server.stop()
