@@ -63,13 +63,11 @@ def _read_wire_value(param: Parameter, raw: str) -> Any:
 
 def _read_body(spec: Spec, op: Operation, request: Request) -> tuple[Any, dict[str, list[str]]]:
     assert op.body is not None
-    raw = request.get_data(cache=True)
-    if not raw and "application/json" in op.body.media_types:
-        if op.body.required:
-            return None, {"body": ["is required: send a JSON object"]}
-        return None, {}
     if "application/json" not in op.body.media_types:
         return None, {}  # multipart uploads are read by their handler
+    raw = request.get_data(cache=True)
+    if not raw:
+        return None, ({"body": ["is required: send a JSON object"]} if op.body.required else {})
     media = request.mimetype
     if media != "application/json" and not media.endswith("+json"):
         raise ApiError(415, f"Send the body as application/json (got {media or 'no Content-Type'}).")
@@ -103,17 +101,12 @@ def _body_problems(spec: Spec, schema: dict | None, error) -> list[tuple[str, st
 
 
 def _describe(spec: Spec, schema: dict, error) -> str:
+    """A schema may say in `x-error-message` what its values must be, where the validator's
+    own words (an anyOf failure, a pattern) would not tell a person."""
     schema = spec.resolve(schema) or {}
     if "x-error-message" in schema:
         return f"{schema['x-error-message']} (got {json.dumps(error.instance)})"
     kind = type(error.kind).__name__
     if kind == "Format":
         return f"must be a valid {error.kind.format} (got {json.dumps(error.instance)})"
-    if kind == "AnyOf" and _is_optional_date(spec, schema):
-        return f"must be a date YYYY-MM-DD, or empty (got {json.dumps(error.instance)})"
     return error.message
-
-
-def _is_optional_date(spec: Spec, schema: dict) -> bool:
-    options = [spec.resolve(s) for s in schema.get("anyOf", [])]
-    return any(o.get("format") == "date" for o in options)

@@ -254,3 +254,9 @@ def test_everything_survives_a_restart(file_app):
     assert again.get("/api/v3/clients/2319").json["archived"] is True
     assert again.get("/api/v3/clients/779").status_code == 404
     assert again.post("/api/v3/clients", json=NEW_CUSTOMER).json["id"] == created["id"] + 1
+
+
+def test_bad_date_filter_says_what_a_date_is(client):
+    answer = client.get("/api/v3/clients/779/transactions?from=01/02/2024")
+    assert answer.status_code == 422
+    assert answer.json["errors"]["from"] == ['must be a date YYYY-MM-DD, or empty (got "01/02/2024")']
