@@ -6,7 +6,7 @@ which the Built frontend already parses), and its message names its subject.
 
 import logging
 
-from flask import Flask, Response, json
+from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -71,8 +71,6 @@ def register_error_handlers(app: Flask) -> None:
 
 def _http_message(e: HTTPException) -> str:
     if e.code == 404:
-        from flask import request
-
         return f"No route for {request.method} {request.path}. See /openapi.yaml for every operation."
     if e.code == 413:
         return "The request body is too large."

@@ -51,13 +51,6 @@ def totals_by_customer(store: Store) -> dict[int, Totals]:
     return totals
 
 
-def totals_of(store: Store, customer_id: int) -> Totals:
-    totals = Totals()
-    for entry in entries_of(store, customer_id):
-        totals = totals.add(entry)
-    return totals
-
-
 def entries_of(store: Store, customer_id: int, start: date | None = None, end: date | None = None) -> list[Record]:
     """The customer's entries dated from start to end, both inclusive, oldest first."""
     first, last = (start.isoformat() if start else ""), (end.isoformat() if end else "9999-12-31")

@@ -132,11 +132,7 @@ def present(store: Store, customers: list[Record]) -> list[dict]:
     Ordered by business name, then id, as the doc's samples are.
     """
     names = category_names(store)
-    totals = (
-        ledger.totals_by_customer(store)
-        if len(customers) > 1
-        else {c["id"]: ledger.totals_of(store, c["id"]) for c in customers}
-    )
+    totals = ledger.totals_by_customer(store)
     views = [
         {**c, "category": names.get(c["category_id"], ""), "transactions": [], "totals": totals.get(c["id"], Totals())}
         for c in customers
