@@ -15,7 +15,8 @@ from flask import Request
 from .errors import ApiError, invalid
 from .spec import Operation, Parameter, Spec
 
-_INTEGER = re.compile(r"^[+-]?\d{1,30}$")
+# Long enough that an oversized id is reported against its maximum, short enough for int().
+_INTEGER = re.compile(r"^[+-]?\d{1,100}$")
 
 
 def validate_request(spec: Spec, op: Operation, request: Request, path_args: dict[str, str]) -> dict[str, Any]:

@@ -260,3 +260,17 @@ def test_bad_date_filter_says_what_a_date_is(client):
     answer = client.get("/api/v3/clients/779/transactions?from=01/02/2024")
     assert answer.status_code == 422
     assert answer.json["errors"]["from"] == ['must be a date YYYY-MM-DD, or empty (got "01/02/2024")']
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "words"),
+    [
+        ("/api/v3/clients/99999999999999999999999999999999999", "id", "maximum"),
+        ("/api/v3/clients?category_id=%00", "category_id", "a category id (a positive integer), or empty"),
+    ],
+    ids=["oversized-id", "nul-category"],
+)
+def test_bad_parameter_message_says_what_is_wanted(client, path, field, words):
+    answer = client.get(path)
+    assert answer.status_code == 422
+    assert words in answer.json["errors"][field][0]
