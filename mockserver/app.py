@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
+from .access_log import register_access_log
 from .api import PENDING
 from .errors import register_error_handlers
 from .resources import SPEC_PATH
@@ -18,13 +19,14 @@ DEFAULT_DB = Path(".mockserver") / "db.json"
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """config keys: DB_PATH (None keeps the store in memory), TOKEN (None accepts any bearer
     token), FRESH (reset to the fixtures on start), VALIDATE_RESPONSES (check every answer
-    against openapi.yaml; on in tests)."""
+    against openapi.yaml; on in tests), ACCESS_LOG (a line per request on stderr)."""
     app = Flask(__name__)
     app.config.from_mapping(
         DB_PATH=DEFAULT_DB,
         TOKEN=None,
         FRESH=False,
         VALIDATE_RESPONSES=False,
+        ACCESS_LOG=False,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )
     app.config.update(config or {})
@@ -41,6 +43,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_routes(app, spec, handlers_for(spec, PENDING))
     if app.config["VALIDATE_RESPONSES"]:
         app.after_request(check_response)
+    if app.config["ACCESS_LOG"]:
+        register_access_log(app)
     _register_meta_routes(app, len(spec.operations))
     return app
 

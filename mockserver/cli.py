@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument(
         "--server", choices=["granian", "waitress"], default="granian", help="WSGI server (default granian)"
     )
+    serve.add_argument("--quiet", action="store_true", help="no line per request")
     serve.add_argument(
         "--validate-responses", action="store_true", help="check every answer against openapi.yaml (slower)"
     )
@@ -54,7 +55,12 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"  accepts {tokens}", flush=True)
     print(f"  try: curl -H 'Authorization: Bearer demo' {url}/api/v3/clients", flush=True)
     print(f"  spec: {url}/openapi.yaml", flush=True)
-    config = {"DB_PATH": args.db, "TOKEN": args.token, "VALIDATE_RESPONSES": args.validate_responses}
+    config = {
+        "DB_PATH": args.db,
+        "TOKEN": args.token,
+        "VALIDATE_RESPONSES": args.validate_responses,
+        "ACCESS_LOG": not args.quiet,
+    }
     run(config, args.host, args.port, args.threads, args.server)
     return 0
 

@@ -88,3 +88,17 @@ def test_concurrent_creates_are_all_acknowledged_and_stored(db):
         assert len(ids) == 200 and len(set(ids)) == 200
         listed = {c["id"] for c in server.call("GET", "/api/v3/clients")[1]}
         assert set(ids) <= listed
+
+
+def test_each_request_is_logged_with_the_reason_on_errors(db):
+    with ServerProcess("--db", db) as server:
+        server.call("GET", "/api/v3/clients/779")
+        server.call("POST", "/api/v3/clients", {**NEW, "category_id": "CAT-456"})
+    assert "GET /api/v3/clients/779 200" in server.log
+    assert "POST /api/v3/clients 422" in server.log and "category_id: must be the id" in server.log
+
+
+def test_quiet_logs_no_requests(db):
+    with ServerProcess("--db", db, "--quiet") as server:
+        server.call("GET", "/api/v3/clients/779")
+    assert "/api/v3/clients/779" not in server.log

@@ -1,0 +1,36 @@
+"""One line per request in the terminal, with the reason on errors (as Prism prints):
+
+POST /api/v3/clients 422 1.9ms  The given data was invalid. category_id: ...
+"""
+
+import logging
+import sys
+import time
+
+from flask import Flask, Response, g, request
+
+log = logging.getLogger("mockserver.access")
+
+
+def register_access_log(app: Flask) -> None:
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+    @app.before_request
+    def _start() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _log(response: Response) -> Response:
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        line = f"{request.method} {request.full_path.rstrip('?')} {response.status_code} {elapsed:.1f}ms"
+        if response.status_code >= 400 and response.mimetype == "application/json":
+            body = response.get_json(silent=True)
+            if isinstance(body, dict) and "message" in body:
+                line += f"  {body['message']}"
+        log.info(line)
+        return response
