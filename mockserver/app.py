@@ -18,13 +18,13 @@ DEFAULT_DB = Path(".mockserver") / "db.json"
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """config keys: DB_PATH (None keeps the store in memory), TOKEN (None accepts any bearer
-    token), FRESH (reset to the fixtures on start), VALIDATE_RESPONSES (check every answer
-    against openapi.yaml; on in tests), ACCESS_LOG (a line per request on stderr)."""
+    token), VALIDATE_RESPONSES (check every answer against openapi.yaml; on in tests),
+    ACCESS_LOG (a line per request on stderr). `mockserver serve --fresh` resets the store
+    before the app exists, so a respawned worker never wipes it."""
     app = Flask(__name__)
     app.config.from_mapping(
         DB_PATH=DEFAULT_DB,
         TOKEN=None,
-        FRESH=False,
         VALIDATE_RESPONSES=False,
         ACCESS_LOG=False,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
@@ -34,9 +34,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     spec = load_spec()
     store = Store(app.config["DB_PATH"])
-    if app.config["FRESH"] and not store.seeded:
-        store.reset()
-    app.extensions["mockserver.spec"] = spec
     app.extensions["mockserver.store"] = store
 
     register_error_handlers(app)

@@ -10,7 +10,3 @@ def now() -> datetime:
 
 def laravel(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
-
-
-def parse_laravel(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)

@@ -1,10 +1,10 @@
 """Running the app on a production WSGI server.
 
-granian (Rust, the default) answers several times faster than waitress on this app (see
-README, "Choices"). On a GIL build of CPython granian always runs the app in a worker
-process it spawns, so the worker builds the app itself from the settings this process
-puts in the environment (MOCKSERVER_*); exactly one worker, because the store is
-in-process and must have exactly one owner.
+granian (Rust, the default) answers 1.4x waitress's requests/s on this app (see README,
+"Choices"). On a GIL build of CPython granian always runs the app in a worker process it
+spawns, so the worker builds the app itself from the settings this process puts in the
+environment (MOCKSERVER_CONFIG); exactly one worker, because the store is in-process and
+must have exactly one owner.
 """
 
 import json
