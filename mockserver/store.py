@@ -64,7 +64,7 @@ class Store:
 
     def insert(self, table: str, fields: Record) -> Record:
         with self.batch():
-            ident = self._next_id(table)
+            ident = self.next_id(table)
             fields = {k: v for k, v in fields.items() if k != "id"}
             self._table(table).insert(Document(fields, doc_id=ident))
             return {"id": ident, **fields}
@@ -89,6 +89,15 @@ class Store:
             if ids:
                 self._table(table).remove(doc_ids=ids)
             return len(ids)
+
+    def next_id(self, sequence: str, after: int = 0) -> int:
+        """The next number of a sequence that only grows (a table's ids, or any other
+        counter); `after` is where a sequence the fixtures do not seed starts."""
+        with self.batch():
+            sequences = self._table(_SEQUENCES).get(doc_id=1) or {}
+            ident = max(sequences.get(sequence, 0), after) + 1
+            self._table(_SEQUENCES).upsert(Document({**sequences, sequence: ident}, doc_id=1))
+            return ident
 
     @contextmanager
     def batch(self) -> Iterator["Store"]:
@@ -126,12 +135,6 @@ class Store:
     def _table(self, name: str):
         # cache_size=0: TinyDB's query cache hands out shared lists (LIBNOTES §2).
         return self._db.table(name, cache_size=0)
-
-    def _next_id(self, table: str) -> int:
-        sequences = self._table(_SEQUENCES).get(doc_id=1) or {}
-        ident = sequences.get(table, 0) + 1
-        self._table(_SEQUENCES).upsert(Document({**sequences, table: ident}, doc_id=1))
-        return ident
 
     @staticmethod
     def _claim(path: Path):

@@ -114,6 +114,14 @@ def test_ids_are_never_reused_after_delete(client):
     assert second > first
 
 
+def test_account_ids_follow_the_docs_highest_and_are_never_reused(client):
+    highest = max(row["account_id"] for row in fixture_rows("customers"))
+    first = client.post("/api/v3/clients", json=NEW_CUSTOMER).json
+    assert first["account_id"] == highest + 1
+    client.delete(f"/api/v3/clients/{first['id']}")
+    assert client.post("/api/v3/clients", json=NEW_CUSTOMER).json["account_id"] == highest + 2
+
+
 def test_update_replaces_fields_and_moves_updated_at(client):
     updated = client.post("/api/v3/clients/154184", json={**NEW_CUSTOMER, "business_name": "Echis Viper Ltd"})
     assert updated.status_code == 200

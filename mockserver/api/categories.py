@@ -11,7 +11,9 @@ from . import db
 TABLE = "categories"
 CUSTOMERS = "customers"
 
+_category = CategorySchema()
 _categories = CategorySchema(many=True)
+_input = CategoryInputSchema()
 
 
 def list_categories():
@@ -25,12 +27,12 @@ list_categories_text_path = list_categories
 
 
 def create_category(body: dict):
-    fields = CategoryInputSchema().load(body)
+    fields = _input.load(body)
     stamp = clock.laravel(clock.now())
     record = db().insert(
         TABLE, {"business_id": 1, **fields, "created_at": stamp, "updated_at": stamp, "archived": False}
     )
-    return CategorySchema().dump({**record, "customer_count": 0}), 201
+    return _category.dump({**record, "customer_count": 0}), 201
 
 
 def category_names(store: Store) -> dict[int, str]:

@@ -18,12 +18,14 @@ from .categories import category_names, require_category
 
 TABLE = "customers"
 # New customers get ledger account ids after the highest one the docs show (154186's).
-FIRST_NEW_ACCOUNT_ID = 1_080_950
+LAST_DOCUMENTED_ACCOUNT_ID = 1_080_949
 
 _customer = CustomerSchema()
 _customers = CustomerSchema(many=True)
 _transactions = TransactionSchema(many=True)
 _input = CustomerInputSchema()
+_archive_input = ArchiveInputSchema()
+_summary = CustomerSummarySchema()
 
 
 def list_customers(category_id: int | str = ""):
@@ -36,7 +38,7 @@ def get_summary(category_id: int | str = ""):
     customers = _in_category(store, category_id)
     totals = ledger.totals_by_customer(store)
     archived = sum(1 for c in customers if c["archived"])
-    return CustomerSummarySchema().dump(
+    return _summary.dump(
         {
             "total_deposits": number(sum((ledger.decimal(c["deposit_amount"]) for c in customers), ledger.ZERO)),
             "customer_count": len(customers),
@@ -65,7 +67,7 @@ def create_customer(body: dict):
                 "business_location": "",
                 "created_at": stamp,
                 "updated_at": stamp,
-                "account_id": _next_account_id(store),
+                "account_id": store.next_id("accounts", after=LAST_DOCUMENTED_ACCOUNT_ID),
                 "deposit_amount": 0,
                 "deposit_account_id": None,
                 "archived": False,
@@ -107,7 +109,7 @@ def list_transactions(id: int, from_: str = "", to: str = ""):
 
 
 def archive_customer(id: int, body: dict):
-    fields = ArchiveInputSchema().load(body)
+    fields = _archive_input.load(body)
     store = db()
     require_customer(store, id)
     if "id" in fields and fields["id"] != id:
@@ -151,11 +153,6 @@ def _in_category(store: Store, category_id: int | str) -> list[Record]:
     if category_id == "":  # the doc's literal ?category_id: no filter
         return store.all(TABLE)
     return store.find(TABLE, lambda c: c["category_id"] == category_id)
-
-
-def _next_account_id(store: Store) -> int:
-    highest = max((c["account_id"] for c in store.all(TABLE)), default=0)
-    return max(highest + 1, FIRST_NEW_ACCOUNT_ID)
 
 
 def _period(from_: str, to: str) -> tuple[date | None, date | None]:
