@@ -66,5 +66,9 @@ class ApiClient:
         return self.open("DELETE", path, **kw)
 
 
+def by_id(items):
+    return {item["id"]: item for item in items}
+
+
 def fixture_rows(name):
     return json.loads((ROOT / "fixtures" / f"{name}.json").read_text())

@@ -1,13 +1,9 @@
 import pytest
 
-from tests.conftest import ApiClient, fixture_rows
+from tests.conftest import ApiClient, by_id, fixture_rows
 from tests.docs_samples import CATEGORY_LIST, CATEGORY_REQUEST
 
 LIST = "/api/v3/clients/clients/categories"
-
-
-def by_id(items):
-    return {item["id"]: item for item in items}
 
 
 @pytest.mark.parametrize("sample", CATEGORY_LIST, ids=lambda s: s["name"])

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.conftest import ApiClient, fixture_rows
+from tests.conftest import ApiClient, by_id, fixture_rows
 from tests.docs_samples import ARCHIVE_REQUEST, CREATED_CUSTOMER, CUSTOMER_LIST, TRANSACTIONS_SAMPLE
 
 # The doc's create body with an existing category (its own "CAT-456" is tested below).
@@ -14,10 +14,6 @@ NEW_CUSTOMER = {
     "last_name": "Doe",
     "phone_number": "+1-800-555-0100",
 }
-
-
-def by_id(items):
-    return {item["id"]: item for item in items}
 
 
 # -- golden: the seeded store answers the docs' samples field for field
