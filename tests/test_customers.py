@@ -278,3 +278,10 @@ def test_bad_parameter_message_says_what_is_wanted(client, path, field, words):
     answer = client.get(path)
     assert answer.status_code == 422
     assert words in answer.json["errors"][field][0]
+
+
+def test_transactions_year_0000_is_422_not_500(client):
+    # a valid RFC 3339 date that Python's date (and any calendar the API uses) cannot hold
+    answer = client.get("/api/v3/clients/779/transactions?from=0000-01-01")
+    assert answer.status_code == 422
+    assert "0000-01-01" in answer.json["errors"]["from"][0]
