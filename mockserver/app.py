@@ -8,8 +8,8 @@ from flask import Flask, Response, request
 from .access_log import register_access_log
 from .api import PENDING
 from .errors import register_error_handlers
-from .resources import SPEC_PATH
-from .routing import check_response, handlers_for, register_routes
+from .resources import CONTROL_SPEC_PATH, SPEC_PATH
+from .routing import API_PACKAGE, CONTROL_PACKAGE, check_response, handlers_for, register_routes
 from .spec import load_spec
 from .store import Store
 
@@ -32,12 +32,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the docs' field order
 
-    spec = load_spec()
+    spec, control = load_spec(SPEC_PATH), load_spec(CONTROL_SPEC_PATH)
     store = Store(app.config["DB_PATH"])
     app.extensions["mockserver.store"] = store
 
     register_error_handlers(app)
-    register_routes(app, spec, handlers_for(spec, PENDING))
+    register_routes(app, spec, handlers_for(spec, API_PACKAGE, PENDING))
+    register_routes(app, control, handlers_for(control, CONTROL_PACKAGE, {}))
     if app.config["VALIDATE_RESPONSES"]:
         app.after_request(check_response)
     if app.config["ACCESS_LOG"]:
@@ -48,10 +49,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_meta_routes(app: Flask, operation_count: int) -> None:
     spec_text = SPEC_PATH.read_text(encoding="utf-8")
+    control_text = CONTROL_SPEC_PATH.read_text(encoding="utf-8")
 
     @app.get("/openapi.yaml")
     def openapi_yaml():
         return Response(spec_text, mimetype="application/yaml")
+
+    @app.get("/__mock/openapi.yaml")
+    def control_yaml():
+        return Response(control_text, mimetype="application/yaml")
 
     @app.get("/")
     def index():
@@ -59,6 +65,7 @@ def _register_meta_routes(app: Flask, operation_count: int) -> None:
             "name": "mockserver",
             "about": "A stateful mock of the Built Accounting and Summit APIs",
             "spec": request.host_url + "openapi.yaml",
+            "control_plane": request.host_url + "__mock/openapi.yaml",
             "operations": operation_count,
             "auth": "Authorization: Bearer <token>",
         }

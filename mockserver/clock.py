@@ -10,3 +10,8 @@ def now() -> datetime:
 
 def laravel(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+
+
+def iso(moment: datetime) -> str:
+    """RFC 3339 with a Z, as the control plane and the outbox write times."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

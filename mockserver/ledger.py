@@ -56,3 +56,133 @@ def entries_of(store: Store, customer_id: int, start: date | None = None, end: d
     first, last = (start.isoformat() if start else ""), (end.isoformat() if end else "9999-12-31")
     entries = store.find(TABLE, lambda e: e["customer_id"] == customer_id and first <= e["date"] <= last)
     return sorted(entries, key=lambda e: (e["date"], e["id"]))
+
+
+def by_customer(store: Store) -> dict[int, list[Record]]:
+    """Every customer's entries, oldest first: one pass over the ledger for a whole report."""
+    grouped: dict[int, list[Record]] = defaultdict(list)
+    for entry in sorted(store.all(TABLE), key=lambda e: (e["date"], e["id"])):
+        grouped[entry["customer_id"]].append(entry)
+    return grouped
+
+
+@dataclass
+class _Invoice:
+    entry: Record
+    open: Decimal  # what is still unpaid
+    paid: Decimal = ZERO
+    paid_online: Decimal = ZERO
+    settled_on: date | None = None  # the day the last of it was paid
+
+    @property
+    def day(self) -> date:
+        return date.fromisoformat(self.entry["date"])
+
+    @property
+    def due(self) -> date:
+        return date.fromisoformat(self.entry["due_date"] or self.entry["date"])
+
+    def pay(self, amount: Decimal, on: date, online: bool) -> None:
+        self.open -= amount
+        self.paid += amount
+        if online:
+            self.paid_online += amount
+        if self.open == ZERO:
+            self.settled_on = max(on, self.day)  # money paid ahead settles it the day it is issued
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    """The Income by Customers figures of one customer for a period; README defines each."""
+
+    invoice_count: int
+    invoices: Decimal
+    amount_paid: Decimal | None
+    online_amount_paid: Decimal | None
+    owing: Decimal
+    amount_due: Decimal
+    total_paid: Decimal
+    average_payment_terms: Decimal
+    balance: Decimal
+
+
+def period_figures(entries: list[Record], start: date, end: date) -> PeriodFigures:
+    """entries: one customer's, oldest first. Payments settle the oldest open invoices first
+    (FIFO, as accounting packages allocate unassigned receipts); money paid before there is
+    an invoice to settle is held as credit for the next one."""
+    invoices: list[_Invoice] = []
+    unsettled: list[_Invoice] = []
+    credit: list[tuple[Decimal, date, bool]] = []  # unallocated payments: amount, day, online
+    total_paid = ZERO
+    totals = Totals()
+    for entry in entries:
+        day = date.fromisoformat(entry["date"])
+        if day > end:
+            break
+        totals = totals.add(entry)
+        amount = decimal(entry["amount"])
+        if entry["kind"] == "invoice":
+            invoice = _Invoice(entry, open=amount)
+            invoices.append(invoice)
+            while credit and invoice.open:
+                held, paid_on, online = credit.pop(0)
+                used = min(held, invoice.open)
+                invoice.pay(used, paid_on, online)
+                if held > used:
+                    credit.insert(0, (held - used, paid_on, online))
+            if invoice.open:
+                unsettled.append(invoice)
+            continue
+        if day >= start:
+            total_paid += amount
+        online = entry.get("method") == "online"
+        while unsettled and amount:
+            used = min(amount, unsettled[0].open)
+            unsettled[0].pay(used, day, online)
+            amount -= used
+            if not unsettled[0].open:
+                unsettled.pop(0)
+        if amount:
+            credit.append((amount, day, online))
+
+    in_period = [i for i in invoices if start <= i.day <= end]
+    settled = [(i.settled_on - i.day).days for i in in_period if i.settled_on]
+    paid = sum((i.paid for i in in_period), ZERO)
+    return PeriodFigures(
+        invoice_count=len(in_period),
+        invoices=sum((decimal(i.entry["amount"]) for i in in_period), ZERO),
+        amount_paid=paid if in_period else None,
+        online_amount_paid=sum((i.paid_online for i in in_period), ZERO) if in_period else None,
+        owing=sum((i.open for i in in_period), ZERO),
+        amount_due=sum((i.open for i in in_period if i.due <= end), ZERO),
+        total_paid=total_paid,
+        average_payment_terms=(Decimal(sum(settled)) / len(settled)).quantize(Decimal("0.01")) if settled else ZERO,
+        balance=totals.balance,
+    )
+
+
+def statement(entries: list[Record], start: date | None, end: date) -> dict:
+    """What an e-mailed statement lists, as JSON: the balance brought forward to `start`,
+    each entry of the period with the running balance after it, and the closing balance."""
+    first, last = (start.isoformat() if start else ""), end.isoformat()
+    opening = Totals()
+    for entry in entries:
+        if entry["date"] < first:
+            opening = opening.add(entry)
+    running, lines = opening, []
+    for entry in entries:
+        if first <= entry["date"] <= last:
+            running = running.add(entry)
+            amount = number(decimal(entry["amount"]))
+            invoice = entry["kind"] == "invoice"
+            lines.append(
+                {
+                    "date": entry["date"],
+                    "kind": entry["kind"],
+                    "description": entry["description"],
+                    "debit": amount if invoice else 0,
+                    "credit": 0 if invoice else amount,
+                    "balance": number(running.balance),
+                }
+            )
+    return {"opening_balance": number(opening.balance), "lines": lines, "closing_balance": number(running.balance)}

@@ -1,4 +1,4 @@
-"""Where the spec and the fixtures are.
+"""Where the specs and the fixtures are.
 
 They live at the top of the repository (they are the design, not code). A wheel carries
 copies inside the package (see pyproject.toml), so look there first, then in the checkout.
@@ -17,4 +17,5 @@ def _find(name: str) -> Path:
 
 
 SPEC_PATH = _find("openapi.yaml")
+CONTROL_SPEC_PATH = _find("control-plane.yaml")
 FIXTURES_DIR = _find("fixtures")

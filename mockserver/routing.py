@@ -1,6 +1,7 @@
-"""openapi.yaml is the router: every path in it becomes one Flask rule, and its
-operationId names the handler (connexion's RelativeResolver): `customers.get_customer`
-is `mockserver.api.customers.get_customer`.
+"""The specs are the router: every path in one becomes one Flask rule, and its operationId
+names the handler in the spec's package (connexion's RelativeResolver): in openapi.yaml
+`customers.get_customer` is `mockserver.api.customers.get_customer`, in control-plane.yaml
+`outbox.list_messages` is `mockserver.control.outbox.list_messages`.
 
 A request goes: rule -> method -> bearer token -> validation -> handler -> JSON.
 """
@@ -20,6 +21,7 @@ from .spec import Operation, Spec
 from .validation import validate_request
 
 API_PACKAGE = "mockserver.api"
+CONTROL_PACKAGE = "mockserver.control"
 # Every rule takes every method so that a concrete path (/api/v3/clients/summary) answers
 # 405 for a method it lacks instead of falling through to /api/v3/clients/{id}, as
 # OpenAPI's "concrete paths first" rule requires.
@@ -28,9 +30,9 @@ ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 Handler = Callable[..., Any]
 
 
-def resolve(operation_id: str) -> Handler | None:
+def resolve(operation_id: str, package: str = API_PACKAGE) -> Handler | None:
     module_name, _, function = operation_id.rpartition(".")
-    qualified = f"{API_PACKAGE}.{module_name}"
+    qualified = f"{package}.{module_name}"
     try:
         module = importlib.import_module(qualified)
     except ModuleNotFoundError as e:
@@ -40,26 +42,26 @@ def resolve(operation_id: str) -> Handler | None:
     return getattr(module, function, None)
 
 
-def pending_handler(operation_id: str, issue: int) -> Handler:
+def pending_handler(spec: Spec, operation_id: str, issue: int) -> Handler:
     def pending(**_: Any):
-        raise ApiError(501, f"{operation_id} is in openapi.yaml but not served yet (issue #{issue}).")
+        raise ApiError(501, f"{operation_id} is in {spec.name} but not served yet (issue #{issue}).")
 
     return pending
 
 
-def handlers_for(spec: Spec, pending: dict[str, int]) -> dict[str, Handler]:
+def handlers_for(spec: Spec, package: str, pending: dict[str, int]) -> dict[str, Handler]:
     """operationId -> handler; an operation with neither a handler nor a pending entry stops start-up."""
     handlers, missing = {}, []
     for op in spec.operations:
-        handler = resolve(op.operation_id)
+        handler = resolve(op.operation_id, package)
         if handler is None and op.operation_id in pending:
-            handler = pending_handler(op.operation_id, pending[op.operation_id])
+            handler = pending_handler(spec, op.operation_id, pending[op.operation_id])
         if handler is None:
             missing.append(op.operation_id)
         else:
             handlers[op.operation_id] = handler
     if missing:
-        raise LookupError(f"operations in openapi.yaml with no handler in {API_PACKAGE}: {', '.join(missing)}")
+        raise LookupError(f"operations in {spec.name} with no handler in {package}: {', '.join(missing)}")
     return handlers
 
 
@@ -85,7 +87,7 @@ def _view(spec: Spec, path: str, operations: dict[str, Operation], handlers: dic
             raise ApiError(
                 405, f"{request.method} {path} is not an operation; it takes {allow}.", headers={"Allow": allow}
             )
-        g.operation = op
+        g.operation, g.spec = op, spec
         g.token = check_bearer(request.headers.get("Authorization"), current_app.config["TOKEN"])
         kwargs = validate_request(spec, op, request, path_args)
         return to_response(handlers[op.operation_id](**kwargs))
@@ -108,13 +110,16 @@ def to_response(result: Any) -> Response:
 def check_response(response: Response) -> Response:
     """Hold our own answers to the spec (on in tests): drift fails loudly, here, not in a client."""
     op: Operation | None = g.get("operation")
+    spec: Spec | None = g.get("spec")
     if op is None or response.status_code in (405, 501) or request.method == "HEAD":
         return response
+    if op.responses.get(str(response.status_code)) == {} and not response.get_data():
+        return response  # documented without content (204), and none sent
     validator = op.response_validator(response.status_code, response.mimetype or "")
     if validator is None:
         raise AssertionError(
             f"{op.operation_id} answered {response.status_code} {response.mimetype}, "
-            "which openapi.yaml does not document"
+            f"which {spec.name if spec else 'its spec'} does not document"
         )
     if response.mimetype == "application/json":
         problems = [

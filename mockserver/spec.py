@@ -1,4 +1,4 @@
-"""openapi.yaml, read once and compiled into operations with ready validators.
+"""A spec (openapi.yaml, control-plane.yaml), read once and compiled into operations with ready validators.
 
 Validators are compiled at start-up (jsonschema-rs), so checking a request costs
 microseconds instead of walking the spec on every call.
@@ -70,8 +70,9 @@ def load(path: Path = SPEC_PATH) -> dict:
 
 
 class Spec:
-    def __init__(self, document: dict):
+    def __init__(self, document: dict, name: str = "openapi.yaml"):
         self.document = document
+        self.name = name  # the file, for messages
         self._components = document.get("components", {})
         self.operations: list[Operation] = [
             self._operation(path, method, item, op)
@@ -155,4 +156,4 @@ class Spec:
 @functools.cache
 def load_spec(path: Path = SPEC_PATH) -> Spec:
     """Compiled once per process: every app built from the same file shares it (it is read-only)."""
-    return Spec(load(path))
+    return Spec(load(path), path.name)

@@ -43,6 +43,21 @@ def client(app):
     return ApiClient(app.test_client())
 
 
+@pytest.fixture
+def add_entry(app):
+    """add_entry(customer_id, kind, amount, date, due_date=None, method=None): put an invoice
+    or a payment in the ledger (no documented endpoint writes one)."""
+    store = app.extensions["mockserver.store"]
+
+    def add(customer_id, kind, amount, date, due_date=None, method=None, description=""):
+        if kind == "payment" and method is None:
+            method = "bank"
+        fields = {"kind": kind, "amount": amount, "date": date, "due_date": due_date, "method": method}
+        return store.insert("ledger", {"customer_id": customer_id, **fields, "description": description or kind})
+
+    return add
+
+
 class ApiClient:
     """The Flask test client with a bearer token on every call unless told otherwise."""
 

@@ -23,15 +23,16 @@ EXAMPLES = curl_examples()
 
 
 def test_readme_has_its_examples():
-    assert len(EXAMPLES) == 2
+    assert len(EXAMPLES) == 4
 
 
-@pytest.mark.parametrize(("command", "expected"), EXAMPLES, ids=["get-customer", "create-error"])
+@pytest.mark.parametrize(("command", "expected"), EXAMPLES, ids=["get-customer", "create-error", "report", "statement"])
 def test_readme_example_answers_as_shown(client, command, expected):
     words = shlex.split(command)
     headers = dict(words[i + 1].split(": ", 1) for i, w in enumerate(words) if w == "-H")
     data = next((words[i + 1] for i, w in enumerate(words) if w == "-d"), None)
     path = words[-1].removeprefix("http://localhost:8000")
+    assert path.startswith("/"), path
     answer = client.open("POST" if data else "GET", path, auth=False, headers=headers, data=data)
     assert answer.json == expected
 

@@ -1,14 +1,21 @@
-"""openapi.yaml itself: valid, complete against the docs, every operation served or pending."""
+"""The specs themselves: valid, openapi.yaml complete against the docs, every operation
+served or pending, every example conforming."""
 
 import pytest
+import yaml
 from openapi_spec_validator import validate
 
 from mockserver.api import PENDING
-from mockserver.routing import resolve
-from mockserver.spec import load, load_spec
+from mockserver.resources import CONTROL_SPEC_PATH, SPEC_PATH
+from mockserver.routing import API_PACKAGE, CONTROL_PACKAGE, resolve
+from mockserver.spec import Spec, load, load_spec
 
-SPEC = load_spec()
+SPEC = load_spec(SPEC_PATH)
+CONTROL = load_spec(CONTROL_SPEC_PATH)
 OPERATIONS = {(op.method, op.path): op for op in SPEC.operations}
+# spec -> the package its handlers live in, and its pending operations
+ROUTED = [(SPEC, API_PACKAGE, PENDING), (CONTROL, CONTROL_PACKAGE, {})]
+ALL_OPERATIONS = [(spec, package, pending, op) for spec, package, pending in ROUTED for op in spec.operations]
 
 # shared/API-SURFACE.md, every row, plus the second paths the docs' text names.
 DOCUMENTED = [
@@ -41,8 +48,9 @@ DOCUMENTED = [
 TEXT_ALIASES = [("GET", "/api/v3/clients/categories"), ("POST", "/api/importcustomers")]
 
 
-def test_spec_is_valid_openapi():
-    validate(load())
+@pytest.mark.parametrize("path", [SPEC_PATH, CONTROL_SPEC_PATH], ids=lambda p: p.name)
+def test_spec_is_valid_openapi(path):
+    validate(load(path))
 
 
 @pytest.mark.parametrize(("method", "path"), DOCUMENTED + TEXT_ALIASES, ids=lambda v: str(v))
@@ -54,10 +62,17 @@ def test_spec_has_no_undocumented_operation():
     assert set(OPERATIONS) == set(DOCUMENTED + TEXT_ALIASES)
 
 
-@pytest.mark.parametrize("op", SPEC.operations, ids=lambda op: op.operation_id)
-def test_operation_has_handler_or_is_pending_never_both(op):
-    has_handler = resolve(op.operation_id) is not None
-    assert has_handler != (op.operation_id in PENDING)
+@pytest.mark.parametrize(
+    ("spec", "package", "pending", "op"), ALL_OPERATIONS, ids=[o[3].operation_id for o in ALL_OPERATIONS]
+)
+def test_operation_has_handler_or_is_pending_never_both(spec, package, pending, op):
+    has_handler = resolve(op.operation_id, package) is not None
+    assert has_handler != (op.operation_id in pending)
+
+
+def test_control_plane_is_apart_from_the_product_contract():
+    assert all(op.path.startswith("/__mock/") for op in CONTROL.operations)
+    assert not any(op.path.startswith("/__mock/") for op in SPEC.operations)
 
 
 def test_pending_names_only_operations_in_spec():
@@ -65,32 +80,33 @@ def test_pending_names_only_operations_in_spec():
 
 
 def test_every_operation_answers_401_without_token():
-    for op in SPEC.operations:
-        assert "401" in SPEC.document["paths"][op.path][op.method.lower()]["responses"], op.operation_id
+    for spec, _, _, op in ALL_OPERATIONS:
+        assert "401" in spec.document["paths"][op.path][op.method.lower()]["responses"], op.operation_id
 
 
-def _examples():
-    """(where, schema, example value) for every example in the spec's media types."""
-    for item in SPEC.document["paths"].values():
+def _examples(spec: Spec):
+    """(where, spec, schema, example value) for every example in the spec's media types."""
+    for item in spec.document["paths"].values():
         for op in item.values():
             if not isinstance(op, dict) or "operationId" not in op:
                 continue
-            bodies = [("request", SPEC.resolve(op.get("requestBody", {})))]
-            bodies += [(status, SPEC.resolve(r)) for status, r in op["responses"].items()]
+            bodies = [("request", spec.resolve(op.get("requestBody", {})))]
+            bodies += [(status, spec.resolve(r)) for status, r in op["responses"].items()]
             for where, body in bodies:
                 for content in (body or {}).get("content", {}).values():
                     for name, example in content.get("examples", {}).items():
-                        yield f"{op['operationId']} {where} {name}", content["schema"], SPEC.resolve(example)["value"]
+                        value = spec.resolve(example)["value"]
+                        yield f"{op['operationId']} {where} {name}", spec, content["schema"], value
                     if "example" in content:
-                        yield f"{op['operationId']} {where} example", content["schema"], content["example"]
+                        yield f"{op['operationId']} {where} example", spec, content["schema"], content["example"]
 
 
-EXAMPLES = list(_examples())
+EXAMPLES = [*_examples(SPEC), *_examples(CONTROL)]
 
 
-@pytest.mark.parametrize(("where", "schema", "value"), EXAMPLES, ids=[e[0] for e in EXAMPLES])
-def test_example_conforms_to_its_schema(where, schema, value):
-    validator = SPEC.validator(schema)
+@pytest.mark.parametrize(("where", "spec", "schema", "value"), EXAMPLES, ids=[e[0] for e in EXAMPLES])
+def test_example_conforms_to_its_schema(where, spec, schema, value):
+    validator = spec.validator(schema)
     assert [e.message for e in validator.iter_errors(value)] == []
 
 
@@ -101,7 +117,15 @@ def test_examples_are_many():
 
 def test_strict_schema_rejects_an_unknown_field():
     customer = SPEC.validator({"$ref": "#/components/schemas/Customer"})
-    sample = next(v for w, _, v in EXAMPLES if w.startswith("customers.get_customer 200"))
+    sample = next(v for w, _, _, v in EXAMPLES if w.startswith("customers.get_customer 200"))
     assert customer.is_valid(sample)
     assert not customer.is_valid({**sample, "surprise": 1})
     assert not customer.is_valid({k: v for k, v in sample.items() if k != "balance"})
+
+
+@pytest.mark.parametrize("path", [SPEC_PATH, CONTROL_SPEC_PATH], ids=lambda p: p.name)
+def test_spec_reads_the_same_with_any_yaml_parser(path):
+    # The server reads with libyaml; consumers' tools often use pure-Python parsers, which
+    # once rejected a `?` inside a flow mapping that libyaml let through.
+    text = path.read_text(encoding="utf-8")
+    assert yaml.load(text, Loader=yaml.SafeLoader) == yaml.load(text, Loader=yaml.CSafeLoader)

@@ -4,8 +4,11 @@ Each takes the validated parameters (snake_case; `from` is `from_`) and `body`, 
 store, dumps with a schema and returns the JSON value, or (value, status).
 """
 
+from datetime import date
+
 from flask import current_app
 
+from ..errors import invalid
 from ..store import Store
 
 # Operations in openapi.yaml that are designed but not served yet: they answer 501 naming
@@ -14,14 +17,6 @@ PENDING: dict[str, int] = {
     "customer_files.import_customers": 5,
     "customer_files.import_customers_text_path": 5,
     "customer_files.export_customers": 5,
-    "reports.income_by_customers": 3,
-    "reports.income_by_customers_legacy": 3,
-    "reports.customer_income": 3,
-    "reports.filter_customer_income": 3,
-    "reports.get_client_legacy": 3,
-    "reports.filter_client_transactions_legacy": 3,
-    "statements.send_statement": 3,
-    "statements.send_statement_legacy": 3,
     "income.list_income": 4,
     "income.create_income": 4,
     "income.get_income": 4,
@@ -32,3 +27,13 @@ PENDING: dict[str, int] = {
 
 def db() -> Store:
     return current_app.extensions["mockserver.store"]
+
+
+def period(first: str, last: str, names: tuple[str, str] = ("from", "to")) -> tuple[date | None, date | None]:
+    """A period's bounds (empty means unbounded), read from dates the spec has validated;
+    `names` are what the client called them, so a reversed period is reported in its words."""
+    start = date.fromisoformat(first) if first else None
+    end = date.fromisoformat(last) if last else None
+    if start and end and start > end:
+        raise invalid({names[0]: [f"is {first}, after {names[1]} ({last})"]})
+    return start, end

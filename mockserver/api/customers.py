@@ -1,7 +1,5 @@
 """Built Accounting customers (doc 002): /api/v3/clients..."""
 
-from datetime import date
-
 from .. import clock, ledger
 from ..errors import invalid, not_found
 from ..ledger import Totals, number
@@ -13,7 +11,7 @@ from ..schemas.customer import (
     TransactionSchema,
 )
 from ..store import Record, Store
-from . import db
+from . import db, period
 from .categories import category_names, require_category
 
 TABLE = "customers"
@@ -102,7 +100,7 @@ def delete_customer(id: int):
 def list_transactions(id: int, from_: str = "", to: str = ""):
     store = db()
     customer = require_customer(store, id)
-    start, end = _period(from_, to)
+    start, end = period(from_, to)
     view = present(store, [customer])[0]
     view["transactions"] = _transactions.dump(ledger.entries_of(store, id, start, end))
     return [_customer.dump(view)]
@@ -153,11 +151,3 @@ def _in_category(store: Store, category_id: int | str) -> list[Record]:
     if category_id == "":  # the doc's literal ?category_id: no filter
         return store.all(TABLE)
     return store.find(TABLE, lambda c: c["category_id"] == category_id)
-
-
-def _period(from_: str, to: str) -> tuple[date | None, date | None]:
-    start = date.fromisoformat(from_) if from_ else None
-    end = date.fromisoformat(to) if to else None
-    if start and end and start > end:
-        raise invalid({"from": [f"is {from_}, after to ({to})"]})
-    return start, end

@@ -1,0 +1,115 @@
+"""Built Accounting's Income by Customers report (docs 001 for v3 paths, 000 for the older ones).
+
+Every figure is computed from the ledger on each request (ledger.period_figures); nothing
+about a report is stored.
+
+Where a request states a thing twice (the v3 filter's path and body, the older filter's
+query and body), both must agree: a contradiction is answered 422 naming the field, not
+settled by picking one. The path names the resource, so the v3 body must repeat it; the
+older path carries no period, so its body's start_date/end_date give it and ?from/?to,
+when sent, must match them.
+"""
+
+from datetime import date
+
+from .. import clock, ledger
+from ..errors import invalid
+from ..schemas.report import ReportCustomerSchema
+from ..store import Record, Store
+from . import db, period
+from .categories import category_names
+from .customers import TABLE as CUSTOMERS
+from .customers import require_customer
+
+_line = ReportCustomerSchema()
+_lines = ReportCustomerSchema(many=True)
+
+
+def income_by_customers(from_: str, to: str):
+    return _report(*_bounded(from_, to))
+
+
+def income_by_customers_legacy(startdate: str, enddate: str):
+    return _report(*_bounded(startdate, enddate, ("startdate", "enddate")))
+
+
+def customer_income(id: int, from_: str, to: str):
+    store = db()
+    customer = require_customer(store, id)
+    return _line.dump(_view(store, customer, ledger.entries_of(store, id), *_bounded(from_, to)))
+
+
+def filter_customer_income(id: int, from_: str, to: str, body: dict):
+    require_customer(db(), id)
+    _must_agree(
+        [
+            ("id", body["id"], id, "the path"),
+            ("from", body["from"], from_, "the path"),
+            ("to", body["to"], to, "the path"),
+        ]
+    )
+    return [customer_income(id, from_, to)]
+
+
+def get_client_legacy(id: int):
+    """The older path names no period: the customer's whole history, from the first of its
+    creation and its first ledger entry, to today or its last entry if that is later."""
+    store = db()
+    customer = require_customer(store, id)
+    entries = ledger.entries_of(store, id)
+    days = [date.fromisoformat(e["date"]) for e in entries]
+    start = min([date.fromisoformat(customer["created_at"][:10]), *days])
+    end = max([clock.now().date(), *days])
+    return _line.dump(_view(store, customer, entries, start, end))
+
+
+def filter_client_transactions_legacy(id: int, body: dict, from_: str = "", to: str = ""):
+    store = db()
+    customer = require_customer(store, id)
+    _must_agree(
+        [
+            ("id", body["id"], id, "the path"),
+            ("start_date", body["start_date"], from_ or body["start_date"], "?from="),
+            ("end_date", body["end_date"], to or body["end_date"], "?to="),
+        ]
+    )
+    start, end = _bounded(body["start_date"], body["end_date"], ("start_date", "end_date"))
+    return [_line.dump(_view(store, customer, ledger.entries_of(store, id), start, end))]
+
+
+def _report(start: date, end: date) -> list[dict]:
+    store = db()
+    names = category_names(store)
+    entries = ledger.by_customer(store)
+    customers = sorted(store.all(CUSTOMERS), key=lambda c: c["id"])  # the doc's sample is in id order
+    return _lines.dump([_view(store, c, entries.get(c["id"], []), start, end, names) for c in customers])
+
+
+def _view(
+    store: Store, customer: Record, entries: list[Record], start: date, end: date, names: dict | None = None
+) -> dict:
+    names = category_names(store) if names is None else names
+    return {
+        **customer,
+        "category": names.get(customer["category_id"], ""),
+        "figures": ledger.period_figures(entries, start, end),
+        "date_from": start,
+        "date_to": end,
+    }
+
+
+def _bounded(first: str, last: str, names: tuple[str, str] = ("from", "to")) -> tuple[date, date]:
+    start, end = period(first, last, names)
+    assert start and end  # the spec makes both required here
+    return start, end
+
+
+def _must_agree(statements: list[tuple[str, object, object, str]]) -> None:
+    """(body field, its value, what `where` says) must match; else 422 naming each field."""
+    errors = {
+        field: [f"is {sent}, but {where} says {expected}; send the same value in both"]
+        for field, sent, expected, where in statements
+        if sent != expected
+    }
+    if errors:
+        raise invalid(errors)
