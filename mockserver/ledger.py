@@ -54,16 +54,20 @@ def totals_by_customer(store: Store) -> dict[int, Totals]:
 def entries_of(store: Store, customer_id: int, start: date | None = None, end: date | None = None) -> list[Record]:
     """The customer's entries dated from start to end, both inclusive, oldest first."""
     first, last = (start.isoformat() if start else ""), (end.isoformat() if end else "9999-12-31")
-    entries = store.find(TABLE, lambda e: e["customer_id"] == customer_id and first <= e["date"] <= last)
-    return sorted(entries, key=lambda e: (e["date"], e["id"]))
+    return _oldest_first(store.find(TABLE, lambda e: e["customer_id"] == customer_id and first <= e["date"] <= last))
 
 
 def by_customer(store: Store) -> dict[int, list[Record]]:
     """Every customer's entries, oldest first: one pass over the ledger for a whole report."""
     grouped: dict[int, list[Record]] = defaultdict(list)
-    for entry in sorted(store.all(TABLE), key=lambda e: (e["date"], e["id"])):
+    for entry in _oldest_first(store.all(TABLE)):
         grouped[entry["customer_id"]].append(entry)
     return grouped
+
+
+def _oldest_first(entries: list[Record]) -> list[Record]:
+    # Same-day entries in the order they were recorded, so a payment follows the invoice it pays.
+    return sorted(entries, key=lambda e: (e["date"], e["id"]))
 
 
 @dataclass

@@ -220,17 +220,16 @@ def test_one_customer_is_its_line_of_the_report(client):
 
 
 @pytest.mark.parametrize(
-    "path",
+    ("method", "path"),
     [
-        f"/api/v3/reports/customers/client/4242/{DOC_PERIOD}",
-        "/api/client/4242",
-        "/api/client/transactions/send/4242",
-        "/api/v3/reports/customers/client/transactions/send/4242",
+        ("GET", f"/api/v3/reports/customers/client/4242/{DOC_PERIOD}"),
+        ("GET", "/api/client/4242"),
+        ("POST", "/api/client/transactions/send/4242"),
+        ("POST", "/api/v3/reports/customers/client/transactions/send/4242"),
     ],
 )
-def test_unknown_customer_is_404(client, path):
-    method = client.post if "send" in path else client.get
-    answer = method(path, json={}) if "send" in path else method(path)
+def test_unknown_customer_is_404(client, method, path):
+    answer = client.open(method, path, json={}) if method == "POST" else client.open(method, path)
     assert answer.status_code == 404 and answer.json["message"] == "Customer 4242 not found"
 
 

@@ -35,12 +35,12 @@ def income_by_customers_legacy(startdate: str, enddate: str):
 
 def customer_income(id: int, from_: str, to: str):
     store = db()
-    customer = require_customer(store, id)
-    return _line.dump(_view(store, customer, ledger.entries_of(store, id), *_bounded(from_, to)))
+    return _line_of(store, require_customer(store, id), *_bounded(from_, to))
 
 
 def filter_customer_income(id: int, from_: str, to: str, body: dict):
-    require_customer(db(), id)
+    store = db()
+    customer = require_customer(store, id)
     _must_agree(
         [
             ("id", body["id"], id, "the path"),
@@ -48,7 +48,7 @@ def filter_customer_income(id: int, from_: str, to: str, body: dict):
             ("to", body["to"], to, "the path"),
         ]
     )
-    return [customer_income(id, from_, to)]
+    return [_line_of(store, customer, *_bounded(from_, to))]
 
 
 def get_client_legacy(id: int):
@@ -73,8 +73,7 @@ def filter_client_transactions_legacy(id: int, body: dict, from_: str = "", to: 
             ("end_date", body["end_date"], to or body["end_date"], "?to="),
         ]
     )
-    start, end = _bounded(body["start_date"], body["end_date"], ("start_date", "end_date"))
-    return [_line.dump(_view(store, customer, ledger.entries_of(store, id), start, end))]
+    return [_line_of(store, customer, *_bounded(body["start_date"], body["end_date"], ("start_date", "end_date")))]
 
 
 def _report(start: date, end: date) -> list[dict]:
@@ -83,6 +82,10 @@ def _report(start: date, end: date) -> list[dict]:
     entries = ledger.by_customer(store)
     customers = sorted(store.all(CUSTOMERS), key=lambda c: c["id"])  # the doc's sample is in id order
     return _lines.dump([_view(store, c, entries.get(c["id"], []), start, end, names) for c in customers])
+
+
+def _line_of(store: Store, customer: Record, start: date, end: date) -> dict:
+    return _line.dump(_view(store, customer, ledger.entries_of(store, customer["id"]), start, end))
 
 
 def _view(
