@@ -11,7 +11,7 @@ from .errors import register_error_handlers
 from .resources import CONTROL_SPEC_PATH, SPEC_PATH
 from .routing import API_PACKAGE, CONTROL_PACKAGE, check_response, handlers_for, register_routes
 from .spec import load_spec
-from .store import Store
+from .store import STORE, Store
 
 DEFAULT_DB = Path(".mockserver") / "db.json"
 
@@ -34,7 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     spec, control = load_spec(SPEC_PATH), load_spec(CONTROL_SPEC_PATH)
     store = Store(app.config["DB_PATH"])
-    app.extensions["mockserver.store"] = store
+    app.extensions[STORE] = store
 
     register_error_handlers(app)
     register_routes(app, spec, handlers_for(spec, API_PACKAGE, PENDING))

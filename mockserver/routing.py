@@ -18,6 +18,7 @@ from flask import Flask, Response, current_app, g, request
 from .auth import check_bearer
 from .errors import ApiError
 from .spec import Operation, Spec
+from .store import STORE
 from .validation import validate_request
 
 API_PACKAGE = "mockserver.api"
@@ -89,7 +90,7 @@ def _view(spec: Spec, path: str, operations: dict[str, Operation], handlers: dic
             )
         g.operation, g.spec = op, spec
         g.token = check_bearer(request.headers.get("Authorization"), current_app.config["TOKEN"])
-        kwargs = validate_request(spec, op, request, path_args)
+        kwargs = validate_request(spec, op, request, path_args, current_app.extensions[STORE])
         return to_response(handlers[op.operation_id](**kwargs))
 
     view.__name__ = f"view {path}"

@@ -2,7 +2,9 @@
 
 Parameters arrive as strings; they are read as the types their schema allows, then
 validated. Bodies must be the declared media type and well-formed JSON (400), then
-valid (422 naming every field and its problems).
+valid (422 naming every field and its problems). A body field whose schema carries
+`x-references: {table, noun}` must also name a stored record, checked here with the
+rest so one 422 names every bad field.
 """
 
 import json
@@ -14,12 +16,15 @@ from flask import Request
 
 from .errors import ApiError, invalid
 from .spec import Operation, Parameter, Spec
+from .store import Store
 
 # Long enough that an oversized id is reported against its maximum, short enough for int().
 _INTEGER = re.compile(r"^[+-]?\d{1,100}$")
 
 
-def validate_request(spec: Spec, op: Operation, request: Request, path_args: dict[str, str]) -> dict[str, Any]:
+def validate_request(
+    spec: Spec, op: Operation, request: Request, path_args: dict[str, str], store: Store
+) -> dict[str, Any]:
     """Return the handler's keyword arguments, or raise ApiError."""
     kwargs: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
@@ -40,6 +45,8 @@ def validate_request(spec: Spec, op: Operation, request: Request, path_args: dic
             kwargs[param.py_name] = value
     if op.body is not None:
         body, body_errors = _read_body(spec, op, request)
+        if isinstance(body, dict):
+            body_errors.update(_missing_references(spec, op.body.schema, body, body_errors, store))
         errors.update(body_errors)
         kwargs["body"] = body
     if errors:
@@ -85,6 +92,18 @@ def _read_body(spec: Spec, op: Operation, request: Request) -> tuple[Any, dict[s
     return body, errors
 
 
+def _missing_references(spec: Spec, schema: dict | None, body: dict, errors: dict, store: Store) -> dict:
+    missing = {}
+    for name, value in body.items():
+        reference = spec.property_schema(schema, name).get("x-references")
+        if reference is None or name in errors or value is None:
+            continue
+        if store.get(reference["table"], int(value)) is None:  # valid, so an int or a string of digits
+            known = ", ".join(str(row["id"]) for row in store.all(reference["table"])[:10])
+            missing[name] = [f"no {reference['noun']} {value}; existing ones include {known}"]
+    return missing
+
+
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not a JSON number")
 
@@ -110,4 +129,7 @@ def _describe(spec: Spec, schema: dict, error) -> str:
     kind = type(error.kind).__name__
     if kind == "Format":
         return f"must be a valid {error.kind.format} (got {json.dumps(error.instance)})"
+    if kind == "Enum":  # the validator's own message names only the first two choices
+        choices = ", ".join(map(str, error.kind.options))
+        return f"must be one of {choices} (got {json.dumps(error.instance)})"
     return error.message

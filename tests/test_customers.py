@@ -205,6 +205,13 @@ def test_create_rejects_bad_field_naming_it(client, change, field):
     assert len(client.get("/api/v3/clients").json) == before
 
 
+def test_unknown_category_is_named_with_the_other_bad_fields(client):
+    answer = client.post("/api/v3/clients", json={**NEW_CUSTOMER, "category_id": "99999", "business_email": "x"})
+    assert answer.status_code == 422
+    assert set(answer.json["errors"]) == {"category_id", "business_email"}
+    assert answer.json["errors"]["category_id"][0].startswith("no customer category 99999; existing ones include 1")
+
+
 def test_create_names_every_missing_field(client):
     answer = client.post("/api/v3/clients", json={"business_name": "Only a name"})
     assert answer.status_code == 422

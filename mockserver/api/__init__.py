@@ -9,7 +9,7 @@ from datetime import date
 from flask import current_app
 
 from ..errors import invalid
-from ..store import Store
+from ..store import STORE, Store
 
 # Operations in openapi.yaml that are designed but not served yet: they answer 501 naming
 # the issue that brings them. A test keeps this list and the handlers in step.
@@ -26,7 +26,7 @@ PENDING: dict[str, int] = {
 
 
 def db() -> Store:
-    return current_app.extensions["mockserver.store"]
+    return current_app.extensions[STORE]
 
 
 def period(first: str, last: str, names: tuple[str, str] = ("from", "to")) -> tuple[date | None, date | None]:

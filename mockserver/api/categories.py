@@ -3,7 +3,6 @@
 from collections import Counter
 
 from .. import clock
-from ..errors import invalid
 from ..schemas.category import CategoryInputSchema, CategorySchema
 from ..store import Store
 from . import db
@@ -37,9 +36,3 @@ def create_category(body: dict):
 
 def category_names(store: Store) -> dict[int, str]:
     return {cat["id"]: cat["name"] for cat in store.all(TABLE)}
-
-
-def require_category(store: Store, category_id: int) -> None:
-    if store.get(TABLE, category_id) is None:
-        known = ", ".join(str(c["id"]) for c in store.all(TABLE)[:10])
-        raise invalid({"category_id": [f"no customer category {category_id}; existing ones include {known}"]})
