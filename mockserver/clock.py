@@ -4,12 +4,19 @@ from datetime import UTC, datetime
 
 
 def now() -> datetime:
-    # Laravel stores whole seconds, so its timestamps always end in .000000Z.
-    return datetime.now(UTC).replace(microsecond=0)
+    # Millisecond precision: the finest any of the APIs' timestamps show (Summit's).
+    moment = datetime.now(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def laravel(moment: datetime) -> str:
+    # Laravel stores whole seconds, so its timestamps always end in .000000Z.
     return moment.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+
+
+def summit(moment: datetime) -> str:
+    """As JavaScript's toISOString writes it, which Summit's samples show: 2023-10-27T13:00:00.000Z."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def iso(moment: datetime) -> str:
