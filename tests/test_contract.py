@@ -28,28 +28,48 @@ def _load(path):
 schema = _load(SPEC_PATH).exclude(operation_id=list(PENDING))
 control = _load(CONTROL_SPEC_PATH)
 
-CATEGORY_IDS = [row["id"] for row in fixture_rows("categories")]
-CUSTOMER_IDS = [row["id"] for row in fixture_rows("customers")]
+# Ids the fixtures hold, by the body field or path parameter that names them.
+REFERENCES = {
+    "category_id": [row["id"] for row in fixture_rows("categories")],
+    "categoryId": [row["id"] for row in fixture_rows("summit_income_categories")],
+    "clientId": [row["id"] for row in fixture_rows("summit_clients")],
+}
+PATH_IDS = {
+    "id": [row["id"] for row in fixture_rows("customers")],
+    "incomeId": [row["id"] for row in fixture_rows("summit_income")],
+}
+
+
+def _steerable(drawn):
+    # An out-of-range or mistyped id is what makes a negative case negative: keep it.
+    return type(drawn) is int and 1 <= drawn <= 2**31 - 1
+
+
+def _mostly_stored(drawn, ids):
+    """An id drawn at random nearly always names nothing (422 in a body, 404 in a path): draw
+    among the stored ones, keeping the drawn one a fraction of the time."""
+    return st.sampled_from([*ids, drawn])
 
 
 @schema.hook
 def flatmap_body(ctx, body):
-    """Mostly existing categories, so creates succeed and the stateful phase has customers
-    to follow links from; the generated id is kept a quarter of the time (422 path)."""
-    if isinstance(body, dict) and type(body.get("category_id")) is int:
-        return st.sampled_from([*CATEGORY_IDS, body["category_id"]]).map(lambda cid: {**body, "category_id": cid})
-    return st.just(body)
+    """Mostly existing references, so creates succeed and the stateful phase has records to
+    follow links from."""
+    if not isinstance(body, dict):
+        return st.just(body)
+    chosen = {name: _mostly_stored(body[name], ids) for name, ids in REFERENCES.items() if _steerable(body.get(name))}
+    return st.fixed_dictionaries(chosen).map(lambda ids: {**body, **ids}) if chosen else st.just(body)
 
 
 @schema.hook
 def flatmap_path_parameters(ctx, path):
-    """A customer id drawn at random is nearly always unknown (404); mostly ask for a seeded
-    customer so the reports and statements are exercised, keeping the drawn one sometimes.
-    Out-of-range ids are negative cases and stay as drawn."""
-    drawn = (path or {}).get("id")
-    if type(drawn) is not int or not 1 <= drawn <= 2**31 - 1:
-        return st.just(path)
-    return st.sampled_from([*CUSTOMER_IDS, drawn]).map(lambda cid: {**path, "id": cid})
+    """Mostly a stored customer or entry, so the reports, statements and updates run on real
+    data."""
+    for name, ids in PATH_IDS.items():
+        drawn = (path or {}).get(name)
+        if _steerable(drawn):
+            return _mostly_stored(drawn, ids).map(lambda value, name=name: {**path, name: value})
+    return st.just(path)
 
 
 def _v3_filter(case):

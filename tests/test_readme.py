@@ -23,10 +23,14 @@ EXAMPLES = curl_examples()
 
 
 def test_readme_has_its_examples():
-    assert len(EXAMPLES) == 4
+    assert len(EXAMPLES) == 6
 
 
-@pytest.mark.parametrize(("command", "expected"), EXAMPLES, ids=["get-customer", "create-error", "report", "statement"])
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    EXAMPLES,
+    ids=["get-customer", "create-error", "report", "statement", "income-list", "income-error"],
+)
 def test_readme_example_answers_as_shown(client, command, expected):
     words = shlex.split(command)
     headers = dict(words[i + 1].split(": ", 1) for i, w in enumerate(words) if w == "-H")

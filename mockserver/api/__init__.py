@@ -17,11 +17,6 @@ PENDING: dict[str, int] = {
     "customer_files.import_customers": 5,
     "customer_files.import_customers_text_path": 5,
     "customer_files.export_customers": 5,
-    "income.list_income": 4,
-    "income.create_income": 4,
-    "income.get_income": 4,
-    "income.update_income": 4,
-    "income.delete_income": 4,
 }
 
 

@@ -1,0 +1,129 @@
+"""Summit income entries (doc 003): /api/income...
+
+Summit is another product with its own references: its income categories and clients
+(tables `summit_income_categories`, `summit_clients`) are not Built's categories and
+customers, and every entry belongs to the one company the docs show. Deleting an entry
+only marks it (`softDelete`); a marked entry is gone for every operation.
+"""
+
+import calendar
+import math
+from datetime import date, timedelta
+
+from .. import clock
+from ..errors import invalid, not_found
+from ..schemas.income import IncomeDetailSchema, IncomeInputSchema, IncomePageSchema, IncomeSchema
+from ..store import Record, Store
+from . import db, period
+
+TABLE = "summit_income"
+CATEGORIES = "summit_income_categories"
+CLIENTS = "summit_clients"
+COMPANY_ID = 1  # the docs' only Summit company
+
+_income = IncomeSchema()
+_detail = IncomeDetailSchema()
+_page = IncomePageSchema()
+_input = IncomeInputSchema()
+
+
+def list_income(page: int = 1, limit: int = 10, category_id: int | None = None, start_date="", end_date=""):
+    start, end = period(start_date, end_date, ("startDate", "endDate"))
+    store = db()
+
+    def wanted(entry: Record) -> bool:
+        return (
+            not entry["softDelete"]
+            and (category_id is None or entry["categoryId"] == category_id)
+            and (start is None or entry["incomeDate"] >= start.isoformat())
+            and (end is None or entry["incomeDate"] <= end.isoformat())
+        )
+
+    # Newest first; the id breaks ties, so the order is total and pages never overlap.
+    entries = sorted(store.find(TABLE, wanted), key=lambda e: (e["incomeDate"], e["id"]), reverse=True)
+    shown = entries[(page - 1) * limit : page * limit]
+    meta = {"total": len(entries), "page": page, "limit": limit, "totalPages": math.ceil(len(entries) / limit)}
+    return _page.dump({"data": [_with_references(store, e) for e in shown], "meta": meta})
+
+
+def create_income(body: dict):
+    fields = _input.load(body)
+    stamp = clock.summit(clock.now())
+    store = db()
+    entry = _scheduled({**fields, "nextDueDate": None}, fields)
+    record = store.insert(
+        TABLE, {"companyId": COMPANY_ID, **entry, "createdAt": stamp, "updatedAt": stamp, "softDelete": False}
+    )
+    return _income.dump(record), 201
+
+
+def get_income(income_id: int):
+    store = db()
+    return _detail.dump(_with_references(store, _require_entry(store, income_id)))
+
+
+def update_income(income_id: int, body: dict):
+    changes = _input.load(body, partial=True)
+    store = db()
+    with store.batch():  # read, check and write as one: a delete in between cannot be overwritten
+        entry = _scheduled({**_require_entry(store, income_id), **changes}, changes)
+        record = store.update(TABLE, income_id, {**entry, "updatedAt": clock.summit(clock.now())})
+    return _income.dump(record)
+
+
+def delete_income(income_id: int):
+    store = db()
+    with store.batch():
+        _require_entry(store, income_id)
+        store.update(TABLE, income_id, {"softDelete": True, "updatedAt": clock.summit(clock.now())})
+    return {"message": "Income entry deleted successfully"}
+
+
+# -- inside
+
+
+def _require_entry(store: Store, income_id: int) -> Record:
+    entry = store.get(TABLE, income_id)
+    if entry is None or entry["softDelete"]:
+        raise not_found("Income entry", income_id)
+    return entry
+
+
+def _with_references(store: Store, entry: Record) -> dict:
+    client = store.get(CLIENTS, entry["clientId"]) if entry["clientId"] is not None else None
+    return {"income": entry, "category": store.get(CATEGORIES, entry["categoryId"]), "client": client}
+
+
+def _scheduled(entry: Record, sent: Record) -> Record:
+    """The entry with its nextDueDate settled: none unless recurring; for a recurring one the
+    date sent, else the stored one, recomputed from incomeDate when there is none or when
+    `recurring` or `incomeDate` was just sent."""
+    if entry["recurring"] == "none":
+        if sent.get("nextDueDate") is not None:
+            raise invalid({"nextDueDate": ['must be null or left out when recurring is "none"']})
+        return {**entry, "nextDueDate": None}
+    due = sent.get("nextDueDate")
+    if due is None and ("recurring" in sent or "incomeDate" in sent or entry["nextDueDate"] is None):
+        due = _next_due(date.fromisoformat(entry["incomeDate"]), entry["recurring"])
+    elif due is None:
+        due = entry["nextDueDate"]
+    if due <= entry["incomeDate"]:
+        raise invalid({"nextDueDate": [f"is {due}, but must come after incomeDate ({entry['incomeDate']})"]})
+    return {**entry, "nextDueDate": due}
+
+
+def _next_due(day: date, recurring: str) -> str:
+    try:
+        if recurring in ("daily", "weekly"):
+            return (day + timedelta(days=1 if recurring == "daily" else 7)).isoformat()
+        return add_months(day, 1 if recurring == "monthly" else 12).isoformat()
+    except (OverflowError, ValueError):
+        raise invalid({"incomeDate": [f"is {day}: its next {recurring} due date would be after 9999-12-31"]}) from None
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or that month's last day when it is shorter (Jan 31 + 1 month
+    is Feb 28, or 29; Feb 29 + 12 months is Feb 28)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
