@@ -9,6 +9,7 @@ from schemathesis.config import SchemathesisConfig
 
 from mockserver.api import PENDING
 from mockserver.resources import CONTROL_SPEC_PATH, SPEC_PATH
+from mockserver.spec import load_spec
 from tests.conftest import AUTH, ROOT, fixture_rows, make_app
 
 # With a fixed token a wrong one is really wrong, so the ignored_auth check means something.
@@ -28,11 +29,24 @@ def _load(path):
 schema = _load(SPEC_PATH).exclude(operation_id=list(PENDING))
 control = _load(CONTROL_SPEC_PATH)
 
+
+def _references(node) -> dict[str, str]:
+    """Body field -> the table its ids name, from the spec's `x-references`."""
+    found = {}
+    if isinstance(node, dict):
+        for name, field in node.get("properties", {}).items():
+            if isinstance(field, dict) and "x-references" in field:
+                found[name] = field["x-references"]["table"]
+        node = list(node.values())
+    if isinstance(node, list):
+        for child in node:
+            found.update(_references(child))
+    return found
+
+
 # Ids the fixtures hold, by the body field or path parameter that names them.
 REFERENCES = {
-    "category_id": [row["id"] for row in fixture_rows("categories")],
-    "categoryId": [row["id"] for row in fixture_rows("summit_income_categories")],
-    "clientId": [row["id"] for row in fixture_rows("summit_clients")],
+    name: [row["id"] for row in fixture_rows(table)] for name, table in _references(load_spec().document).items()
 }
 PATH_IDS = {
     "id": [row["id"] for row in fixture_rows("customers")],
