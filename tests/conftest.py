@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from mockserver import create_app
+from mockserver.store import STORE
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTH = {"Authorization": "Bearer test-token"}
@@ -30,7 +31,7 @@ def file_app(tmp_path):
         if opened:
             opened[-1].close()
         app = make_app(tmp_path / "db.json", **config)
-        opened.append(app.extensions["mockserver.store"])
+        opened.append(app.extensions[STORE])
         return app
 
     yield make
@@ -44,10 +45,15 @@ def client(app):
 
 
 @pytest.fixture
-def add_entry(app):
+def store(app):
+    """The app's store, for what no documented endpoint writes or shows."""
+    return app.extensions[STORE]
+
+
+@pytest.fixture
+def add_entry(store):
     """add_entry(customer_id, kind, amount, date, due_date=None, method=None): put an invoice
     or a payment in the ledger (no documented endpoint writes one)."""
-    store = app.extensions["mockserver.store"]
 
     def add(customer_id, kind, amount, date, due_date=None, method=None, description=""):
         if kind == "payment" and method is None:
