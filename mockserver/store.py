@@ -70,6 +70,15 @@ class Store:
             self._table(table).insert(Document(fields, doc_id=ident))
             return {"id": ident, **fields}
 
+    def insert_many(self, table: str, rows: list[Record]) -> list[Record]:
+        """Many records in one table write: an import of thousands costs one pass over the
+        table, where as many inserts would each rewrite it."""
+        with self.batch():
+            fields = [{k: v for k, v in row.items() if k != "id"} for row in rows]
+            ids = self.reserve_ids(table, len(fields))
+            self._table(table).insert_multiple(Document(f, doc_id=i) for i, f in zip(ids, fields, strict=True))
+            return [{"id": i, **f} for i, f in zip(ids, fields, strict=True)]
+
     def update(self, table: str, ident: int, changes: Record) -> Record | None:
         with self._lock:
             if not self._table(table).contains(doc_id=ident):
@@ -94,11 +103,16 @@ class Store:
     def next_id(self, sequence: str, after: int = 0) -> int:
         """The next number of a sequence that only grows (a table's ids, or any other
         counter); `after` is where a sequence the fixtures do not seed starts."""
+        return self.reserve_ids(sequence, 1, after)[0]
+
+    def reserve_ids(self, sequence: str, count: int, after: int = 0) -> range:
+        """The next `count` numbers of a sequence, taken in one write."""
         with self.batch():
             sequences = self._table(_SEQUENCES).get(doc_id=1) or {}
-            ident = max(sequences.get(sequence, 0), after) + 1
-            self._table(_SEQUENCES).upsert(Document({**sequences, sequence: ident}, doc_id=1))
-            return ident
+            first = max(sequences.get(sequence, 0), after) + 1
+            if count:
+                self._table(_SEQUENCES).upsert(Document({**sequences, sequence: first + count - 1}, doc_id=1))
+            return range(first, first + count)
 
     @contextmanager
     def batch(self) -> Iterator["Store"]:

@@ -86,6 +86,21 @@ def test_ids_grow_past_deleted_ones_across_restarts(tmp_path):
         again.close()
 
 
+def test_insert_many_takes_consecutive_new_ids_in_one_write(store):
+    writes = []
+    original = store._storage._flush
+    store._storage._flush = lambda: (writes.append(1), original())
+    last = max(r["id"] for r in fixture_rows("categories"))
+    made = store.insert_many("categories", [{"name": "A"}, {"id": 1, "name": "B"}, {"name": "C"}])
+    assert [(r["id"], r["name"]) for r in made] == [(last + 1, "A"), (last + 2, "B"), (last + 3, "C")]
+    assert len(writes) == 1
+    assert store.get("categories", 1)["name"] != "B"  # an id in a row is not a request for that id
+    assert on_disk(store)["categories"][str(last + 3)] == {"name": "C"}
+    assert store.insert("categories", {"name": "D"})["id"] == last + 4
+    assert store.insert_many("categories", []) == []
+    assert store.next_id("categories") == last + 5
+
+
 def test_reset_restores_fixtures_and_sequences(store):
     store.insert("customers", {"business_name": "gone after reset"})
     store.remove("customers", 779)
