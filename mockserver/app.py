@@ -6,20 +6,22 @@ from typing import Any
 from flask import Flask, Response, request
 
 from .access_log import register_access_log
-from .api import PENDING
 from .errors import register_error_handlers
-from .resources import CONTROL_SPEC_PATH, SPEC_PATH
+from .resources import CONTROL_SPEC_PATH, SPEC_PATH, seeded_business
 from .routing import API_PACKAGE, CONTROL_PACKAGE, check_response, handlers_for, register_routes
 from .spec import load_spec
 from .store import STORE, Store
 
 DEFAULT_DB = Path(".mockserver") / "db.json"
+DEFAULT_MAX_BODY = 5 * 1024 * 1024  # a 10,000-customer sheet is about 400 KB
+DEFAULT_IMPORT_ROWS = 10_000
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """config keys: DB_PATH (None keeps the store in memory), TOKEN (None accepts any bearer
     token), VALIDATE_RESPONSES (check every answer against openapi.yaml; on in tests),
-    ACCESS_LOG (a line per request on stderr). `mockserver serve --fresh` resets the store
+    ACCESS_LOG (a line per request on stderr), MAX_CONTENT_LENGTH (bytes; a larger body is
+    413), IMPORT_MAX_ROWS (customers one import may hold). `mockserver serve --fresh` resets the store
     before the app exists, so a respawned worker never wipes it."""
     app = Flask(__name__)
     app.config.from_mapping(
@@ -27,7 +29,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         TOKEN=None,
         VALIDATE_RESPONSES=False,
         ACCESS_LOG=False,
-        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=DEFAULT_MAX_BODY,
+        IMPORT_MAX_ROWS=DEFAULT_IMPORT_ROWS,
     )
     app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the docs' field order
@@ -37,8 +40,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions[STORE] = store
 
     register_error_handlers(app)
-    register_routes(app, spec, handlers_for(spec, API_PACKAGE, PENDING))
-    register_routes(app, control, handlers_for(control, CONTROL_PACKAGE, {}))
+    register_routes(app, spec, handlers_for(spec, API_PACKAGE))
+    register_routes(app, control, handlers_for(control, CONTROL_PACKAGE))
     if app.config["VALIDATE_RESPONSES"]:
         app.after_request(check_response)
     if app.config["ACCESS_LOG"]:
@@ -50,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_meta_routes(app: Flask, operation_count: int) -> None:
     spec_text = SPEC_PATH.read_text(encoding="utf-8")
     control_text = CONTROL_SPEC_PATH.read_text(encoding="utf-8")
+    bid = seeded_business()["encrypted_id"]
 
     @app.get("/openapi.yaml")
     def openapi_yaml():
@@ -68,4 +72,10 @@ def _register_meta_routes(app: Flask, operation_count: int) -> None:
             "control_plane": request.host_url + "__mock/openapi.yaml",
             "operations": operation_count,
             "auth": "Authorization: Bearer <token>",
+            "business_id": bid,  # the `bid` of the customer export, which no documented endpoint shows
+            "customer_export": f"{request.host_url}api/v3/clients/clients-print/{bid}",
+            "limits": {
+                "max_body_bytes": app.config["MAX_CONTENT_LENGTH"],
+                "import_max_rows": app.config["IMPORT_MAX_ROWS"],
+            },
         }

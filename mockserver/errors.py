@@ -73,5 +73,11 @@ def _http_message(e: HTTPException) -> str:
     if e.code == 404:
         return f"No route for {request.method} {request.path}. See /openapi.yaml for every operation."
     if e.code == 413:
-        return "The request body is too large."
+        limit = request.max_content_length
+        size = f" is {request.content_length:,} bytes, which" if request.content_length else ""
+        return (
+            f"The request body{size} is over this server's limit of {limit:,} bytes (mockserver serve --max-body-size)."
+            if limit
+            else "The request body is too large."
+        )
     return e.description or e.name

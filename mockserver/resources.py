@@ -4,6 +4,7 @@ They live at the top of the repository (they are the design, not code). A wheel 
 copies inside the package (see pyproject.toml), so look there first, then in the checkout.
 """
 
+import json
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -19,3 +20,8 @@ def _find(name: str) -> Path:
 SPEC_PATH = _find("openapi.yaml")
 CONTROL_SPEC_PATH = _find("control-plane.yaml")
 FIXTURES_DIR = _find("fixtures")
+
+
+def seeded_business() -> dict:
+    """The business the fixtures seed (the docs' business_id 1), for the serve banner."""
+    return json.loads((FIXTURES_DIR / "businesses.json").read_text(encoding="utf-8"))[0]

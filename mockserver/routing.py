@@ -43,20 +43,11 @@ def resolve(operation_id: str, package: str = API_PACKAGE) -> Handler | None:
     return getattr(module, function, None)
 
 
-def pending_handler(spec: Spec, operation_id: str, issue: int) -> Handler:
-    def pending(**_: Any):
-        raise ApiError(501, f"{operation_id} is in {spec.name} but not served yet (issue #{issue}).")
-
-    return pending
-
-
-def handlers_for(spec: Spec, package: str, pending: dict[str, int]) -> dict[str, Handler]:
-    """operationId -> handler; an operation with neither a handler nor a pending entry stops start-up."""
+def handlers_for(spec: Spec, package: str) -> dict[str, Handler]:
+    """operationId -> handler; an operation without one stops start-up."""
     handlers, missing = {}, []
     for op in spec.operations:
         handler = resolve(op.operation_id, package)
-        if handler is None and op.operation_id in pending:
-            handler = pending_handler(spec, op.operation_id, pending[op.operation_id])
         if handler is None:
             missing.append(op.operation_id)
         else:
@@ -112,7 +103,7 @@ def check_response(response: Response) -> Response:
     """Hold our own answers to the spec (on in tests): drift fails loudly, here, not in a client."""
     op: Operation | None = g.get("operation")
     spec: Spec | None = g.get("spec")
-    if op is None or response.status_code in (405, 501) or request.method == "HEAD":
+    if op is None or response.status_code == 405 or request.method == "HEAD":
         return response
     if op.responses.get(str(response.status_code)) == {} and not response.get_data():
         return response  # documented without content (204), and none sent

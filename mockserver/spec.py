@@ -35,12 +35,22 @@ class Parameter:
         return python_name(self.name)
 
 
+FORM = "multipart/form-data"
+
+
 @dataclass(frozen=True)
 class Body:
     required: bool
     media_types: tuple[str, ...]
-    schema: dict | None  # the application/json schema, if the body is JSON
+    schema: dict | None  # of the JSON body, or of the form's fields
     validator: Any
+    # Form fields that carry a file (a schema with contentMediaType or format binary); the
+    # validator sees each as its file name.
+    files: frozenset[str] = frozenset()
+
+    @property
+    def is_form(self) -> bool:
+        return FORM in self.media_types and "application/json" not in self.media_types
 
 
 @dataclass(frozen=True)
@@ -104,7 +114,7 @@ class Spec:
                 location=p["in"],
                 required=p.get("required", False),
                 schema=p["schema"],
-                types=self._wire_types(p["schema"]),
+                types=self.wire_types(p["schema"]),
                 validator=self.validator(p["schema"]),
                 default=self.resolve(p["schema"]).get("default"),
             )
@@ -131,21 +141,28 @@ class Spec:
             return None
         request_body = self.resolve(request_body)
         content = request_body.get("content", {})
-        json_schema = content.get("application/json", {}).get("schema")
+        schema = (content.get("application/json") or content.get(FORM) or {}).get("schema")
+        properties = (self.resolve(schema) or {}).get("properties", {})
         return Body(
             required=request_body.get("required", False),
             media_types=tuple(content),
-            schema=json_schema,
-            validator=self.validator(json_schema) if json_schema is not None else None,
+            schema=schema,
+            validator=self.validator(schema) if schema is not None else None,
+            files=frozenset(
+                name
+                for name, field in properties.items()
+                if "contentMediaType" in self.resolve(field) or self.resolve(field).get("format") == "binary"
+            ),
         )
 
-    def _wire_types(self, schema: dict) -> frozenset[str]:
+    def wire_types(self, schema: dict) -> frozenset[str]:
+        """The JSON types a value sent as text (a query parameter, a form field) may be read as."""
         schema = self.resolve(schema)
         declared = schema.get("type", [])
         types = set([declared] if isinstance(declared, str) else declared)
         for key in ("anyOf", "oneOf", "allOf"):
             for sub in schema.get(key, []):
-                types |= self._wire_types(sub)
+                types |= self.wire_types(sub)
         return frozenset(types)
 
     def property_schema(self, schema: dict | None, name: str) -> dict:

@@ -1,8 +1,8 @@
 """Requests checked against the spec before any handler runs.
 
-Parameters arrive as strings; they are read as the types their schema allows, then
-validated. Bodies must be the declared media type and well-formed JSON (400), then
-valid (422 naming every field and its problems). A body field whose schema carries
+Parameters and form fields arrive as strings; they are read as the types their schema
+allows, then validated. Bodies must be the declared media type and well-formed (400),
+then valid (422 naming every field and its problems). A body field whose schema carries
 `x-references: {table, noun}` must also name a stored record, checked here with the
 rest so one 422 names every bad field.
 """
@@ -13,9 +13,10 @@ import re
 from typing import Any
 
 from flask import Request
+from werkzeug.datastructures import FileStorage
 
 from .errors import ApiError, invalid
-from .spec import Operation, Parameter, Spec
+from .spec import FORM, Operation, Spec
 from .store import Store
 
 # Long enough that an oversized id is reported against its maximum, short enough for int().
@@ -37,7 +38,7 @@ def validate_request(
             elif param.default is not None:
                 kwargs[param.py_name] = param.default
             continue
-        value = _read_wire_value(param, raw)
+        value = _read_wire_value(param.types, raw)
         problems = [_describe(spec, param.schema, e) for e in param.validator.iter_errors(value)]
         if problems:
             errors[param.name] = problems
@@ -54,41 +55,100 @@ def validate_request(
     return kwargs
 
 
-def _read_wire_value(param: Parameter, raw: str) -> Any:
-    if "integer" in param.types and _INTEGER.match(raw):
+def _read_wire_value(types: frozenset[str], raw: str) -> Any:
+    if "integer" in types and _INTEGER.match(raw):
         return int(raw)
-    if "number" in param.types:
+    if "number" in types:
         try:
             number = float(raw)
         except ValueError:
             return raw
         if math.isfinite(number):
             return int(number) if number.is_integer() and "." not in raw else number
-    if "boolean" in param.types and raw in ("true", "false"):
+    if "boolean" in types and raw in ("true", "false"):
         return raw == "true"
     return raw
 
 
 def _read_body(spec: Spec, op: Operation, request: Request) -> tuple[Any, dict[str, list[str]]]:
     assert op.body is not None
-    if "application/json" not in op.body.media_types:
-        return None, {}  # multipart uploads are read by their handler
+    if op.body.is_form:
+        return _read_form(spec, op, request)
     raw = request.get_data(cache=True)
     if not raw:
         return None, ({"body": ["is required: send a JSON object"]} if op.body.required else {})
-    media = request.mimetype
-    if media != "application/json" and not media.endswith("+json"):
-        raise ApiError(415, f"Send the body as application/json (got {media or 'no Content-Type'}).")
+    if not _is_json(request.mimetype):
+        raise ApiError(415, f"Send the body as application/json (got {request.mimetype or 'no Content-Type'}).")
+    body = _parse_json(raw)
+    return body, _schema_problems(spec, op.body.schema, op.body.validator, body)
+
+
+def _is_json(media: str) -> bool:
+    return media == "application/json" or media.endswith("+json")
+
+
+def _parse_json(raw: bytes) -> Any:
     try:
         body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except UnicodeDecodeError as e:
         raise ApiError(400, f"The request body is not valid UTF-8: {e.reason} at byte {e.start}.") from e
     except (ValueError, RecursionError) as e:
         raise ApiError(400, f"The request body is not valid JSON: {e}") from e
+    return body
+
+
+def _schema_problems(spec: Spec, schema: dict | None, validator, body: Any) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    for error in op.body.validator.iter_errors(body):
-        for name, problem in _body_problems(spec, op.body.schema, error):
+    for error in validator.iter_errors(body):
+        for name, problem in _body_problems(spec, schema, error):
             errors.setdefault(name, []).append(problem)
+    return errors
+
+
+def _read_form(spec: Spec, op: Operation, request: Request) -> tuple[Any, dict[str, list[str]]]:
+    """A multipart upload: text fields read as their schema's types, files as FileStorage.
+    The schema is checked with each file standing in as its file name."""
+    assert op.body is not None
+    body = op.body
+    if _is_json(request.mimetype):
+        return _form_sent_as_json(spec, op, request)
+    if request.mimetype != FORM:
+        raise ApiError(415, f"Send the body as {FORM} (got {request.mimetype or 'no Content-Type'}).")
+    fields: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for name, raw in request.form.items():  # reading the form enforces MAX_CONTENT_LENGTH (413)
+        if name in body.files:
+            errors[name] = [f"must be a file, sent as a file part (curl -F '{name}=@<file>'), not as text"]
+        else:
+            fields[name] = _read_wire_value(spec.wire_types(spec.property_schema(body.schema, name)), raw)
+    for name, upload in request.files.items():
+        fields.setdefault(name, upload)
+    if None in fields or "" in fields:
+        errors["body"] = ["has a part without a name (Content-Disposition: form-data; name=...)"]
+        fields = {name: value for name, value in fields.items() if name}
+    shown = {name: v.filename or "" if isinstance(v, FileStorage) else v for name, v in fields.items()}
+    for name, problems in _schema_problems(spec, body.schema, body.validator, shown).items():
+        errors.setdefault(name, problems)
+    return fields, errors
+
+
+def _form_sent_as_json(spec: Spec, op: Operation, request: Request) -> tuple[Any, dict[str, list[str]]]:
+    """The doc's import sample posts JSON naming the file; say why that cannot work,
+    and check the other fields while at it."""
+    assert op.body is not None
+    body = _parse_json(request.get_data(cache=True))
+    if not isinstance(body, dict):
+        return body, {"body": [f"must be {FORM}, with the file as a file part"]}
+    errors = {}
+    for name in sorted(op.body.files):
+        sent = f" ({json.dumps(body[name])})" if name in body else ""
+        errors[name] = [
+            f"must be an uploaded file{sent}: a JSON body cannot carry one; send the request as {FORM} "
+            f"with the file as a file part (curl -F '{name}=@<file>')"
+        ]
+    fields = {k: v for k, v in body.items() if k not in op.body.files}
+    for name, problems in _schema_problems(spec, op.body.schema, op.body.validator, fields).items():
+        errors.setdefault(name, problems)
     return body, errors
 
 

@@ -1,11 +1,12 @@
 """An app per test on a throwaway store seeded by the same loader production uses (flaskr)."""
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from mockserver import create_app
+from mockserver import clock, create_app
 from mockserver.store import STORE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +63,17 @@ def add_entry(store):
         return store.insert("ledger", {"customer_id": customer_id, **fields, "description": description or kind})
 
     return add
+
+
+@pytest.fixture
+def set_now(monkeypatch):
+    """set_now("2023-10-27T13:00:00Z"): the server's clock reads that until set again."""
+
+    def freeze(moment: str):
+        frozen = datetime.fromisoformat(moment).astimezone(UTC)
+        monkeypatch.setattr(clock, "now", lambda: frozen)
+
+    return freeze
 
 
 class ApiClient:

@@ -1,3 +1,4 @@
+import argparse
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -5,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from mockserver.cli import _size
+from tests.conftest import fixture_rows
 from tests.server_process import ServerProcess
 
 NEW = {
@@ -33,6 +36,9 @@ def test_serve_answers_seeded_data_and_keeps_writes_across_restart(db):
         assert status == 201
         assert server.call("DELETE", "/api/v3/clients/2319")[0] == 200
     assert "mockserver on http://localhost:" in server.log and db in server.log
+    bid = fixture_rows("businesses")[0]["encrypted_id"]
+    assert f"business id (bid): {bid}, customers as .xlsx: http://localhost:" in server.log
+    assert f"/api/v3/clients/clients-print/{bid}\n" in server.log
 
     with ServerProcess("--db", db) as again:
         assert again.call("GET", f"/api/v3/clients/{created['id']}") == (200, created)
@@ -72,6 +78,26 @@ def test_second_server_on_same_db_is_refused(db):
     with ServerProcess("--db", db):
         result = run_cli("reset", "--db", db)
         assert result.returncode == 1 and "in use" in result.stderr
+
+
+def test_body_and_import_limits_are_options(db):
+    with ServerProcess("--db", db, "--max-body-size", "50", "--import-max-rows", "7") as server:
+        status, body = server.call("POST", "/api/v3/clients", NEW)
+        assert status == 413 and "limit of 50 bytes" in body["message"]
+        assert server.call("GET", "/")[1]["limits"] == {"max_body_bytes": 50, "import_max_rows": 7}
+
+
+@pytest.mark.parametrize(
+    ("text", "size"), [("5000", 5000), ("5MB", 5_000_000), ("5 MiB", 5 * 1024**2), ("512kib", 512 * 1024), ("1K", 1000)]
+)
+def test_sizes_read_with_their_units(text, size):
+    assert _size(text) == size
+
+
+@pytest.mark.parametrize("text", ["five", "5GB", "-1", "1.5MB", ""])
+def test_other_sizes_are_refused(text):
+    with pytest.raises(argparse.ArgumentTypeError, match="is not a size"):
+        _size(text)
 
 
 def test_waitress_is_available_as_server(db):

@@ -2,7 +2,8 @@
 
 import pytest
 
-from mockserver.spec import load_spec
+from mockserver.routing import API_PACKAGE, handlers_for
+from mockserver.spec import Spec, load_spec
 from tests.conftest import ApiClient, make_app
 
 
@@ -72,16 +73,18 @@ def test_head_answers_like_get_without_body(client):
     assert answer.status_code == 200 and answer.data == b""
 
 
-def test_pending_operation_answers_501_naming_its_issue(client):
-    answer = client.get("/api/v3/clients/clients-print/any-business")
-    assert answer.status_code == 501
-    assert "issue #5" in answer.json["message"]
+def test_operation_without_handler_stops_start_up():
+    spec = Spec({"paths": {"/x": {"get": {"operationId": "customers.nowhere", "responses": {}}}}}, "test.yaml")
+    with pytest.raises(LookupError, match=r"test\.yaml with no handler in mockserver\.api: customers\.nowhere"):
+        handlers_for(spec, API_PACKAGE)
 
 
 def test_spec_and_index_are_served_without_token(client):
     spec = client.get("/openapi.yaml", auth=False)
     assert spec.status_code == 200 and spec.data.startswith(b"openapi: 3.1.0")
-    assert client.get("/", auth=False).json["operations"] == len(load_spec().operations)
+    index = client.get("/", auth=False).json
+    assert index["operations"] == len(load_spec().operations)
+    assert client.get(index["customer_export"].removeprefix("http://localhost")).status_code == 200
 
 
 def test_unexpected_error_is_500_json_not_html():

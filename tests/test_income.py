@@ -1,13 +1,12 @@
 """Summit income entries: /api/income and /api/income/{incomeId} (doc 003)."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import hypothesis.strategies as st
 import pycountry
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
-from mockserver import clock
 from mockserver.api.income import CATEGORIES, TABLE, add_months
 from mockserver.spec import load_spec
 from mockserver.store import STORE
@@ -24,17 +23,6 @@ from tests.docs_samples import (
 
 LIST = "/api/income"
 ENTRY = {"categoryId": 1, "source": "Retainer", "amount": 100, "currency": "USD", "incomeDate": "2024-01-31"}
-
-
-@pytest.fixture
-def set_now(monkeypatch):
-    """set_now("2023-10-27T13:00:00Z"): the server's clock reads that until set again."""
-
-    def freeze(moment: str):
-        frozen = datetime.fromisoformat(moment).astimezone(UTC)
-        monkeypatch.setattr(clock, "now", lambda: frozen)
-
-    return freeze
 
 
 def create(client, **fields):

@@ -1,11 +1,10 @@
 """The specs themselves: valid, openapi.yaml complete against the docs, every operation
-served or pending, every example conforming."""
+served, every example conforming."""
 
 import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from mockserver.api import PENDING
 from mockserver.resources import CONTROL_SPEC_PATH, SPEC_PATH
 from mockserver.routing import API_PACKAGE, CONTROL_PACKAGE, resolve
 from mockserver.spec import Spec, load, load_spec
@@ -13,9 +12,9 @@ from mockserver.spec import Spec, load, load_spec
 SPEC = load_spec(SPEC_PATH)
 CONTROL = load_spec(CONTROL_SPEC_PATH)
 OPERATIONS = {(op.method, op.path): op for op in SPEC.operations}
-# spec -> the package its handlers live in, and its pending operations
-ROUTED = [(SPEC, API_PACKAGE, PENDING), (CONTROL, CONTROL_PACKAGE, {})]
-ALL_OPERATIONS = [(spec, package, pending, op) for spec, package, pending in ROUTED for op in spec.operations]
+# spec -> the package its handlers live in
+ROUTED = [(SPEC, API_PACKAGE), (CONTROL, CONTROL_PACKAGE)]
+ALL_OPERATIONS = [(spec, package, op) for spec, package in ROUTED for op in spec.operations]
 
 # shared/API-SURFACE.md, every row, plus the second paths the docs' text names.
 DOCUMENTED = [
@@ -62,12 +61,9 @@ def test_spec_has_no_undocumented_operation():
     assert set(OPERATIONS) == set(DOCUMENTED + TEXT_ALIASES)
 
 
-@pytest.mark.parametrize(
-    ("spec", "package", "pending", "op"), ALL_OPERATIONS, ids=[o[3].operation_id for o in ALL_OPERATIONS]
-)
-def test_operation_has_handler_or_is_pending_never_both(spec, package, pending, op):
-    has_handler = resolve(op.operation_id, package) is not None
-    assert has_handler != (op.operation_id in pending)
+@pytest.mark.parametrize(("spec", "package", "op"), ALL_OPERATIONS, ids=[o[2].operation_id for o in ALL_OPERATIONS])
+def test_every_operation_has_its_handler(spec, package, op):
+    assert resolve(op.operation_id, package) is not None
 
 
 def test_control_plane_is_apart_from_the_product_contract():
@@ -75,12 +71,8 @@ def test_control_plane_is_apart_from_the_product_contract():
     assert not any(op.path.startswith("/__mock/") for op in SPEC.operations)
 
 
-def test_pending_names_only_operations_in_spec():
-    assert set(PENDING) <= {op.operation_id for op in SPEC.operations}
-
-
 def test_every_operation_answers_401_without_token():
-    for spec, _, _, op in ALL_OPERATIONS:
+    for spec, _, op in ALL_OPERATIONS:
         assert "401" in spec.document["paths"][op.path][op.method.lower()]["responses"], op.operation_id
 
 

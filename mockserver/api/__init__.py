@@ -11,14 +11,6 @@ from flask import current_app
 from ..errors import invalid
 from ..store import STORE, Store
 
-# Operations in openapi.yaml that are designed but not served yet: they answer 501 naming
-# the issue that brings them. A test keeps this list and the handlers in step.
-PENDING: dict[str, int] = {
-    "customer_files.import_customers": 5,
-    "customer_files.import_customers_text_path": 5,
-    "customer_files.export_customers": 5,
-}
-
 
 def db() -> Store:
     return current_app.extensions[STORE]

@@ -1,0 +1,158 @@
+"""Built Accounting customers to and from spreadsheets (doc 002): /api/clients-import,
+/api/v3/clients/clients-print/{bid}."""
+
+import io
+import re
+
+from flask import current_app, send_file
+from marshmallow import ValidationError
+from werkzeug.datastructures import FileStorage
+
+from .. import clock, ledger, sheets
+from ..errors import ApiError, invalid
+from ..ledger import number
+from ..schemas.customer_sheet import AMOUNT, COLUMNS, HEADERS, NAME, CustomerRowSchema, header_key
+from ..store import Record, Store
+from . import db
+from .customers import add_customers, in_category, present
+
+BUSINESSES = "businesses"
+FIELD = "customers"  # the form field that carries the sheet
+
+_row = CustomerRowSchema()
+
+
+def import_customers(body: dict):
+    """All rows or none: one bad cell anywhere and nothing is written; every bad cell is reported."""
+    upload: FileStorage = body[FIELD]
+    table = _read(upload)
+    columns, ignored = _columns(table)
+    rows = _load(table, columns)
+    store = db()
+    today = clock.now().date().isoformat()
+    with store.batch():
+        created = add_customers(store, [{**_customer_fields(row), "category_id": body["category_id"]} for row in rows])
+        store.insert_many(
+            ledger.TABLE,
+            [
+                # QuickBooks' way with an opening balance: an invoice for it, due at once, so
+                # payments settle it like any invoice and every report counts it as owed.
+                {
+                    "customer_id": customer["id"],
+                    "kind": "invoice",
+                    "amount": number(row["opening_balance"]),
+                    "date": today,
+                    "due_date": today,
+                    "method": None,
+                    "description": "Opening balance (imported)",
+                }
+                for customer, row in zip(created, rows, strict=True)
+                if row["opening_balance"]
+            ],
+        )
+    ids = [customer["id"] for customer in created]
+    return {
+        "message": f"Imported {len(ids)} customer{'s' if len(ids) != 1 else ''} from {upload.filename or 'the sheet'}",
+        "count": len(ids),
+        "ids": ids,
+        "ignored_columns": ignored,
+    }
+
+
+import_customers_text_path = import_customers  # the doc's text says /importcustomers, its sample /api/clients-import
+
+
+def export_customers(bid: str, category_id: int | str = "", format: str = "xlsx"):
+    store = db()
+    business = _business(store, bid)
+    customers = [c for c in in_category(store, category_id) if c["business_id"] == business["id"]]
+    rows = [_row.dump(CustomerRowSchema.row_of(view)) for view in present(store, customers)]
+    cells = [[row[column] for column in COLUMNS] for row in rows]
+    name = f"customers-{_slug(business['name'])}-{clock.now().date().isoformat()}.{format}"
+    if format == "csv":
+        data, mimetype = sheets.csv_bytes(COLUMNS, cells), sheets.CSV
+    else:
+        data, mimetype = sheets.xlsx_bytes("Customers", COLUMNS, cells, money=[AMOUNT]), sheets.XLSX
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
+
+
+def _read(upload: FileStorage) -> sheets.Table:
+    try:
+        return sheets.read_table(upload.read(), max_rows=current_app.config["IMPORT_MAX_ROWS"])
+    except sheets.SheetError as e:
+        raise invalid({FIELD: [str(e)]}) from e
+
+
+def _columns(table: sheets.Table) -> tuple[dict[int, str], list[str]]:
+    """Which cell of a row is which column (by header, in any order), and the headers ignored."""
+    columns: dict[int, str] = {}
+    ignored: list[str] = []
+    seen: dict[str, int] = {}
+    for index, header in enumerate(table.headers):
+        column = HEADERS.get(header_key(header))
+        if column is None:
+            if header:
+                ignored.append(header)
+            continue
+        if column in seen:
+            letters = f"{sheets.column_letter(seen[column])} and {sheets.column_letter(index)}"
+            raise invalid({FIELD: [f"has two {column} columns ({letters}) in its header row ({table.header_row})"]})
+        seen[column] = index
+        columns[index] = column
+    if NAME not in seen:
+        found = ", ".join(h for h in table.headers if h) or "none"
+        raise invalid(
+            {
+                FIELD: [
+                    f"has no {NAME} column in its header row (row {table.header_row}; its headers: {found}). "
+                    f"The columns are {', '.join(COLUMNS)}, in any order"
+                ]
+            }
+        )
+    if not table.rows:
+        raise invalid({FIELD: [f"has a header row (row {table.header_row}) but no customers under it"]})
+    return columns, ignored
+
+
+def _load(table: sheets.Table, columns: dict[int, str]) -> list[dict]:
+    """Every row loaded, or a 422 naming each bad cell as "<row>.<column>" (Laravel Excel's keys)."""
+    rows, problems = [], {}
+    for number_, cells in table.rows:
+        row = {columns[i]: cell for i, cell in enumerate(cells) if i in columns and not sheets.is_blank(cell)}
+        try:
+            rows.append(_row.load(row))
+        except ValidationError as e:
+            for column, messages in sorted(e.normalized_messages().items(), key=lambda m: COLUMNS.index(m[0])):
+                cell = f"{sheets.column_letter(_index_of(columns, column))}{number_}"
+                problems[f"{number_}.{column}"] = [f"cell {cell} {message}" for message in messages]
+    if problems:
+        bad_rows = len({key.split(".")[0] for key in problems})
+        first, messages = next(iter(problems.items()))
+        raise ApiError(
+            422,
+            f"Nothing was imported: {bad_rows} of {len(table.rows)} rows have problems. "
+            f"Row {first.replace('.', ', ', 1)}: {messages[0]}.",
+            problems,
+        )
+    return rows
+
+
+def _index_of(columns: dict[int, str], column: str) -> int:
+    return next(i for i, c in columns.items() if c == column)
+
+
+def _customer_fields(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k != "opening_balance"}
+
+
+def _business(store: Store, bid: str) -> Record:
+    found = store.find(BUSINESSES, lambda b: b["encrypted_id"] == bid)
+    if not found:
+        raise ApiError(
+            404, f"Business {bid} not found; `mockserver serve` prints this server's business id, and GET / shows it"
+        )
+    return found[0]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "business"

@@ -1,0 +1,550 @@
+"""Customers to and from spreadsheets: the import (all or nothing, every hostile file
+refused) and the export (xlsx or CSV), with real files made by openpyxl."""
+
+import csv
+import io
+import re
+import zipfile
+
+import msoffcrypto.format.ooxml
+import openpyxl
+import pytest
+
+from mockserver.schemas.customer_sheet import COLUMNS
+from tests.conftest import ROOT, fixture_rows, make_app
+
+IMPORT = "/api/clients-import"
+PATHS = [IMPORT, "/api/importcustomers"]
+BID = fixture_rows("businesses")[0]["encrypted_id"]
+EXPORT = f"/api/v3/clients/clients-print/{BID}"
+SAMPLE = ROOT / "fixtures" / "customers_list.xlsx"
+
+
+def sheet(*rows, headers=COLUMNS) -> bytes:
+    workbook = openpyxl.Workbook()
+    if headers is not None:
+        workbook.active.append(list(headers))
+    for row in rows:
+        workbook.active.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def upload(client, data: bytes, category_id=1, path=IMPORT, filename="customers.xlsx"):
+    form = {"customers": (io.BytesIO(data), filename), "category_id": str(category_id)}
+    return client.post(path, data=form, content_type="multipart/form-data")
+
+
+def customer(client, ident):
+    answer = client.get(f"/api/v3/clients/{ident}")
+    assert answer.status_code == 200
+    return answer.json
+
+
+def written(store):
+    """Everything an import could have written."""
+    return store.all("customers"), store.all("ledger"), store.all("_sequences")
+
+
+def new_category(client, name="Imported"):
+    return client.post("/api/v3/clients/category", json={"name": name}).json["id"]
+
+
+# -- import
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_sample_sheet_imports_every_customer(client, path):
+    category = new_category(client)
+    answer = upload(client, SAMPLE.read_bytes(), category, path=path, filename="customers_list.xlsx")
+    assert answer.status_code == 200, answer.json
+    assert answer.json["count"] == 5 and answer.json["ignored_columns"] == []
+    assert answer.json["message"] == "Imported 5 customers from customers_list.xlsx"
+    made = [customer(client, ident) for ident in answer.json["ids"]]
+    assert [
+        (c["business_name"], c["business_phone"], c["business_email"], c["business_address"], c["balance"])
+        for c in made
+    ] == [
+        ("Kwame Asante Ventures", "0244123456", "accounts@asanteventures.com.gh", "14 Ring Road, Accra", "12,500.00"),
+        ("Ama Serwaa Enterprise", "+233 20 555 0192", "ama.serwaa@example.com", "Adum, Kumasi", "3,420.75"),
+        ("Café Nkɔmɔ", "0302 761 445", "hello@cafenkomo.example", "Osu, Accra", "0.00"),
+        ("Yaw Boateng", "0551 234 567", None, None, "980.50"),
+        ("Efua Mensah & Sons", None, "efua@mensahandsons.example", "Cape Coast", "0.00"),
+    ]
+    assert {c["category_id"] for c in made} == {category}
+    listed = client.get(f"/api/v3/clients?category_id={category}").json
+    assert sorted(c["id"] for c in listed) == answer.json["ids"]
+
+
+def test_columns_match_by_header_in_any_order_case_and_spacing(client):
+    headers = ["  unpaid amount ", "EMAIL address", "NAME", "phone_number", "Notes", "Address", None, "Source"]
+    data = sheet(
+        ["12.5", "kofi@example.com", " Kofi Annan Ltd ", 233244123456, "VIP", "Accra", None, "old app"], headers=headers
+    )
+    answer = upload(client, data)
+    assert answer.status_code == 200, answer.json
+    assert answer.json["ignored_columns"] == ["Notes", "Source"]
+    made = customer(client, answer.json["ids"][0])
+    assert (made["business_name"], made["business_email"], made["business_phone"], made["unformated_balance"]) == (
+        "Kofi Annan Ltd",
+        "kofi@example.com",
+        "233244123456",  # Excel keeps a phone typed without its leading 0 as a number
+        12.5,
+    )
+
+
+def test_header_may_sit_below_blank_rows_and_blank_rows_are_skipped(client):
+    workbook = openpyxl.Workbook()
+    workbook.active["B3"], workbook.active["B5"], workbook.active["B7"] = "Name", "First", "Second"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    answer = upload(client, buffer.getvalue())
+    assert answer.status_code == 200, answer.json
+    assert [customer(client, i)["business_name"] for i in answer.json["ids"]] == ["First", "Second"]
+
+
+def test_unpaid_amount_is_an_opening_balance_in_balance_summary_and_report(client, set_now):
+    set_now("2026-03-10T09:00:00Z")
+    category = new_category(client)
+    answer = upload(client, sheet(["Owes", None, None, None, 1500.25], ["Owes nothing", None, None, None, 0]), category)
+    owes, clear = answer.json["ids"]
+    transactions = client.get(f"/api/v3/clients/{owes}/transactions").json[0]["transactions"]
+    assert [(t["kind"], t["amount"], t["date"], t["due_date"], t["description"]) for t in transactions] == [
+        ("invoice", 1500.25, "2026-03-10", "2026-03-10", "Opening balance (imported)")
+    ]
+    assert client.get(f"/api/v3/clients/{clear}/transactions").json[0]["transactions"] == []
+    assert client.get(f"/api/v3/clients/summary?category_id={category}").json["total_balance"] == 1500.25
+    line = client.get(f"/api/v3/reports/customers/client/{owes}/2026-03-01/2026-03-31").json
+    assert (line["balance"], line["invoice_count"], line["owing"], line["amount_due"]) == (1500.25, 1, 1500.25, 1500.25)
+
+
+@pytest.mark.parametrize(
+    ("cell", "balance"),
+    [
+        (12, 12),
+        (12.5, 12.5),
+        ("1,250.50", 1250.5),
+        ("  7 ", 7),
+        ("1.10", 1.1),
+        (None, 0),
+        (999999999999.99, 999999999999.99),
+    ],
+)
+def test_amount_forms_accepted(client, cell, balance):
+    answer = upload(client, sheet(["A", None, None, None, cell]))
+    assert answer.status_code == 200, answer.json
+    assert customer(client, answer.json["ids"][0])["unformated_balance"] == balance
+
+
+@pytest.mark.parametrize(
+    ("cell", "problem"),
+    [
+        (-1, "cell E2 must not be negative (got -1): it is what the customer owes"),
+        ("12.345", "cell E2 has more than 2 decimal places (got '12.345')"),
+        (12.505, "cell E2 has more than 2 decimal places (got 12.505)"),
+        ("about 20", "cell E2 must be a number (got 'about 20')"),
+        ("NaN", "cell E2 must be a number (got 'NaN')"),
+        (True, "cell E2 must be a number (got bool True)"),
+        (1e13, "cell E2 is over 999,999,999,999.99 (got 10000000000000)"),
+    ],
+)
+def test_amount_forms_refused(client, cell, problem):
+    answer = upload(client, sheet(["A", None, None, None, cell]))
+    assert answer.status_code == 422
+    assert answer.json["errors"] == {"2.Upaid Amount": [problem]}
+
+
+@pytest.mark.parametrize("phone", ["0244123456", "+233 24 412 3456", "(030) 276-1445", "030.276.1445", 244123456])
+def test_plausible_phones_accepted(client, phone):
+    assert upload(client, sheet(["A", phone])).status_code == 200
+
+
+@pytest.mark.parametrize("phone", ["12345", "call me", "+233 24 412 3456 789 0123", "0244-12-34-56x"])
+def test_implausible_phones_refused(client, phone):
+    answer = upload(client, sheet(["A", phone]))
+    assert answer.status_code == 422
+    assert list(answer.json["errors"]) == ["2.Phone Number"]
+    assert answer.json["errors"]["2.Phone Number"][0].startswith(f"cell B2 is not a phone number (got {phone!r})")
+
+
+def test_one_bad_row_imports_nothing_and_every_bad_cell_is_named(client, store):
+    before = written(store)
+    data = sheet(
+        ["Good Ltd", "0244123456", "good@example.com", "Accra", 10],
+        [None, None, "nobody@example.com", None, None],
+        ["Bad Mail", None, "bad@", None, "-5"],
+        ["Good Too", None, None, None, None],
+        ["X" * 256, "12", None, None, "1.001"],
+    )
+    answer = upload(client, data)
+    assert answer.status_code == 422
+    assert answer.json == {
+        "message": "Nothing was imported: 3 of 5 rows have problems. "
+        "Row 3, Name: cell A3 is empty: every customer needs a name.",
+        "errors": {
+            "3.Name": ["cell A3 is empty: every customer needs a name"],
+            "4.Email-Address": ["cell C4 is not an e-mail address (got 'bad@')"],
+            "4.Upaid Amount": ["cell E4 must not be negative (got '-5'): it is what the customer owes"],
+            "6.Name": ["cell A6 is longer than 255 characters"],
+            "6.Phone Number": [
+                "cell B6 is not a phone number (got '12'): 7 to 15 digits, with an optional leading + and spaces, "
+                "dots, dashes or brackets between them"
+            ],
+            "6.Upaid Amount": ["cell E6 has more than 2 decimal places (got '1.001')"],
+        },
+    }
+    assert written(store) == before
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (
+            sheet(["A", "0244123456"], headers=["Customer", "Phone Number"]),
+            "has no Name column in its header row (row 1; its headers: Customer, Phone Number)",
+        ),
+        (sheet(["A", "B"], headers=["Name", "name "]), "has two Name columns (A and B) in its header row (1)"),
+        (
+            sheet(["A", 1, 2], headers=["Name", "Upaid Amount", "Unpaid Amount"]),
+            "has two Upaid Amount columns (B and C)",
+        ),
+        (sheet(), "has a header row (row 1) but no customers under it"),
+        (sheet(headers=None), "has no header row: its first worksheet is empty"),
+    ],
+    ids=["no-name-column", "two-name-columns", "upaid-and-unpaid", "header-only", "empty-sheet"],
+)
+def test_sheet_without_usable_columns_is_422_on_customers(client, store, data, problem):
+    before = written(store)
+    answer = upload(client, data)
+    assert answer.status_code == 422
+    assert list(answer.json["errors"]) == ["customers"]
+    assert problem in answer.json["errors"]["customers"][0]
+    assert written(store) == before
+
+
+def test_docs_json_sample_is_422_explaining_a_file_upload(client, store):
+    before = written(store)
+    answer = client.post(IMPORT, json={"customers": "customers_list.xlsx", "category_id": "CAT-123"})
+    assert answer.status_code == 422
+    assert answer.json["errors"]["customers"] == [
+        'must be an uploaded file ("customers_list.xlsx"): a JSON body cannot carry one; send the request as '
+        "multipart/form-data with the file as a file part (curl -F 'customers=@<file>')"
+    ]
+    assert answer.json["errors"]["category_id"] == ['"CAT-123" is not of type "integer"']
+    assert written(store) == before
+
+
+@pytest.mark.parametrize(
+    ("form", "errors"),
+    [
+        ({"category_id": "1"}, {"customers": ["is required"]}),
+        (
+            {"customers": "customers_list.xlsx", "category_id": "1", "file": (io.BytesIO(b"x"), "x.xlsx")},
+            {
+                "customers": ["must be a file, sent as a file part (curl -F 'customers=@<file>'), not as text"],
+                "file": ["is not a field of this request"],
+            },
+        ),
+        ({"customers": (io.BytesIO(b"x"), "x.xlsx")}, {"category_id": ["is required"]}),
+        (
+            {"customers": (io.BytesIO(b"x"), "x.xlsx"), "category_id": "456"},
+            {"category_id": ["no customer category 456; existing ones include 1, 1224, 2683"]},
+        ),
+    ],
+    ids=["no-file", "text-for-file", "no-category", "unknown-category"],
+)
+def test_form_fields_are_checked_against_the_spec(client, form, errors):
+    answer = client.post(IMPORT, data=form, content_type="multipart/form-data")
+    assert answer.status_code == 422
+    assert answer.json["errors"] == errors
+
+
+def test_other_media_type_is_415(client):
+    answer = client.post(IMPORT, data="Name\nA", headers={"Content-Type": "text/csv"})
+    assert answer.status_code == 415
+    assert answer.json == {"message": "Send the body as multipart/form-data (got text/csv)."}
+
+
+# -- hostile files: each gets a clear 4xx and writes nothing
+
+
+def _rewrite(data: bytes, part: str, change) -> bytes:
+    """The xlsx with one of its parts changed."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info)
+            if info.filename == part:
+                content = change(content)
+            if content is not None:
+                dst.writestr(info.filename, content)
+    return out.getvalue()
+
+
+GOOD = sheet(["Ama", "0244123456", "ama@example.com", "Accra", 5])
+SHEET_XML = "xl/worksheets/sheet1.xml"
+
+
+def _encrypted() -> bytes:
+    out = io.BytesIO()
+    msoffcrypto.format.ooxml.OOXMLFile(io.BytesIO(GOOD)).encrypt("s3cret", out)
+    return out.getvalue()
+
+
+def _corrupt_inside() -> bytes:
+    """A zip whose directory is whole but whose sheet's compressed bytes are damaged."""
+    data = bytearray(GOOD)
+    with zipfile.ZipFile(io.BytesIO(GOOD)) as archive:
+        info = archive.getinfo(SHEET_XML)
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    for offset in range(start + 10, start + 40):
+        data[offset] ^= 0xFF
+    return bytes(data)
+
+
+def _padded(size: int):
+    return lambda xml: xml.replace(b"</worksheet>", b" " * size + b"</worksheet>")
+
+
+ENTITIES = (
+    b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
+    b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+)
+
+HOSTILE = {
+    "not-xlsx": (b"Name,Phone Number\nAma,0244123456\n", "is not an .xlsx workbook (an .xlsx file is a zip archive"),
+    "empty-file": (b"", "is empty: choose the .xlsx file to upload"),
+    "cut-short": (GOOD[: len(GOOD) // 2], "the zip archive is corrupt or cut short"),
+    "corrupt-inside": (_corrupt_inside(), "is not a readable .xlsx workbook"),
+    "zip-not-xlsx": (
+        _rewrite(GOOD, "[Content_Types].xml", lambda _: None),
+        "is a zip archive but not an .xlsx workbook",
+    ),
+    "password-protected": (_encrypted(), "is password-protected: open it in Excel, remove the password"),
+    "xls": (bytes.fromhex("D0CF11E0A1B11AE1") + bytes(4096), "is an Excel 97-2003 workbook (.xls)"),
+    "no-worksheet": (
+        _rewrite(GOOD, "xl/workbook.xml", lambda xml: re.sub(rb"<sheets>.*</sheets>", b"<sheets/>", xml)),
+        "has no worksheet",
+    ),
+    "bomb-size": (_rewrite(GOOD, SHEET_XML, _padded(60 * 1024 * 1024)), "refused as a decompression bomb"),
+    "bomb-ratio": (
+        _rewrite(GOOD, SHEET_XML, _padded(5 * 1024 * 1024)),
+        "(the limit is 100 to 1): refused as a decompression bomb",
+    ),
+    "xml-entities": (
+        _rewrite(
+            GOOD,
+            SHEET_XML,
+            lambda xml: ENTITIES + re.sub(rb"^<\?xml[^>]*>", b"", xml).replace(b"<v>5</v>", b"<v>&c;</v>"),
+        ),
+        "holds XML with entity declarations, which are refused",
+    ),
+}
+
+
+@pytest.mark.parametrize(("data", "problem"), HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_file_is_422_naming_the_problem_and_writes_nothing(client, store, data, problem):
+    before = written(store)
+    answer = upload(client, data)
+    assert answer.status_code == 422, answer.json
+    assert list(answer.json["errors"]) == ["customers"]
+    assert problem in answer.json["errors"]["customers"][0]
+    assert written(store) == before
+
+
+def test_defusedxml_guards_openpyxl():
+    assert openpyxl.DEFUSEDXML  # without it the entity test above would expand &c;
+
+
+def test_rows_over_the_limit_are_refused():
+    app = make_app(IMPORT_MAX_ROWS=3)
+    client = app.test_client()
+    headers = {"Authorization": "Bearer t"}
+
+    def form(rows):
+        names = sheet(*[[f"C{i}"] for i in range(rows)], headers=["Name"])
+        return {"customers": (io.BytesIO(names), "c.xlsx"), "category_id": "1"}
+
+    assert client.post(IMPORT, data=form(3), headers=headers).status_code == 200
+    answer = client.post(IMPORT, data=form(4), headers=headers)
+    assert answer.status_code == 422
+    assert answer.json["errors"]["customers"] == ["has more than 3 customer rows, the most one import takes"]
+    assert len(app.extensions["mockserver.store"].all("customers")) == len(fixture_rows("customers")) + 3
+
+
+def test_declared_dimension_and_far_cells_cost_nothing(client, store):
+    """A row at 1,048,576 would make openpyxl yield a million padded rows; a cell in column
+    XFD a 16,384-cell row. Neither is read."""
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["Name"])
+    workbook.active.append(["Ama"])
+    workbook.active.cell(row=2, column=16384, value="far right")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert upload(client, buffer.getvalue()).status_code == 200
+    workbook.active.cell(row=1_048_576, column=1, value="far down")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    before = written(store)
+    answer = upload(client, buffer.getvalue())
+    assert answer.status_code == 422
+    assert answer.json["errors"]["customers"] == ["has rows past row 11,001; an import reads at most 10,000 customers"]
+    assert written(store) == before
+
+
+@pytest.mark.parametrize("declared", [b"A1", b"A1:XFD1048576"])
+def test_rows_are_read_whatever_dimension_the_sheet_declares(client, declared):
+    """Read-only openpyxl stops at the declared <dimension>'s last row: a stale one (some
+    writers leave it) must not drop customers silently."""
+    data = _rewrite(
+        GOOD, SHEET_XML, lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="' + declared + b'"', xml)
+    )
+    assert b'<dimension ref="' + declared + b'"' in zipfile.ZipFile(io.BytesIO(data)).read(SHEET_XML)
+    answer = upload(client, data)
+    assert answer.status_code == 200, answer.json
+    assert answer.json["count"] == 1
+
+
+def test_body_over_the_size_limit_is_413_naming_the_limit():
+    app = make_app(MAX_CONTENT_LENGTH=2000)
+    answer = app.test_client().post(
+        IMPORT,
+        data={"customers": (io.BytesIO(GOOD), "c.xlsx"), "category_id": "1"},
+        headers={"Authorization": "Bearer t"},
+    )
+    assert answer.status_code == 413
+    assert re.fullmatch(
+        r"The request body is [\d,]+ bytes, which is over this server's limit of 2,000 bytes "
+        r"\(mockserver serve --max-body-size\)\.",
+        answer.json["message"],
+    )
+    assert len(app.extensions["mockserver.store"].all("customers")) == len(fixture_rows("customers"))
+
+
+def test_default_size_limit_is_a_few_megabytes(app):
+    assert app.config["MAX_CONTENT_LENGTH"] == 5 * 1024 * 1024
+
+
+# -- export
+
+
+def exported_rows(answer):
+    workbook = openpyxl.load_workbook(io.BytesIO(answer.data), read_only=True)
+    try:
+        return [list(row) for row in workbook.active.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def test_export_is_an_xlsx_download_of_every_customer(client):
+    answer = client.get(EXPORT)
+    assert answer.status_code == 200
+    assert answer.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert re.fullmatch(
+        r"attachment; filename=customers-built-demo-business-\d{4}-\d{2}-\d{2}\.xlsx",
+        answer.headers["Content-Disposition"],
+    )
+    rows = exported_rows(answer)
+    assert rows[0] == list(COLUMNS)
+    listed = client.get("/api/v3/clients").json
+    assert rows[1:] == [  # an empty value is an empty cell
+        [
+            c["business_name"] or None,
+            c["business_phone"] or None,
+            c["business_email"] or None,
+            c["business_address"] or None,
+            c["unformated_balance"],
+        ]
+        for c in listed
+    ]
+    abas = next(row for row in rows if row[0] == "Abas two")
+    assert abas[1] == "0265653314" and abas[4] == 20351822.92  # a phone stays text, an amount is a number
+
+
+def test_export_filters_by_category_and_answers_csv(client):
+    answer = client.get(f"{EXPORT}?category_id=1224&format=csv")
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    assert answer.headers["Content-Disposition"].endswith(".csv")
+    assert answer.data.startswith(b"\xef\xbb\xbf")  # the BOM that makes Excel read UTF-8
+    rows = list(csv.reader(io.StringIO(answer.data.decode("utf-8-sig"))))
+    expected = client.get("/api/v3/clients?category_id=1224").json
+    assert rows[0] == list(COLUMNS)
+    assert [row[0] for row in rows[1:]] == [c["business_name"] for c in expected] and expected
+
+
+def test_unknown_business_is_404(client):
+    answer = client.get("/api/v3/clients/clients-print/not-a-business")
+    assert answer.status_code == 404
+    assert answer.json["message"].startswith("Business not-a-business not found")
+
+
+def test_export_keeps_formula_like_names_as_text(client):
+    made = client.post(
+        "/api/v3/clients",
+        json={
+            "business_name": '=HYPERLINK("http://x")',
+            "business_address": "a\x01b",
+            "business_phone": "",
+            "business_email": "",
+            "category_id": 2683,
+        },
+    ).json
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"{EXPORT}?category_id=2683").data))
+    cells = next(row for row in workbook.active.iter_rows(min_row=2) if row[0].value == made["business_name"])
+    assert cells[0].data_type == "s"  # text, not a formula Excel would run
+    assert cells[3].value == "a\ufffdb"  # a control character cannot be in an .xlsx
+
+
+# -- round trip
+
+
+def test_export_then_import_into_an_empty_category_keeps_every_customer(client, add_entry):
+    source = new_category(client, "Source")
+    people = [
+        {
+            "business_name": "Ọlá Adébáyọ̀ & Co",
+            "business_phone": "+234 803 555 0101",
+            "business_email": "ola@example.ng",
+            "business_address": "Lagos",
+        },
+        {
+            "business_name": "Zoë Łukasiewicz",
+            "business_phone": "",
+            "business_email": "",
+            "business_address": "Kraków, ul. Długa 5",
+        },
+        {
+            "business_name": "東京商事",
+            "business_phone": "03-1234-5678",
+            "business_email": "info@tokyo.example.jp",
+            "business_address": "",
+        },
+        {"business_name": "Plain Ltd", "business_phone": "", "business_email": "", "business_address": ""},
+    ]
+    ids = [client.post("/api/v3/clients", json={**p, "category_id": source}).json["id"] for p in people]
+    add_entry(ids[0], "invoice", 1234.56, "2024-01-05")
+    add_entry(ids[0], "payment", 200, "2024-02-01")
+    add_entry(ids[2], "invoice", 99.9, "2024-03-01")
+
+    exported = client.get(f"{EXPORT}?category_id={source}")
+    target = new_category(client, "Target")
+    answer = upload(client, exported.data, target)
+    assert answer.status_code == 200, answer.json
+
+    def shown(customers):  # an empty cell reads back as null where the API stored ""
+        return sorted(
+            (
+                c["business_name"],
+                c["business_phone"] or None,
+                c["business_email"] or None,
+                c["business_address"] or None,
+                c["unformated_balance"],
+            )
+            for c in customers
+        )
+
+    before = client.get(f"/api/v3/clients?category_id={source}").json
+    after = client.get(f"/api/v3/clients?category_id={target}").json
+    assert shown(after) == shown(before)
+    assert [c["unformated_balance"] for c in sorted(after, key=lambda c: c["business_name"])] != [0] * 4
