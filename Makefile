@@ -2,13 +2,14 @@
 # machine needs only Python 3.11+ and make.
 #   make serve   install and run the server on .mockserver/db.json (seeded from fixtures/)
 #   make test    install with the test extras, lint, type-check and run every test
+#   make bench   the figures the README quotes
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: serve test
+.PHONY: serve test bench
 
 serve: $(VENV)/.installed
 	$(BIN)/mockserver serve $(ARGS)
@@ -18,6 +19,9 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest $(ARGS)
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/benchmark.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
