@@ -5,13 +5,17 @@ import csv
 import io
 import re
 import zipfile
+from datetime import datetime
 
+import hypothesis.strategies as st
 import msoffcrypto.format.ooxml
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from mockserver.schemas.customer_sheet import COLUMNS
-from tests.conftest import ROOT, fixture_rows, make_app
+from mockserver.store import STORE
+from tests.conftest import ROOT, ApiClient, fixture_rows, make_app
 
 IMPORT = "/api/clients-import"
 PATHS = [IMPORT, "/api/importcustomers"]
@@ -548,3 +552,61 @@ def test_export_then_import_into_an_empty_category_keeps_every_customer(client, 
     after = client.get(f"/api/v3/clients?category_id={target}").json
     assert shown(after) == shown(before)
     assert [c["unformated_balance"] for c in sorted(after, key=lambda c: c["business_name"])] != [0] * 4
+
+
+# -- whatever the file holds: 200, or 422 with nothing written; never a 500
+
+TEXT = st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=40)  # an .xlsx cannot hold the others
+CELL = st.one_of(
+    st.none(),
+    TEXT,
+    st.sampled_from(["0244123456", "a@b.co", "1,250.50", "=1+1", "#N/A", " ", "12.345"]),
+    st.integers(-(10**15), 10**15),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.datetimes(min_value=datetime(1900, 3, 1), max_value=datetime(2100, 1, 1)),
+)
+# Rows a previous application would export, so that some sheets import, among rows of anything.
+PLAUSIBLE = st.tuples(
+    TEXT.filter(str.strip),
+    st.sampled_from([None, "0244123456", "+233 24 412 3456", 244123456]),
+    st.sampled_from([None, "ama@example.com"]),
+    st.none() | TEXT,
+    st.none() | st.integers(0, 10**9).map(lambda cents: cents / 100),
+).map(list)
+ROW = st.one_of(*[PLAUSIBLE] * 4, st.lists(CELL, min_size=5, max_size=5))
+CELL_KEY = re.compile(r"\d+\.(" + "|".join(map(re.escape, COLUMNS)) + ")")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(ROW, min_size=1, max_size=6))
+def test_any_cells_import_or_get_422_naming_cells(rows):
+    app = make_app()
+    store, api = app.extensions[STORE], ApiClient(app.test_client())
+    before = written(store)
+    answer = upload(api, sheet(*rows))
+    assert answer.status_code in (200, 422), answer.json
+    if answer.status_code == 422:
+        assert all(CELL_KEY.fullmatch(key) for key in answer.json["errors"]) or list(answer.json["errors"]) == [
+            "customers"
+        ]
+        assert written(store) == before
+    else:
+        made = [customer(api, ident) for ident in answer.json["ids"]]
+        assert len(made) == sum(1 for row in rows if any(c is not None and str(c).strip() for c in row))
+        assert all(0 < len(c["business_name"]) <= 255 and c["unformated_balance"] >= 0 for c in made)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(damage=st.lists(st.tuples(st.integers(0, len(GOOD) - 1), st.integers(0, 255)), min_size=1, max_size=8))
+def test_damaged_workbook_imports_or_gets_422(damage):
+    data = bytearray(GOOD)
+    for offset, value in damage:
+        data[offset] = value
+    app = make_app()
+    store, api = app.extensions[STORE], ApiClient(app.test_client())
+    before = written(store)
+    answer = upload(api, bytes(data))
+    assert answer.status_code in (200, 422), answer.json
+    if answer.status_code == 422:
+        assert written(store) == before
