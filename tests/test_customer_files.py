@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from mockserver import sheets
 from mockserver.schemas.customer_sheet import COLUMNS
 from mockserver.store import STORE
 from tests.conftest import ROOT, ApiClient, fixture_rows, make_app
@@ -355,6 +356,22 @@ def test_hostile_file_is_422_naming_the_problem_and_writes_nothing(client, store
     assert list(answer.json["errors"]) == ["customers"]
     assert problem in answer.json["errors"]["customers"][0]
     assert written(store) == before
+
+
+def test_unpacked_size_is_limited_whatever_the_ratio(client, store, monkeypatch):
+    """A bomb can keep every part under the ratio limit and still unpack to too much."""
+    with zipfile.ZipFile(io.BytesIO(GOOD)) as archive:
+        unpacked = sum(part.file_size for part in archive.infolist())
+    monkeypatch.setattr(sheets, "MAX_UNZIPPED", unpacked - 1)
+    before = written(store)
+    answer = upload(client, GOOD)
+    assert answer.status_code == 422
+    assert answer.json["errors"]["customers"] == [
+        f"unpacks to {unpacked:,} bytes, over the limit of {unpacked - 1:,}: refused as a decompression bomb"
+    ]
+    assert written(store) == before
+    monkeypatch.setattr(sheets, "MAX_UNZIPPED", unpacked)
+    assert upload(client, GOOD).status_code == 200
 
 
 def test_defusedxml_guards_openpyxl():
