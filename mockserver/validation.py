@@ -126,7 +126,7 @@ def _read_form(spec: Spec, op: Operation, request: Request) -> tuple[Any, dict[s
     if None in fields or "" in fields:
         errors["body"] = ["has a part without a name (Content-Disposition: form-data; name=...)"]
         fields = {name: value for name, value in fields.items() if name}
-    shown = {name: v.filename or "" if isinstance(v, FileStorage) else v for name, v in fields.items()}
+    shown = {name: (v.filename or "") if isinstance(v, FileStorage) else v for name, v in fields.items()}
     for name, problems in _schema_problems(spec, body.schema, body.validator, shown).items():
         errors.setdefault(name, problems)
     return fields, errors
