@@ -24,7 +24,7 @@ def header_key(header: str) -> str:
 
 # Header as written (by key) -> the doc's column. The doc's "Upaid" typo and its correction
 # both name the amount.
-HEADERS = {header_key(h): h for h in COLUMNS} | {header_key("Unpaid Amount"): AMOUNT, "emailaddress": EMAIL}
+HEADERS = {header_key(h): h for h in COLUMNS} | {header_key("Unpaid Amount"): AMOUNT}
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
