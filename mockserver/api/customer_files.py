@@ -117,13 +117,14 @@ def _columns(table: sheets.Table) -> tuple[dict[int, str], list[str]]:
 def _load(table: sheets.Table, columns: dict[int, str]) -> list[dict]:
     """Every row loaded, or a 422 naming each bad cell as "<row>.<column>" (Laravel Excel's keys)."""
     rows, problems = [], {}
+    letters = {column: sheets.column_letter(index) for index, column in columns.items()}
     for number_, cells in table.rows:
         row = {columns[i]: cell for i, cell in enumerate(cells) if i in columns and not sheets.is_blank(cell)}
         try:
             rows.append(_row.load(row))
         except ValidationError as e:
             for column, messages in sorted(e.normalized_messages().items(), key=lambda m: COLUMNS.index(m[0])):
-                cell = f"{sheets.column_letter(_index_of(columns, column))}{number_}"
+                cell = f"{letters[column]}{number_}"
                 problems[f"{number_}.{column}"] = [f"cell {cell} {message}" for message in messages]
     if problems:
         bad_rows = len({key.split(".")[0] for key in problems})
@@ -135,10 +136,6 @@ def _load(table: sheets.Table, columns: dict[int, str]) -> list[dict]:
             problems,
         )
     return rows
-
-
-def _index_of(columns: dict[int, str], column: str) -> int:
-    return next(i for i, c in columns.items() if c == column)
 
 
 def _customer_fields(row: dict) -> dict:
