@@ -65,22 +65,30 @@ class AtomicJSONStorage(Storage):
     def _flush(self) -> None:
         if self.path is None:
             return
-        folder = self.path.parent
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{self.path.name}.", suffix=".tmp")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(self._data, f, ensure_ascii=False, separators=(",", ":"))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
+            write_atomic(self.path, self._data)
         except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
             self._data = self._load()  # memory must not claim what disk does not hold
             raise
-        if hasattr(os, "O_DIRECTORY"):
-            dir_fd = os.open(folder, os.O_DIRECTORY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+
+
+def write_atomic(path: Path, data) -> None:
+    """`data` as JSON in `path`, replacing the old file whole: after a crash it is one or the other."""
+    folder = path.parent
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    if hasattr(os, "O_DIRECTORY"):
+        dir_fd = os.open(folder, os.O_DIRECTORY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)

@@ -139,6 +139,22 @@ class Store:
                 sequences[file.stem] = max((row["id"] for row in rows), default=0)
             self._table(_SEQUENCES).insert(Document(sequences, doc_id=1))
 
+    def export(self) -> dict[str, dict[str, Record]]:
+        """Every table as stored, ids and sequences included: what a snapshot holds."""
+        with self._lock:
+            return json.loads(json.dumps(self._storage.read() or {}))
+
+    def replace(self, tables: dict[str, dict[str, Record]]) -> None:
+        """Make the store exactly `tables` (an export), in one write."""
+        with self.batch():
+            self._db.drop_tables()
+            self._storage.write(json.loads(json.dumps(tables)))
+
+    def counts(self) -> dict[str, int]:
+        """Records per table, the store's own bookkeeping left out."""
+        with self._lock:
+            return {name: len(self._table(name)) for name in sorted(self._db.tables()) if name != _SEQUENCES}
+
     def close(self) -> None:
         self._db.close()
         if self._lockfile is not None:

@@ -141,3 +141,27 @@ def test_memory_store_needs_no_file():
     memory = Store(None)
     assert memory.insert("categories", {"name": "m"})["id"] > 0
     memory.close()
+
+
+def test_export_is_a_copy_and_replace_brings_it_back_in_one_write(store, monkeypatch):
+    saved = store.export()
+    saved["customers"]["779"]["business_name"] = "changed in the copy only"
+    assert store.get("customers", 779)["business_name"] == "Abas two"
+    saved = store.export()
+    store.remove("customers", 779)
+    store.insert("outbox", {"to": ["x@example.com"]})
+    writes = []
+    real_write = storage.write_atomic
+    monkeypatch.setattr(storage, "write_atomic", lambda *a: (writes.append(1), real_write(*a)))
+    store.replace(saved)
+    assert len(writes) == 1
+    assert on_disk(store) == saved and store.export() == saved
+    assert store.get("customers", 779)["business_name"] == "Abas two"
+    assert store.all("outbox") == []
+    assert store.next_id("customers") == max(int(i) for i in saved["customers"]) + 1
+
+
+def test_counts_leave_out_the_stores_bookkeeping(store):
+    counts = store.counts()
+    assert counts["customers"] == len(fixture_rows("customers"))
+    assert not any(name.startswith("_") for name in counts)
