@@ -20,10 +20,6 @@ def register_access_log(app: Flask) -> None:
         log.setLevel(logging.INFO)
         log.propagate = False
 
-    @app.before_request
-    def _start() -> None:
-        g.started = time.perf_counter()
-
     @app.after_request
     def _log(response: Response) -> Response:
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000

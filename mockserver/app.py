@@ -1,14 +1,20 @@
 """The app factory (flaskr's create_app): defaults, then the caller's overrides."""
 
+import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 
 from .access_log import register_access_log
+from .clock import CLOCK, Clock
 from .errors import register_error_handlers
+from .faults import FAULTS, Faults
+from .journal import DEFAULT_SIZE, JOURNAL, Journal, register_journal
+from .overrides import intercept
 from .resources import CONTROL_SPEC_PATH, SPEC_PATH, seeded_business
 from .routing import API_PACKAGE, CONTROL_PACKAGE, check_response, handlers_for, register_routes
+from .snapshots import SNAPSHOTS, Snapshots
 from .spec import load_spec
 from .store import STORE, Store
 
@@ -21,8 +27,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """config keys: DB_PATH (None keeps the store in memory), TOKEN (None accepts any bearer
     token), VALIDATE_RESPONSES (check every answer against openapi.yaml; on in tests),
     ACCESS_LOG (a line per request on stderr), MAX_CONTENT_LENGTH (bytes; a larger body is
-    413), IMPORT_MAX_ROWS (customers one import may hold). `mockserver serve --fresh` resets the store
-    before the app exists, so a respawned worker never wipes it."""
+    413), IMPORT_MAX_ROWS (customers one import may hold), JOURNAL_SIZE (requests the journal
+    keeps), LATENCY ((min, max) milliseconds before every API answer, or None).
+    `mockserver serve --fresh` resets the store before the app exists, so a respawned worker
+    never wipes it."""
     app = Flask(__name__)
     app.config.from_mapping(
         DB_PATH=DEFAULT_DB,
@@ -31,26 +39,43 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         ACCESS_LOG=False,
         MAX_CONTENT_LENGTH=DEFAULT_MAX_BODY,
         IMPORT_MAX_ROWS=DEFAULT_IMPORT_ROWS,
+        JOURNAL_SIZE=DEFAULT_SIZE,
+        LATENCY=None,
     )
     app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the docs' field order
 
     spec, control = load_spec(SPEC_PATH), load_spec(CONTROL_SPEC_PATH)
     store = Store(app.config["DB_PATH"])
-    app.extensions[STORE] = store
+    journal = Journal(app.config["JOURNAL_SIZE"])
+    app.extensions.update(
+        {
+            STORE: store,
+            SNAPSHOTS: Snapshots(store),
+            CLOCK: Clock(),
+            JOURNAL: journal,
+            FAULTS: Faults(app.config["LATENCY"]),
+        }
+    )
+
+    @app.before_request
+    def _start_timer() -> None:  # read by the journal and the access log
+        g.started = time.perf_counter()
 
     register_error_handlers(app)
-    register_routes(app, spec, handlers_for(spec, API_PACKAGE))
+    register_routes(app, spec, handlers_for(spec, API_PACKAGE), intercept)
     register_routes(app, control, handlers_for(control, CONTROL_PACKAGE))
     if app.config["VALIDATE_RESPONSES"]:
         app.after_request(check_response)
     if app.config["ACCESS_LOG"]:
         register_access_log(app)
-    _register_meta_routes(app, len(spec.operations))
+    meta = _register_meta_routes(app, len(spec.operations))
+    register_journal(app, journal, skip=meta)
     return app
 
 
-def _register_meta_routes(app: Flask, operation_count: int) -> None:
+def _register_meta_routes(app: Flask, operation_count: int) -> list[str]:
+    """The pages about the server, which the journal leaves out; returns their endpoints."""
     spec_text = SPEC_PATH.read_text(encoding="utf-8")
     control_text = CONTROL_SPEC_PATH.read_text(encoding="utf-8")
     bid = seeded_business()["encrypted_id"]
@@ -79,3 +104,5 @@ def _register_meta_routes(app: Flask, operation_count: int) -> None:
                 "import_max_rows": app.config["IMPORT_MAX_ROWS"],
             },
         }
+
+    return [view.__name__ for view in (openapi_yaml, control_yaml, index)] + ["static"]

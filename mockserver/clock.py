@@ -1,10 +1,98 @@
-"""The time the server stamps records with. One place, so it can be frozen later."""
+"""The time the server stamps records with, and the virtual clock that can replace it.
 
-from datetime import UTC, datetime
+Every `created_at`, `updated_at`, `createdAt`, report default, import day and sent mail
+reads `now()`, so a test that freezes the app's clock (PUT /__mock/clock) gets the same
+bytes back from the same calls.
+"""
+
+import re
+import threading
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app, has_app_context
+
+CLOCK = "mockserver.clock"  # the app's Clock, in Flask's app.extensions
+# The range a clock may be set or moved in: timestamps are written with four-digit years.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
+# ISO 8601 durations of fixed length (no years or months), optionally negative: P1D, PT2H30M, -P1W.
+DURATION = re.compile(
+    r"^(?P<sign>-)?P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+class OutOfRange(ValueError):
+    pass
+
+
+class Clock:
+    """Real time, or a virtual time: frozen at a moment, or running on from one."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._virtual: datetime | None = None  # the virtual time when it was last set
+        self._set_at = datetime.now(UTC)  # the real time it was set at
+        self._frozen = True
+
+    def now(self) -> datetime:
+        with self._lock:
+            real = datetime.now(UTC)
+            if self._virtual is None:
+                moment = real
+            else:
+                moment = self._virtual if self._frozen else self._virtual + (real - self._set_at)
+        # Millisecond precision: the finest any of the APIs' timestamps show (Summit's).
+        return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+    @property
+    def virtual(self) -> bool:
+        return self._virtual is not None
+
+    @property
+    def frozen(self) -> bool:
+        return self._virtual is not None and self._frozen
+
+    def set(self, moment: datetime, frozen: bool = True) -> None:
+        with self._lock:
+            self._virtual, self._set_at, self._frozen = _in_range(moment), datetime.now(UTC), frozen
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the clock; a frozen one stays frozen, and real time moved runs on from there."""
+        try:
+            target = self.now() + delta
+        except OverflowError:
+            raise OutOfRange("that would move the clock past what it can show (1970 to 9999)") from None
+        self.set(target, frozen=self.frozen)
+
+    def real(self) -> None:
+        with self._lock:
+            self._virtual, self._frozen = None, True
+
+
+def _in_range(moment: datetime) -> datetime:
+    if not EARLIEST <= moment <= LATEST:
+        raise OutOfRange(f"{moment.isoformat()} is outside what the clock can show (1970 to 9999)")
+    return moment
+
+
+def parse_duration(text: str) -> timedelta:
+    """P1D, PT2H30M, -P1W (the spec has checked the form)."""
+    match = DURATION.match(text)
+    if match is None or not any(v for k, v in match.groupdict().items() if k != "sign"):
+        raise ValueError(f"{text!r} is not a duration such as P1D or PT2H30M")
+    parts = {k: float(v) for k, v in match.groupdict().items() if k != "sign" and v}
+    try:
+        delta = timedelta(**parts)
+    except OverflowError:
+        raise OutOfRange(f"{text} is longer than the clock's range (1970 to 9999)") from None
+    return -delta if match["sign"] else delta
 
 
 def now() -> datetime:
-    # Millisecond precision: the finest any of the APIs' timestamps show (Summit's).
+    """The app's clock when there is an app (every request), else real time."""
+    if has_app_context() and CLOCK in current_app.extensions:
+        return current_app.extensions[CLOCK].now()
     moment = datetime.now(UTC)
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
@@ -19,6 +107,9 @@ def summit(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+iso_ms = summit  # the control plane writes times the same way, to the millisecond
+
+
 def iso(moment: datetime) -> str:
-    """RFC 3339 with a Z, as the control plane and the outbox write times."""
+    """RFC 3339 with a Z, as the outbox writes times."""
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -165,6 +165,10 @@ class Spec:
                 types |= self.wire_types(sub)
         return frozenset(types)
 
+    def operation_definition(self, op: Operation) -> dict:
+        """The operation as written in the document."""
+        return self.document["paths"][op.path][op.method.lower()]
+
     def property_schema(self, schema: dict | None, name: str) -> dict:
         schema = self.resolve(schema) or {}
         return self.resolve(schema.get("properties", {}).get(name, {}))

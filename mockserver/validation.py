@@ -176,7 +176,7 @@ def _body_problems(spec: Spec, schema: dict | None, error) -> list[tuple[str, st
     if kind == "AdditionalProperties":
         return [(".".join([*path, name]), "is not a field of this request") for name in error.kind.unexpected]
     name = ".".join(path) or "body"
-    field_schema = spec.property_schema(schema, path[0]) if path else {}
+    field_schema = spec.property_schema(schema, path[0]) if path else (schema or {})
     return [(name, _describe(spec, field_schema, error))]
 
 

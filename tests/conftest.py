@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mockserver import clock, create_app
+from mockserver import create_app
+from mockserver.clock import CLOCK
 from mockserver.store import STORE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,12 +67,12 @@ def add_entry(store):
 
 
 @pytest.fixture
-def set_now(monkeypatch):
-    """set_now("2023-10-27T13:00:00Z"): the server's clock reads that until set again."""
+def set_now(app):
+    """set_now("2023-10-27T13:00:00Z"): the app's clock stands at that until set again
+    (as PUT /__mock/clock sets it)."""
 
     def freeze(moment: str):
-        frozen = datetime.fromisoformat(moment).astimezone(UTC)
-        monkeypatch.setattr(clock, "now", lambda: frozen)
+        app.extensions[CLOCK].set(datetime.fromisoformat(moment).astimezone(UTC))
 
     return freeze
 

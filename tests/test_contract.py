@@ -8,7 +8,9 @@ from hypothesis import settings
 from schemathesis.config import SchemathesisConfig
 from schemathesis.transport.serialization import Binary
 
+from mockserver.control.reset import reset_everything
 from mockserver.resources import CONTROL_SPEC_PATH, SPEC_PATH
+from mockserver.snapshots import SNAPSHOTS
 from mockserver.spec import load_spec
 from tests.conftest import AUTH, ROOT, fixture_rows, make_app
 
@@ -46,7 +48,9 @@ def _references(node) -> dict[str, str]:
 
 # Ids the fixtures hold, by the body field or path parameter that names them.
 REFERENCES = {
-    name: [row["id"] for row in fixture_rows(table)] for name, table in _references(load_spec().document).items()
+    name: [row["id"] for row in fixture_rows(table)]
+    for path in (SPEC_PATH, CONTROL_SPEC_PATH)
+    for name, table in _references(load_spec(path).document).items()
 }
 PATH_IDS = {
     "id": [row["id"] for row in fixture_rows("customers")],
@@ -68,6 +72,7 @@ def _mostly_stored(drawn, ids):
     return st.sampled_from([*ids, drawn])
 
 
+@control.hook
 @schema.hook
 def flatmap_body(ctx, body):
     """Mostly existing references, so creates succeed and the stateful phase has records to
@@ -124,25 +129,42 @@ def flatmap_case(ctx, case):
     return st.sampled_from([True, True, True, False]).map(lambda yes: agree(case) if yes else case)
 
 
+def fresh_server():
+    """The fixtures, and no clock, faults or journal left by the case before: otherwise the
+    delete tests empty the store before the reports are tested, a control-plane case's
+    frozen clock or fault rule reaches the API's cases, and an answer depends on the ones
+    before it (Hypothesis then reports flaky generation when it replays one). Snapshots
+    outlive a reset, so they are deleted too."""
+    with APP.app_context():
+        reset_everything(APP)
+    snapshots = APP.extensions[SNAPSHOTS]
+    for snapshot in snapshots.all():
+        snapshots.delete(snapshot.name)
+
+
 @schema.parametrize()
 def test_operation_conforms(case):
-    # From the fixtures every time: otherwise the delete tests empty the store before the
-    # reports are tested, and an example's answer would depend on the ones before it.
-    APP.extensions["mockserver.store"].reset()
+    fresh_server()
     case.call_and_validate()
 
 
 @control.parametrize()
 def test_control_plane_conforms(case):
+    fresh_server()
     case.call_and_validate()
 
 
 class Workflow(schema.as_state_machine()):
     def setup(self):
-        # Each scenario starts from the fixtures, so Hypothesis sees the same answers when it
-        # replays or shrinks one (state carried over made it report flaky generation).
-        APP.extensions["mockserver.store"].reset()
+        fresh_server()
+
+
+class ControlWorkflow(control.as_state_machine()):
+    def setup(self):
+        fresh_server()
 
 
 TestStateful = Workflow.TestCase
 TestStateful.settings = settings(max_examples=80, stateful_step_count=6, deadline=None)
+TestControlStateful = ControlWorkflow.TestCase
+TestControlStateful.settings = settings(max_examples=40, stateful_step_count=6, deadline=None)

@@ -1,0 +1,47 @@
+"""/__mock/snapshots: named copies of the store to go back to (mockserver/snapshots.py)."""
+
+from flask import Response, current_app
+
+from .. import clock
+from ..errors import ApiError, not_found
+from ..snapshots import SNAPSHOTS, Snapshot, SnapshotError, Snapshots
+
+
+def list_snapshots():
+    return [snapshot.summary() for snapshot in _call(lambda s: s.all())]
+
+
+def get_snapshot(name: str):
+    return _found(name, _call(lambda s: s.get(name))).summary()
+
+
+def save_snapshot(name: str):
+    snapshot, created = _call(lambda s: s.save(name, clock.iso_ms(clock.now())))
+    return snapshot.summary(), 201 if created else 200
+
+
+def restore_snapshot(name: str):
+    return _found(name, _call(lambda s: s.restore(name))).summary()
+
+
+def delete_snapshot(name: str):
+    if not _call(lambda s: s.delete(name)):
+        raise not_found("Snapshot", name)
+    return Response(status=204)
+
+
+def _snapshots() -> Snapshots:
+    return current_app.extensions[SNAPSHOTS]
+
+
+def _call(action):
+    try:
+        return action(_snapshots())
+    except SnapshotError as e:
+        raise ApiError(409, str(e)) from e
+
+
+def _found(name: str, snapshot: Snapshot | None) -> Snapshot:
+    if snapshot is None:
+        raise not_found("Snapshot", name)
+    return snapshot

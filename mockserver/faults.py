@@ -1,0 +1,94 @@
+"""Latency and failures on purpose, to see how a frontend copes with a slow or failing API.
+
+The server-wide latency comes from `mockserver serve --latency 50-200`; rules set with
+PUT /__mock/faults aim at routes. The first rule whose method and path pattern match a
+request applies: its latency replaces the server-wide one, then it may drop the connection
+(`drop_rate`) or answer one of its error statuses (`error_rate`). Random draws come from
+one generator, seeded on request so that a run of faults can be replayed.
+"""
+
+import random
+import threading
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .patterns import path_matcher
+
+FAULTS = "mockserver.faults"  # the app's Faults, in Flask's app.extensions
+DROP = "drop"
+
+
+@dataclass(frozen=True)
+class Rule:
+    path: str
+    method: str | None = None
+    latency_ms: tuple[int, int] | None = None
+    error_rate: float = 0.0
+    statuses: tuple[int, ...] = ()  # empty: the statuses the operation documents (401 aside)
+    drop_rate: float = 0.0
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> "Rule":
+        latency = body.get("latency_ms")
+        return cls(
+            path=body["path"],
+            method=body.get("method"),
+            latency_ms=(latency["min"], latency.get("max", latency["min"])) if latency else None,
+            error_rate=body.get("error_rate", 0.0),
+            statuses=tuple(body.get("statuses", ())),
+            drop_rate=body.get("drop_rate", 0.0),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        shown = asdict(self)
+        shown["latency_ms"] = {"min": self.latency_ms[0], "max": self.latency_ms[1]} if self.latency_ms else None
+        shown["statuses"] = list(self.statuses)
+        return shown
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method == method) and path_matcher(self.path)(path)
+
+
+class Faults:
+    def __init__(self, latency_ms: tuple[int, int] | None = None):
+        self.server_latency = tuple(latency_ms) if latency_ms else None
+        self.rules: tuple[Rule, ...] = ()
+        self.seed: int | None = None
+        self._rng = random.Random()
+        self._lock = threading.Lock()
+
+    def set(self, rules: list[Rule], seed: int | None = None) -> None:
+        with self._lock:
+            self.rules, self.seed = tuple(rules), seed
+            self._rng = random.Random(seed)
+
+    def clear(self) -> None:
+        self.set([])
+
+    def rule_for(self, method: str, path: str) -> tuple[int, Rule] | None:
+        """The first matching rule, numbered from 1 as the client listed them."""
+        for number, rule in enumerate(self.rules, 1):
+            if rule.matches(method, path):
+                return number, rule
+        return None
+
+    def delay_ms(self, rule: Rule | None) -> int:
+        span = rule.latency_ms if rule is not None and rule.latency_ms else self.server_latency
+        if not span:
+            return 0
+        with self._lock:
+            return self._rng.randint(*span)
+
+    def draw(self, rule: Rule, documented: list[int]) -> str | int | None:
+        """DROP, an error status, or None (answer normally)."""
+        with self._lock:
+            if rule.drop_rate and self._rng.random() < rule.drop_rate:
+                return DROP
+            if rule.error_rate and self._rng.random() < rule.error_rate:
+                choices = rule.statuses or tuple(s for s in documented if s >= 400 and s != 401) or (500,)
+                return self._rng.choice(choices)
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        latency = {"min": self.server_latency[0], "max": self.server_latency[1]} if self.server_latency else None
+        return {"server_latency_ms": latency, "seed": self.seed, "rules": [rule.to_json() for rule in self.rules]}

@@ -1,0 +1,204 @@
+"""What a test can make the API do instead of its handler, decided after the bearer token
+and before validation, so an overridden request never reaches the store.
+
+In order: the delay (`Prefer: delay=300`, else the matching fault rule's latency, else
+the server-wide `--latency`), then a fault rule's drop or error, then a forced response
+(`Prefer: code=404`, `example=NAME`, `dynamic=true`; Prism's Prefer header). Anything
+else goes on to the handler.
+"""
+
+import os
+import random
+import re
+import socket
+import time
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import NoReturn
+
+from flask import Response, current_app, g, request
+
+from .errors import ApiError, error_response
+from .faults import DROP, FAULTS, Faults
+from .samples import Sample, examples, sample, statuses
+from .spec import Operation, Spec
+
+MAX_DELAY_MS = 60_000
+# RFC 7240: preferences separated by commas, each token[=value], value maybe quoted, then ;params.
+_PREFERENCE = re.compile(r'\s*([A-Za-z][\w-]*)\s*(?:=\s*("[^"]*"|[^,;\s]*))?\s*(?:;[^,]*)?(?:,|$)')
+
+
+class ConnectionDropped(ConnectionError):
+    """Raised while sending a dropped response: the server closes the connection unanswered."""
+
+
+@dataclass
+class Preferences:
+    code: int | None = None
+    example: str | None = None
+    dynamic: bool = False
+    delay_ms: int | None = None
+    seed: int | None = None
+    applied: list[str] = field(default_factory=list)
+
+    @property
+    def forced(self) -> bool:
+        return self.code is not None or self.example is not None or self.dynamic
+
+
+def intercept(spec: Spec, op: Operation) -> Response | None:
+    prefer = parse_prefer(request.headers.getlist("Prefer"))
+    faults: Faults = current_app.extensions[FAULTS]
+    matched = faults.rule_for(request.method, request.path)
+    rule = matched[1] if matched else None
+    delay = prefer.delay_ms if prefer.delay_ms is not None else faults.delay_ms(rule)
+    if delay:
+        time.sleep(delay / 1000)
+    if matched is not None:
+        number, rule = matched
+        outcome = faults.draw(rule, statuses(op))
+        if outcome == DROP:
+            g.injected, g.off_contract = f"fault rule {number}: drop", True
+            return dropped(op)
+        if isinstance(outcome, int):
+            g.injected = f"fault rule {number}: {outcome}"
+            return _fault_response(spec, op, outcome, number)
+    if prefer.forced:
+        return forced(spec, op, prefer)
+    return None
+
+
+def parse_prefer(headers: list[str]) -> Preferences:
+    """The preferences this server acts on; others (return=minimal, ...) are ignored, as RFC 7240 asks."""
+    prefer = Preferences()
+    for header in headers:
+        for name, raw in _PREFERENCE.findall(header):
+            value = raw.strip('"')
+            name = name.lower()
+            if name == "code":
+                prefer.code = _number(name, value, 100, 599)
+            elif name == "example":
+                prefer.example = value or _bad(name, value, "an example's name")
+            elif name == "dynamic":
+                if value.lower() not in ("true", "false"):
+                    _bad(name, value, "true or false")
+                prefer.dynamic = value.lower() == "true"
+            elif name == "delay":
+                prefer.delay_ms = _number(name, value, 0, MAX_DELAY_MS)
+            elif name == "seed":
+                prefer.seed = _number(name, value, 0, 2**63 - 1)
+            else:
+                continue
+            prefer.applied.append(f"{name}={value}")
+    return prefer
+
+
+def _number(name: str, value: str, least: int, most: int) -> int:
+    if not value.isdigit() or not least <= int(value) <= most:
+        _bad(name, value, f"a whole number from {least} to {most:,}")
+    return int(value)
+
+
+def _bad(name: str, value: str, wanted: str) -> NoReturn:
+    g.off_contract = True
+    raise ApiError(400, f"Prefer: {name}={value} is not understood: {name} must be {wanted}.")
+
+
+def forced(spec: Spec, op: Operation, prefer: Preferences) -> Response:
+    documented = statuses(op)
+    where = f"{op.operation_id} ({op.method} {op.path})"
+    if prefer.code is not None and prefer.code not in documented:
+        g.off_contract = True
+        raise ApiError(
+            400,
+            f"Prefer: code={prefer.code} is not a response of {where}; it documents {', '.join(map(str, documented))}.",
+        )
+    status = prefer.code
+    if prefer.example is not None:
+        having = [s for s in ([status] if status else documented) if prefer.example in examples(spec, op, s)]
+        if not having:
+            g.off_contract = True
+            available = [f"{name} ({s})" for s in documented for name in examples(spec, op, s)]
+            listed = ", ".join(available) if available else "none"
+            raise ApiError(
+                400,
+                f"Prefer: example={prefer.example} is not an example of {where}"
+                f"{f' for {status}' if status else ''}; its examples are: {listed}.",
+            )
+        status = having[0]
+    if status is None:
+        status = next((s for s in documented if 200 <= s < 300), documented[0])
+    rng = random.Random(prefer.seed) if prefer.seed is not None else random.Random()
+    made = sample(
+        spec, op, status, example=prefer.example, dynamic=prefer.dynamic, rng=rng, accept=_accepted(op, status)
+    )
+    g.injected = "Prefer: " + ", ".join(prefer.applied)
+    return _send(made, {"Preference-Applied": ", ".join(p for p in prefer.applied if not p.startswith("delay="))})
+
+
+def _accepted(op: Operation, status: int) -> list[str]:
+    offered = list(op.responses.get(str(status), {}))
+    return [m for m, _ in request.accept_mimetypes if m in offered]
+
+
+def _fault_response(spec: Spec, op: Operation, status: int, number: int) -> Response:
+    if status in statuses(op):
+        return _send(sample(spec, op, status, accept=_accepted(op, status)), {})
+    g.off_contract = True  # asked for a status the spec does not give this operation
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:
+        reason = "Error"
+    return error_response(status, f"{status} {reason}: injected by mockserver fault rule {number} (PUT /__mock/faults)")
+
+
+def _send(made: Sample, headers: dict[str, str]) -> Response:
+    headers = {k: v for k, v in headers.items() if v}
+    return Response(made.body or None, status=made.status, headers=headers, mimetype=made.media_type)
+
+
+def dropped(op: Operation) -> Response:
+    """End the connection without a whole response, as a failing network or proxy would.
+
+    Where the server tells the app the client's port (waitress, gunicorn), the client's
+    socket is shut down and nothing is sent: the client sees the connection closed
+    unanswered (RemoteDisconnected, "socket hang up"). granian does not, so there the status
+    line and headers go out, promising a body that never comes, and the connection closes:
+    the client fails reading the body (IncompleteRead; fetch's body read rejects). In
+    Flask's test client, sending it raises ConnectionDropped."""
+    if request.environ.get("REMOTE_PORT") and _shut_connection(request.environ):
+        return Response(status=204)  # nobody is left to read it
+
+    def cut():
+        raise ConnectionDropped("mockserver fault rule: connection dropped")
+        yield b""  # a generator: the WSGI server runs it only when it starts to send
+
+    status = next((s for s in statuses(op) if 200 <= s < 300), 200)
+    return Response(cut(), status=status, headers={"Content-Length": "1"}, mimetype="application/json")
+
+
+def _shut_connection(environ: dict) -> bool:
+    """Shut down the socket whose peer is this request's client. WSGI hands an app no socket,
+    so it is found among the process's open files by its two addresses; shutdown, unlike
+    close, leaves the server's own handle valid, so the server just sees the peer gone."""
+    peer = (environ.get("REMOTE_ADDR"), str(environ.get("REMOTE_PORT", "")))
+    port = str(environ.get("SERVER_PORT", ""))
+    folder = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"
+    if not all(peer) or not os.path.isdir(folder):
+        return False
+    for name in os.listdir(folder):
+        try:
+            conn = socket.socket(fileno=os.dup(int(name)))
+        except (OSError, ValueError):
+            continue
+        with conn:
+            try:
+                if conn.type != socket.SOCK_STREAM:
+                    continue
+                here, there = conn.getsockname(), conn.getpeername()
+            except (OSError, ValueError):
+                continue
+            if (there[0], str(there[1])) == peer and str(here[1]) == port:
+                conn.shutdown(socket.SHUT_RDWR)
+                return True
+    return False

@@ -1,0 +1,112 @@
+"""Named copies of the whole store, to go back to.
+
+A store on disk keeps its snapshots beside it (`.mockserver/db.json` ->
+`.mockserver/db.snapshots/<name>.json`), each written atomically, so they survive
+restarts; an in-memory store keeps them in memory. A snapshot is the store exactly,
+id sequences included, so restoring one answers every later call as it was answered then.
+"""
+
+import json
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .storage import write_atomic
+from .store import Store
+
+SNAPSHOTS = "mockserver.snapshots"  # the app's Snapshots, in Flask's app.extensions
+# A file name on every system: no separators, no leading dot, nothing a shell would expand.
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+NAME_RULE = "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+
+
+class SnapshotError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    name: str
+    created_at: str
+    tables: dict[str, Any]
+
+    def summary(self) -> dict[str, Any]:
+        counts = {table: len(rows) for table, rows in sorted(self.tables.items()) if not table.startswith("_")}
+        return {"name": self.name, "created_at": self.created_at, "records": counts}
+
+
+class Snapshots:
+    def __init__(self, store: Store):
+        self.store = store
+        self.folder = store.path.with_name(store.path.stem + ".snapshots") if store.path is not None else None
+        self._memory: dict[str, Snapshot] = {}
+        self._lock = threading.Lock()
+
+    def save(self, name: str, created_at: str) -> tuple[Snapshot, bool]:
+        """The store saved under `name`; True when it is new, False when it replaced one."""
+        check_name(name)
+        snapshot = Snapshot(name, created_at, self.store.export())
+        with self._lock:
+            existed = self._get(name) is not None
+            if self.folder is None:
+                self._memory[name] = snapshot
+            else:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                write_atomic(self._file(name), {"name": name, "created_at": created_at, "tables": snapshot.tables})
+        return snapshot, not existed
+
+    def restore(self, name: str) -> Snapshot | None:
+        check_name(name)
+        with self._lock:
+            snapshot = self._get(name)
+        if snapshot is not None:
+            self.store.replace(snapshot.tables)
+        return snapshot
+
+    def get(self, name: str) -> Snapshot | None:
+        check_name(name)
+        with self._lock:
+            return self._get(name)
+
+    def all(self) -> list[Snapshot]:
+        with self._lock:
+            if self.folder is None:
+                return [self._memory[name] for name in sorted(self._memory)]
+            files = sorted(self.folder.glob("*.json")) if self.folder.exists() else []
+            return [s for s in (self._get(f.stem) for f in files if NAME.match(f.stem)) if s is not None]
+
+    def delete(self, name: str) -> bool:
+        check_name(name)
+        with self._lock:
+            if self.folder is None:
+                return self._memory.pop(name, None) is not None
+            try:
+                self._file(name).unlink()
+            except FileNotFoundError:
+                return False
+            return True
+
+    def _get(self, name: str) -> Snapshot | None:
+        if self.folder is None:
+            return self._memory.get(name)
+        try:
+            saved = json.loads(self._file(name).read_text(encoding="utf-8"))
+            tables = saved["tables"]
+            if not all(isinstance(rows, dict) for rows in tables.values()):
+                raise TypeError("a table is not an object of records")
+            return Snapshot(name, str(saved["created_at"]), tables)
+        except FileNotFoundError:
+            return None
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise SnapshotError(f"snapshot {name!r} ({self._file(name)}) is unreadable: {e}") from e
+
+    def _file(self, name: str) -> Path:
+        assert self.folder is not None
+        return self.folder / f"{name}.json"
+
+
+def check_name(name: str) -> None:
+    if not NAME.match(name):
+        raise SnapshotError(f"{name!r} is not a snapshot name: use {NAME_RULE}")

@@ -1,0 +1,146 @@
+"""Prism's Prefer header: forced statuses, named examples, made-up bodies and delays.
+A forced answer never runs the handler, so it writes nothing."""
+
+import json
+
+import pytest
+
+from mockserver import samples
+from mockserver.resources import CONTROL_SPEC_PATH, SPEC_PATH
+from mockserver.spec import load_spec
+from tests.conftest import fixture_rows
+from tests.docs_samples import CREATED_CUSTOMER
+
+NEW = {
+    "business_name": "Forced Ltd",
+    "business_address": "",
+    "business_phone": "",
+    "business_email": "",
+    "category_id": 1,
+}
+CUSTOMERS = len(fixture_rows("customers"))
+
+
+def prefer(client, method, path, value, **kwargs):
+    return client.open(method, path, headers={"Prefer": value}, **kwargs)
+
+
+def stored(client):
+    return len(client.get("/api/v3/clients").json)
+
+
+def test_code_answers_that_status_with_the_spec_example(client):
+    answer = prefer(client, "GET", "/api/v3/clients/779", "code=404")
+    assert answer.status_code == 404
+    assert answer.json == {"message": "Customer 42 not found"}
+    assert answer.headers["Preference-Applied"] == "code=404"
+
+
+def test_a_forced_create_returns_the_doc_sample_and_writes_nothing(client):
+    answer = prefer(client, "POST", "/api/v3/clients", "code=201", json=NEW)
+    assert answer.status_code == 201 and answer.json == CREATED_CUSTOMER
+    assert stored(client) == CUSTOMERS
+    [entry] = client.get("/__mock/requests?method=POST").json
+    assert entry["injected"] == "Prefer: code=201" and entry["response"]["status"] == 201
+
+
+def test_a_forced_delete_deletes_nothing(client):
+    answer = prefer(client, "DELETE", "/api/v3/clients/779", "code=200")
+    assert answer.status_code == 200
+    assert client.get("/api/v3/clients/779").status_code == 200
+
+
+def test_example_picks_a_named_one_and_its_status(client):
+    answer = prefer(client, "POST", "/api/clients-import", "example=notASheet", data={})
+    assert answer.status_code == 422
+    assert answer.json == samples.examples(*_op("customer_files.import_customers"), 422)["notASheet"][1]
+    assert answer.headers["Preference-Applied"] == "example=notASheet"
+
+
+def test_code_and_example_together(client):
+    answer = prefer(client, "POST", "/api/clients-import", 'code=422, example="badRows"', data={})
+    assert answer.status_code == 422 and "errors" in answer.json
+
+
+def test_dynamic_makes_a_schema_valid_body_repeatable_with_a_seed(client):
+    # The test app checks every answer against openapi.yaml, so each of these is valid.
+    one = prefer(client, "GET", "/api/v3/clients", "dynamic=true, seed=1")
+    again = prefer(client, "GET", "/api/v3/clients", "dynamic=true; x=y, seed=1")
+    other = prefer(client, "GET", "/api/v3/clients", "dynamic=true, seed=2")
+    assert one.status_code == 200 and one.json == again.json != other.json
+    assert one.json != client.get("/api/v3/clients").json
+    created = prefer(client, "POST", "/api/v3/clients", "dynamic=true", json=NEW)
+    assert created.status_code == 201 and created.json != CREATED_CUSTOMER
+    assert stored(client) == CUSTOMERS
+
+
+def test_dynamic_with_a_code(client):
+    answer = prefer(client, "GET", "/api/v3/clients/779", "code=404, dynamic=true, seed=3")
+    assert answer.status_code == 404 and isinstance(answer.json["message"], str)
+
+
+def test_unknown_code_is_400_listing_the_documented_ones(client):
+    answer = prefer(client, "GET", "/api/v3/clients/779", "code=418")
+    assert answer.status_code == 400
+    assert "code=418" in answer.json["message"] and "customers.get_customer" in answer.json["message"]
+    assert "200, 401, 404, 422" in answer.json["message"]
+
+
+def test_unknown_example_is_400_listing_the_examples(client):
+    answer = prefer(client, "POST", "/api/clients-import", "example=nope")
+    assert answer.status_code == 400
+    assert "badRows (422)" in answer.json["message"] and "notASheet (422)" in answer.json["message"]
+    wrong_status = prefer(client, "POST", "/api/clients-import", "code=200, example=notASheet")
+    assert wrong_status.status_code == 400 and "for 200" in wrong_status.json["message"]
+
+
+@pytest.mark.parametrize("value", ["code=abc", "code=99", "delay=-5", "delay=60001", "dynamic=maybe", "example="])
+def test_malformed_preferences_are_400_naming_them(client, value):
+    answer = prefer(client, "POST", "/api/v3/clients", value, json=NEW)
+    assert answer.status_code == 400
+    assert f"Prefer: {value}" in answer.json["message"]
+    assert stored(client) == CUSTOMERS
+
+
+def test_other_preferences_are_ignored(client):
+    answer = prefer(client, "POST", "/api/v3/clients", "return=minimal, respond-async", json=NEW)
+    assert answer.status_code == 201 and stored(client) == CUSTOMERS + 1
+    assert "Preference-Applied" not in answer.headers
+
+
+def test_the_token_is_still_needed(client):
+    answer = client.open("GET", "/api/v3/clients/779", auth=False, headers={"Prefer": "code=200"})
+    assert answer.status_code == 401
+
+
+def test_delay_waits_before_answering(client):
+    answer = prefer(client, "GET", "/api/v3/clients/779", "delay=120")
+    assert answer.status_code == 200 and answer.json["id"] == 779
+    [entry] = client.get("/__mock/requests").json
+    assert entry["duration_ms"] >= 120
+    assert "Preference-Applied" not in answer.headers
+
+
+def test_forced_answers_follow_accept_for_the_export(client):
+    answer = client.open(
+        "GET", "/api/v3/clients/clients-print/bz7Qm2xKp9LzR4vTn", headers={"Prefer": "code=200", "Accept": "text/csv"}
+    )
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+
+
+def _op(operation_id):
+    spec = load_spec(SPEC_PATH)
+    return spec, next(op for op in spec.operations if op.operation_id == operation_id)
+
+
+@pytest.mark.parametrize("path", [SPEC_PATH, CONTROL_SPEC_PATH], ids=lambda p: p.name)
+def test_every_documented_answer_can_be_made_valid(path):
+    """Static and dynamic, for every operation and status of both specs."""
+    spec = load_spec(path)
+    for op in spec.operations:
+        for status in samples.statuses(op):
+            for dynamic in (False, True):
+                made = samples.sample(spec, op, status, dynamic=dynamic)
+                validator = op.response_validator(status, made.media_type or "")
+                if made.media_type == "application/json":
+                    assert validator.is_valid(json.loads(made.body)), (op.operation_id, status, dynamic)
