@@ -1,12 +1,19 @@
-"""mockserver serve | reset."""
+"""mockserver serve | reset | snapshot."""
 
 import argparse
+import json
+import os
 import re
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
+from . import clock
 from .app import DEFAULT_DB, DEFAULT_IMPORT_ROWS, DEFAULT_MAX_BODY
+from .journal import DEFAULT_SIZE
 from .resources import seeded_business
+from .snapshots import SnapshotError, Snapshots
 from .store import Store, StoreInUse
 
 _UNITS = {"": 1, "B": 1, "K": 1000, "KB": 1000, "KIB": 1024, "M": 1000**2, "MB": 1000**2, "MIB": 1024**2}
@@ -48,19 +55,71 @@ def main(argv: list[str] | None = None) -> int:
         help=f"most customers one spreadsheet import takes (default {DEFAULT_IMPORT_ROWS:,})",
     )
 
-    reset = commands.add_parser("reset", help="put the store back to the fixtures")
-    _db_option(reset)
+    serve.add_argument(
+        "--latency",
+        type=_latency,
+        metavar="MS",
+        help="wait before every API answer: 100 (ms) or a uniform range 50-200 (default none)",
+    )
+    serve.add_argument(
+        "--journal-size",
+        type=int,
+        default=DEFAULT_SIZE,
+        metavar="N",
+        help=f"API requests GET /__mock/requests keeps (default {DEFAULT_SIZE:,})",
+    )
+
+    reset = commands.add_parser(
+        "reset", help="put the store back to the fixtures (with --url: reset a running server, journal and all)"
+    )
+    _target_options(reset)
+
+    snapshot = commands.add_parser("snapshot", help="save, restore, list or delete named copies of the store")
+    snapshot.add_argument("action", choices=["save", "restore", "list", "delete"])
+    snapshot.add_argument("name", nargs="?", help="the snapshot's name (not for list)")
+    _target_options(snapshot)
 
     args = parser.parse_args(argv)
+    if args.command == "snapshot" and (args.name is None) != (args.action == "list"):
+        parser.error(f"snapshot {args.action} {'takes no name' if args.action == 'list' else 'needs a NAME'}")
     try:
-        return {"serve": _serve, "reset": _reset}[args.command](args)
+        return {"serve": _serve, "reset": _reset, "snapshot": _snapshot}[args.command](args)
     except StoreInUse as e:
+        hint = "" if args.command == "serve" else "; or pass --url to ask the server that holds it"
+        print(f"mockserver: {e}{hint}", file=sys.stderr)
+        return 1
+    except (SnapshotError, ControlError) as e:
         print(f"mockserver: {e}", file=sys.stderr)
         return 1
 
 
 def _db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"TinyDB file (default {DEFAULT_DB})")
+
+
+def _target_options(parser: argparse.ArgumentParser) -> None:
+    """Work on a store file directly, or (--url) through a running server's control plane."""
+    _db_option(parser)
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("MOCKSERVER_URL"),
+        help="a running server, e.g. http://localhost:8000 (default $MOCKSERVER_URL; none: work on --db)",
+    )
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("MOCKSERVER_TOKEN", "mockserver-cli"),
+        help="bearer token for --url (default $MOCKSERVER_TOKEN)",
+    )
+
+
+def _latency(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?(?:ms)?\s*", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a latency: write milliseconds, 100, or a range, 50-200")
+    least, most = int(match.group(1)), int(match.group(2) or match.group(1))
+    if least > most or most > 60_000:
+        raise argparse.ArgumentTypeError(f"{text!r}: the range must run upwards and stay within 60000 ms")
+    return least, most
 
 
 def _size(text: str) -> int:
@@ -83,6 +142,7 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"  accepts {tokens}", flush=True)
     print(f"  try: curl -H 'Authorization: Bearer demo' {url}/api/v3/clients", flush=True)
     print(f"  spec: {url}/openapi.yaml", flush=True)
+    print(f"  control plane (reset, snapshots, journal, clock, ledger, faults): {url}/__mock/openapi.yaml", flush=True)
     bid = seeded_business()["encrypted_id"]
     print(f"  business id (bid): {bid}, customers as .xlsx: {url}/api/v3/clients/clients-print/{bid}", flush=True)
     config = {
@@ -92,15 +152,84 @@ def _serve(args: argparse.Namespace) -> int:
         "ACCESS_LOG": not args.quiet,
         "MAX_CONTENT_LENGTH": args.max_body_size,
         "IMPORT_MAX_ROWS": args.import_max_rows,
+        "JOURNAL_SIZE": args.journal_size,
+        "LATENCY": args.latency,
     }
     run(config, args.host, args.port, args.threads, args.server)
     return 0
 
 
 def _reset(args: argparse.Namespace) -> int:
+    if getattr(args, "url", None):  # serve --fresh resets its own file
+        result = _control(args, "POST", "/__mock/reset")
+        print(f"mockserver: {args.url} reset: {_counts(result['records'])}", flush=True)
+        return 0
     store = Store(args.db)
     if not store.seeded:
         store.reset()
     store.close()
     print(f"mockserver: {args.db} reset to the fixtures", flush=True)
     return 0
+
+
+def _snapshot(args: argparse.Namespace) -> int:
+    if args.url:
+        path = "/__mock/snapshots" + (f"/{args.name}" if args.name else "")
+        method, path = {
+            "save": ("PUT", path),
+            "restore": ("POST", path + "/restore"),
+            "list": ("GET", path),
+            "delete": ("DELETE", path),
+        }[args.action]
+        result = _control(args, method, path)
+    else:
+        store = Store(args.db)
+        try:
+            result = _snapshot_offline(Snapshots(store), args.action, args.name)
+        finally:
+            store.close()
+    if args.action == "list":
+        for snapshot in result:
+            print(f"{snapshot['name']}  {snapshot['created_at']}  {_counts(snapshot['records'])}")
+    else:
+        done = {"save": "saved", "restore": "restored", "delete": "deleted"}[args.action]
+        print(f"mockserver: snapshot {args.name} {done}", flush=True)
+    return 0
+
+
+def _snapshot_offline(snapshots: Snapshots, action: str, name: str | None):
+    if action == "list":
+        return [s.summary() for s in snapshots.all()]
+    assert name is not None
+    if action == "save":
+        return snapshots.save(name, clock.iso_ms(clock.now()))[0].summary()
+    found = snapshots.restore(name) if action == "restore" else snapshots.delete(name)
+    if not found:
+        raise SnapshotError(f"no snapshot {name!r} in {snapshots.folder}")
+    return None
+
+
+def _counts(records: dict[str, int]) -> str:
+    return ", ".join(f"{count} {table}" for table, count in records.items())
+
+
+class ControlError(Exception):
+    pass
+
+
+def _control(args: argparse.Namespace, method: str, path: str):
+    """Call a running server's control plane; its error message becomes ours."""
+    url = args.url.rstrip("/") + path
+    request = urllib.request.Request(url, method=method, headers={"Authorization": f"Bearer {args.token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw = response.read()
+    except urllib.error.HTTPError as e:
+        try:
+            message = json.loads(e.read())["message"]
+        except (ValueError, KeyError, TypeError):
+            message = e.reason
+        raise ControlError(f"{method} {url}: {e.code} {message}") from None
+    except OSError as e:
+        raise ControlError(f"cannot reach {args.url}: {getattr(e, 'reason', e)}") from None
+    return json.loads(raw) if raw else None

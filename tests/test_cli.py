@@ -1,4 +1,6 @@
 import argparse
+import http.client
+import json
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -6,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.cli import _size
+from mockserver.cli import _latency, _size
 from tests.conftest import fixture_rows
-from tests.server_process import ServerProcess
+from tests.server_process import AUTH, ServerProcess
 
 NEW = {
     "business_name": "Process Ltd",
@@ -128,3 +130,72 @@ def test_quiet_logs_no_requests(db):
     with ServerProcess("--db", db, "--quiet") as server:
         server.call("GET", "/api/v3/clients/779")
     assert "/api/v3/clients/779" not in server.log
+
+
+def test_reset_and_snapshots_work_on_the_store_file(db):
+    with ServerProcess("--db", db) as server:
+        server.call("DELETE", "/api/v3/clients/779")
+    saved = run_cli("snapshot", "save", "no-779", "--db", db)
+    assert saved.returncode == 0 and "snapshot no-779 saved" in saved.stdout
+    assert run_cli("reset", "--db", db).returncode == 0
+    listed = run_cli("snapshot", "list", "--db", db)
+    assert listed.stdout.startswith("no-779  ") and f"{len(fixture_rows('customers')) - 1} customers" in listed.stdout
+    assert run_cli("snapshot", "restore", "no-779", "--db", db).returncode == 0
+    with ServerProcess("--db", db) as server:
+        assert server.call("GET", "/api/v3/clients/779")[0] == 404
+    assert run_cli("snapshot", "delete", "no-779", "--db", db).returncode == 0
+    missing = run_cli("snapshot", "restore", "no-779", "--db", db)
+    assert missing.returncode == 1 and "no snapshot 'no-779'" in missing.stderr
+    bad = run_cli("snapshot", "save", "../x", "--db", db)
+    assert bad.returncode == 1 and "not a snapshot name" in bad.stderr
+
+
+def test_reset_and_snapshots_reach_a_running_server_with_url(db):
+    with ServerProcess("--db", db, "--token", "process-token") as server:
+        url = ("--url", server.base, "--token", "process-token")
+        in_use = run_cli("snapshot", "save", "s", "--db", db)
+        assert in_use.returncode == 1 and "--url" in in_use.stderr
+        assert run_cli("snapshot", "save", "before", *url).returncode == 0
+        server.call("DELETE", "/api/v3/clients/779")
+        assert run_cli("snapshot", "restore", "before", *url).returncode == 0
+        assert server.call("GET", "/api/v3/clients/779")[0] == 200
+        server.call("DELETE", "/api/v3/clients/779")
+        reset = run_cli("reset", *url)
+        assert reset.returncode == 0 and f"{len(fixture_rows('customers'))} customers" in reset.stdout
+        assert server.call("GET", "/api/v3/clients/779")[0] == 200
+        assert "before  " in run_cli("snapshot", "list", *url).stdout
+        wrong = run_cli("snapshot", "restore", "nope", *url)
+        assert wrong.returncode == 1 and "404 Snapshot nope not found" in wrong.stderr
+        refused = run_cli("reset", "--url", server.base, "--token", "other")
+        assert refused.returncode == 1 and "401" in refused.stderr
+    gone = run_cli("reset", "--url", server.base)
+    assert gone.returncode == 1 and "cannot reach" in gone.stderr
+
+
+@pytest.mark.parametrize(("text", "span"), [("100", (100, 100)), ("50-200", (50, 200)), (" 5 - 6 ms", (5, 6))])
+def test_latency_reads_a_number_or_a_range(text, span):
+    assert _latency(text) == span
+
+
+@pytest.mark.parametrize("text", ["fast", "200-50", "1-70000", "-5"])
+def test_other_latencies_are_refused(text):
+    with pytest.raises(argparse.ArgumentTypeError):
+        _latency(text)
+
+
+@pytest.mark.parametrize("server_name", ["granian", "waitress"])
+def test_a_dropped_connection_ends_without_a_whole_answer(db, server_name):
+    with ServerProcess("--db", db, "--server", server_name, "--latency", "20-30") as server:
+        assert server.call("GET", "/__mock/faults")[1]["server_latency_ms"] == {"min": 20, "max": 30}
+        rule = {"method": "POST", "path": "/api/v3/clients", "drop_rate": 1}
+        assert server.call("PUT", "/__mock/faults", {"rules": [rule]})[0] == 200
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        body = json.dumps(NEW)
+        headers = {**AUTH, "Content-Type": "application/json"}
+        with pytest.raises((http.client.RemoteDisconnected, http.client.IncompleteRead)):
+            connection.request("POST", "/api/v3/clients", body=body, headers=headers)
+            connection.getresponse().read()
+        connection.close()
+        assert len(server.call("GET", "/api/v3/clients")[1]) == len(fixture_rows("customers"))
+        status, [entry] = server.call("GET", "/__mock/requests?status=none")
+        assert entry["injected"] == "fault rule 1: drop" and entry["duration_ms"] >= 20
