@@ -24,13 +24,24 @@ EXAMPLES = curl_examples()
 
 
 def test_readme_has_its_examples():
-    assert len(EXAMPLES) == 7
+    assert len(EXAMPLES) == 10
 
 
 @pytest.mark.parametrize(
     ("command", "expected"),
     EXAMPLES,
-    ids=["get-customer", "create-error", "import", "report", "statement", "income-list", "income-error"],
+    ids=[
+        "get-customer",
+        "create-error",
+        "import",
+        "report",
+        "statement",
+        "income-list",
+        "income-error",
+        "clock",
+        "ledger",
+        "prefer",
+    ],
 )
 def test_readme_example_answers_as_shown(client, command, expected):
     words = shlex.split(command)
@@ -44,7 +55,8 @@ def test_readme_example_answers_as_shown(client, command, expected):
         }
     path = words[-1].removeprefix("http://localhost:8000")
     assert path.startswith("/"), path
-    answer = client.open("POST" if data else "GET", path, auth=False, headers=headers, data=data)
+    method = next((words[i + 1] for i, w in enumerate(words) if w == "-X"), "POST" if data else "GET")
+    answer = client.open(method, path, auth=False, headers=headers, data=data)
     assert answer.json == expected
 
 
