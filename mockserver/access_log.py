@@ -1,6 +1,7 @@
 """One line per request in the terminal, with the reason on errors (as Prism prints):
 
 POST /api/v3/clients 422 1.9ms  The given data was invalid. category_id: ...
+GET /api/v3/clients/779 404 0.4ms  [Prefer: code=404]  Customer 42 not found
 """
 
 import logging
@@ -23,8 +24,13 @@ def register_access_log(app: Flask) -> None:
     @app.after_request
     def _log(response: Response) -> Response:
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        line = f"{request.method} {request.full_path.rstrip('?')} {response.status_code} {elapsed:.1f}ms"
-        if response.status_code >= 400 and response.mimetype == "application/json":
+        injected = g.get("injected")
+        dropped = (injected or "").endswith("drop")
+        status = "dropped" if dropped else response.status_code
+        line = f"{request.method} {request.full_path.rstrip('?')} {status} {elapsed:.1f}ms"
+        if injected:  # so a forced or faulted answer is not mistaken for the handler's
+            line += f"  [{injected}]"
+        if not dropped and response.status_code >= 400 and response.mimetype == "application/json":
             body = response.get_json(silent=True)
             if isinstance(body, dict) and "message" in body:
                 line += f"  {body['message']}"

@@ -170,7 +170,7 @@ def dropped(op: Operation) -> Response:
         return Response(status=204)  # nobody is left to read it
 
     def cut():
-        raise ConnectionDropped("mockserver fault rule: connection dropped")
+        raise ConnectionDropped("connection dropped on purpose by a mockserver fault rule (PUT /__mock/faults)")
         yield b""  # a generator: the WSGI server runs it only when it starts to send
 
     status = next((s for s in statuses(op) if 200 <= s < 300), 200)

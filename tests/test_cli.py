@@ -116,6 +116,9 @@ def test_concurrent_creates_are_all_acknowledged_and_stored(db):
         assert len(ids) == 200 and len(set(ids)) == 200
         listed = {c["id"] for c in server.call("GET", "/api/v3/clients")[1]}
         assert set(ids) <= listed
+        journal = server.call("GET", "/__mock/requests?method=POST&limit=1000")[1]
+        assert len(journal) == 200 and len({e["id"] for e in journal}) == 200
+        assert {e["response"]["body"]["id"] for e in journal} == set(ids)
 
 
 def test_each_request_is_logged_with_the_reason_on_errors(db):
@@ -199,3 +202,6 @@ def test_a_dropped_connection_ends_without_a_whole_answer(db, server_name):
         assert len(server.call("GET", "/api/v3/clients")[1]) == len(fixture_rows("customers"))
         status, [entry] = server.call("GET", "/__mock/requests?status=none")
         assert entry["injected"] == "fault rule 1: drop" and entry["duration_ms"] >= 20
+        server.call("GET", "/api/v3/clients/779", headers={"Prefer": "code=404"})
+    assert "POST /api/v3/clients dropped " in server.log and "[fault rule 1: drop]" in server.log
+    assert "GET /api/v3/clients/779 404 " in server.log and "[Prefer: code=404]  Customer 42 not found" in server.log
