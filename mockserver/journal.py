@@ -12,8 +12,10 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
@@ -27,15 +29,65 @@ MAX_BODY_BYTES = 16 * 1024  # of a body kept; a longer one is cut, saying so
 HIDDEN = "[redacted]"
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """A request as it came, kept raw: turned into JSON only when the journal is read, so
+    recording costs the API little."""
+
+    id: int
+    time: datetime
+    operation_id: str | None
+    method: str
+    path: str
+    query: str  # as sent, decoded when read
+    headers: list[tuple[str, str]]  # the environ's CGI names, made header names when read
+    request_body: Any  # bytes, or a form already described
+    request_type: str
+    status: int | None
+    response_body: Any  # bytes, or a description
+    response_type: str | None
+    duration_ms: float
+    injected: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        query: dict[str, Any] = {}
+        for name, value in parse_qsl(self.query, keep_blank_values=True):
+            if name not in query:
+                query[name] = value
+            elif isinstance(query[name], list):
+                query[name].append(value)
+            else:
+                query[name] = [query[name], value]
+        return {
+            "id": self.id,
+            "time": clock.iso_ms(self.time),
+            "operation_id": self.operation_id,
+            "request": {
+                "method": self.method,
+                "path": self.path,
+                "query": query,
+                "headers": _headers((_header_name(key), value) for key, value in self.headers),
+                "body": _body(self.request_body, self.request_type),
+            },
+            "response": {
+                "status": self.status,
+                "content_type": self.response_type,
+                "body": _body(self.response_body, self.response_type or ""),
+            },
+            "duration_ms": self.duration_ms,
+            "injected": self.injected,
+        }
+
+
 class Journal:
     def __init__(self, size: int = DEFAULT_SIZE):
-        self._entries: deque[dict[str, Any]] = deque(maxlen=size)
+        self._entries: deque[_Entry] = deque(maxlen=size)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
-    def record(self, entry: dict[str, Any]) -> None:
+    def record(self, **fields: Any) -> None:
         with self._lock:
-            self._entries.append({"id": next(self._ids), **entry})
+            self._entries.append(_Entry(id=next(self._ids), **fields))
 
     def clear(self) -> None:
         """Empty, and numbered from 1 again, as in a new server."""
@@ -59,13 +111,13 @@ class Journal:
         chosen = [
             e
             for e in entries
-            if (not method or e["request"]["method"] == method.upper())
-            and (matches_path is None or matches_path(e["request"]["path"]))
-            and (not status or _status_matches(e["response"]["status"], status))
-            and (not operation or e["operation_id"] == operation)
-            and (since is None or datetime.fromisoformat(e["time"]) >= since)
+            if (not method or e.method == method.upper())
+            and (matches_path is None or matches_path(e.path))
+            and (not status or _status_matches(e.status, status))
+            and (not operation or e.operation_id == operation)
+            and (since is None or e.time >= since)
         ]
-        return chosen[-limit:] if limit else chosen
+        return [e.to_json() for e in (chosen[-limit:] if limit else chosen)]
 
 
 def _status_matches(actual: int | None, wanted: str) -> bool:
@@ -85,24 +137,32 @@ def register_journal(app: Flask, journal: Journal, skip: Iterable[str]) -> None:
         if request.endpoint in skipped or request.path.startswith("/__mock/"):
             return response
         op = g.get("operation")
-        started = g.get("started", time.perf_counter())
+        injected = g.get("injected")
+        dropped = (injected or "").endswith("drop")
         journal.record(
-            {
-                "time": clock.iso_ms(clock.now()),
-                "operation_id": op.operation_id if op is not None else None,
-                "request": {
-                    "method": request.method,
-                    "path": request.path,
-                    "query": {k: v if len(v) > 1 else v[0] for k, v in request.args.to_dict(flat=False).items()},
-                    "headers": _headers(request.headers.items()),
-                    "body": _request_body(),
-                },
-                "response": _response(response),
-                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                "injected": g.get("injected"),
-            }
+            time=clock.now(),
+            operation_id=op.operation_id if op is not None else None,
+            method=request.method,
+            path=request.path,
+            query=request.environ.get("QUERY_STRING", ""),
+            headers=[(k, v) for k, v in request.environ.items() if k.startswith("HTTP_") or k in _UNPREFIXED],
+            request_body=_request_body(),
+            request_type=request.mimetype,
+            status=None if dropped else response.status_code,
+            response_body=None if dropped else _response_body(response),
+            response_type=None if dropped else (response.mimetype or None),
+            duration_ms=round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 3),
+            injected=injected,
         )
         return response
+
+
+_UNPREFIXED = ("CONTENT_TYPE", "CONTENT_LENGTH")
+
+
+def _header_name(key: str) -> str:
+    """HTTP_X_TRACE -> X-Trace, as werkzeug names them."""
+    return key.removeprefix("HTTP_").replace("_", "-").title()
 
 
 def _headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -116,6 +176,8 @@ def _headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 
 def _request_body() -> Any:
+    if not request.content_length and "chunked" not in request.headers.get("Transfer-Encoding", ""):
+        return None
     try:
         return _read_request_body()
     except HTTPException as e:  # a body over the size limit is refused unread (413)
@@ -131,32 +193,45 @@ def _read_request_body() -> Any:
             upload.stream.seek(0)
             form[name] = {"filename": upload.filename, "content_type": upload.mimetype, "size": size}
         return form
-    return _body(request.get_data(cache=True), request.mimetype)
+    return _kept(request.get_data(cache=True), request.mimetype)
 
 
-def _response(response: Response) -> dict[str, Any]:
-    if (g.get("injected") or "").endswith("drop"):
-        return {"status": None, "content_type": None, "body": None}
+def _response_body(response: Response) -> Any:
     if response.is_streamed:  # a file sent as it is read: reading it here would consume it
         size = f"{response.content_length:,} bytes" if response.content_length is not None else "streamed"
-        body: Any = f"<{size} of {response.mimetype or 'unknown type'}>"
-    else:
-        body = _body(response.get_data(), response.mimetype or "")
-    return {"status": response.status_code, "content_type": response.mimetype or None, "body": body}
+        return f"<{size} of {response.mimetype or 'unknown type'}>"
+    return _kept(response.get_data(), response.mimetype or "")
 
 
-def _body(raw: bytes, mimetype: str) -> Any:
-    """JSON as its value, text as text, anything else as its size; a long body is cut so
-    that a full ring stays a few megabytes."""
+def _kept(raw: bytes, mimetype: str) -> Any:
+    """The bytes to keep: a body over MAX_BODY_BYTES is cut now, saying so, so that a full
+    ring stays a few megabytes."""
+    if len(raw) <= MAX_BODY_BYTES:
+        return raw
+    text = raw[:MAX_BODY_BYTES].decode("utf-8", errors="ignore")
+    if _is_binary(text):
+        return f"<{len(raw):,} bytes of {mimetype or 'unknown type'}>"
+    return text + f"… (cut: {len(raw):,} bytes in all)"
+
+
+def _body(raw: Any, mimetype: str) -> Any:
+    """JSON as its value, text as text, anything else as its size. A form, a cut body or a
+    description is already shown as it will be."""
+    if not isinstance(raw, bytes):
+        return raw
     if not raw:
         return None
-    if len(raw) <= MAX_BODY_BYTES and (mimetype == "application/json" or mimetype.endswith("+json")):
+    if mimetype == "application/json" or mimetype.endswith("+json"):
         try:
             return json.loads(raw)
         except ValueError:
             pass
     try:
-        text = raw[:MAX_BODY_BYTES].decode("utf-8", errors="strict" if len(raw) <= MAX_BODY_BYTES else "ignore")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return f"<{len(raw):,} bytes of {mimetype or 'unknown type'}>"
-    return text if len(raw) <= MAX_BODY_BYTES else text + f"… (cut: {len(raw):,} bytes in all)"
+    return f"<{len(raw):,} bytes of {mimetype or 'unknown type'}>" if _is_binary(text) else text
+
+
+def _is_binary(text: str) -> bool:
+    return "\x00" in text
