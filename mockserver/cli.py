@@ -63,10 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.add_argument(
         "--journal-size",
-        type=int,
+        type=_count,
         default=DEFAULT_SIZE,
         metavar="N",
-        help=f"API requests GET /__mock/requests keeps (default {DEFAULT_SIZE:,})",
+        help=f"API requests GET /__mock/requests keeps (default {DEFAULT_SIZE:,}; 0: no journal)",
     )
 
     reset = commands.add_parser(
@@ -110,6 +110,12 @@ def _target_options(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get("MOCKSERVER_TOKEN", "mockserver-cli"),
         help="bearer token for --url (default $MOCKSERVER_TOKEN)",
     )
+
+
+def _count(text: str) -> int:
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count: write a whole number, 0 or more")
+    return int(text)
 
 
 def _latency(text: str) -> tuple[int, int]:

@@ -148,3 +148,9 @@ def test_a_long_body_is_cut_saying_so(client):
     [entry] = journal(client)
     assert isinstance(entry["request"]["body"], str)
     assert entry["request"]["body"].endswith("bytes in all)") and len(entry["request"]["body"]) < 17_000
+
+
+def test_size_zero_keeps_no_journal():
+    client = ApiClient(make_app(JOURNAL_SIZE=0).test_client())
+    assert client.get("/api/v3/clients/779").status_code == 200
+    assert journal(client) == []
