@@ -125,10 +125,24 @@ AGREEING = {
 }
 
 
+FORM_OPERATIONS = {op.operation_id for op in load_spec().operations if op.body is not None and op.body.is_form}
+
+
+def _sendable(case):
+    """An empty list is no part at all in multipart/form-data, so a negative form that
+    breaks the schema only with an extra `[]` field reached the server valid (and was
+    rightly accepted). Sent as one empty part, it stays what the case means."""
+    case.body = {name: [""] if value == [] else value for name, value in case.body.items()}
+    return case
+
+
 @schema.hook
 def flatmap_case(ctx, case):
-    agree = AGREEING.get(case.operation.definition.raw.get("operationId"))
+    operation_id = case.operation.definition.raw.get("operationId")
+    agree = AGREEING.get(operation_id)
     negative = case.meta is not None and case.meta.generation.mode.is_negative
+    if negative and operation_id in FORM_OPERATIONS and isinstance(case.body, dict):
+        return st.just(_sendable(case))
     if agree is None or negative or not isinstance(case.body, dict):
         return st.just(case)
     return st.sampled_from([True, True, True, False]).map(lambda yes: agree(case) if yes else case)
@@ -169,7 +183,9 @@ class ControlWorkflow(control.as_state_machine()):
         fresh_server()
 
 
+# derandomize: the same sequences every run, like the seeded cases above, so CI cannot go red
+# on a draw it never made before; widen max_examples locally to explore.
 TestStateful = Workflow.TestCase
-TestStateful.settings = settings(max_examples=80, stateful_step_count=6, deadline=None)
+TestStateful.settings = settings(max_examples=80, stateful_step_count=6, deadline=None, derandomize=True)
 TestControlStateful = ControlWorkflow.TestCase
-TestControlStateful.settings = settings(max_examples=40, stateful_step_count=6, deadline=None)
+TestControlStateful.settings = settings(max_examples=40, stateful_step_count=6, deadline=None, derandomize=True)
