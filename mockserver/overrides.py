@@ -94,7 +94,7 @@ def parse_prefer(headers: list[str]) -> Preferences:
 
 
 def _number(name: str, value: str, least: int, most: int) -> int:
-    if not value.isdigit() or not least <= int(value) <= most:
+    if not (value.isascii() and value.isdigit() and len(value) <= 20) or not least <= int(value) <= most:
         _bad(name, value, f"a whole number from {least} to {most:,}")
     return int(value)
 
