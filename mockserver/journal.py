@@ -137,8 +137,7 @@ def register_journal(app: Flask, journal: Journal, skip: Iterable[str]) -> None:
         if request.endpoint in skipped or request.path.startswith("/__mock/"):
             return response
         op = g.get("operation")
-        injected = g.get("injected")
-        dropped = (injected or "").endswith("drop")
+        dropped = g.get("dropped", False)
         journal.record(
             time=clock.now(),
             operation_id=op.operation_id if op is not None else None,
@@ -152,7 +151,7 @@ def register_journal(app: Flask, journal: Journal, skip: Iterable[str]) -> None:
             response_body=None if dropped else _response_body(response),
             response_type=None if dropped else (response.mimetype or None),
             duration_ms=round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 3),
-            injected=injected,
+            injected=g.get("injected"),
         )
         return response
 

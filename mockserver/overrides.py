@@ -49,16 +49,15 @@ class Preferences:
 def intercept(spec: Spec, op: Operation) -> Response | None:
     prefer = parse_prefer(request.headers.getlist("Prefer"))
     faults: Faults = current_app.extensions[FAULTS]
-    matched = faults.rule_for(request.method, request.path)
-    rule = matched[1] if matched else None
+    number, rule = faults.rule_for(request.method, request.path) or (0, None)
     delay = prefer.delay_ms if prefer.delay_ms is not None else faults.delay_ms(rule)
     if delay:
         time.sleep(delay / 1000)
-    if matched is not None:
-        number, rule = matched
+    if rule is not None:
         outcome = faults.draw(rule, statuses(op))
         if outcome == DROP:
-            g.injected, g.off_contract = f"fault rule {number}: drop", True
+            # Read by the journal and the access log: no status was ever sent.
+            g.injected, g.dropped, g.off_contract = f"fault rule {number}: drop", True, True
             return dropped(op)
         if isinstance(outcome, int):
             g.injected = f"fault rule {number}: {outcome}"
