@@ -13,6 +13,7 @@ from .store import Record, Store
 
 TABLE = "ledger"
 ZERO = Decimal("0")
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,11 @@ def decimal(value: int | float | str) -> Decimal:
     return Decimal(str(value))
 
 
+def in_cents(amount: Decimal) -> bool:
+    """Money has at most 2 decimals, in the sheets as in the ledger."""
+    return amount == amount.quantize(CENT)
+
+
 def number(value: Decimal) -> int | float:
     """As JSON shows money: 0 and 8073384 without decimals, 8311126.41 with."""
     return int(value) if value == value.to_integral_value() else float(value)
@@ -54,18 +60,18 @@ def totals_by_customer(store: Store) -> dict[int, Totals]:
 def entries_of(store: Store, customer_id: int, start: date | None = None, end: date | None = None) -> list[Record]:
     """The customer's entries dated from start to end, both inclusive, oldest first."""
     first, last = (start.isoformat() if start else ""), (end.isoformat() if end else "9999-12-31")
-    return _oldest_first(store.find(TABLE, lambda e: e["customer_id"] == customer_id and first <= e["date"] <= last))
+    return oldest_first(store.find(TABLE, lambda e: e["customer_id"] == customer_id and first <= e["date"] <= last))
 
 
 def by_customer(store: Store) -> dict[int, list[Record]]:
     """Every customer's entries, oldest first: one pass over the ledger for a whole report."""
     grouped: dict[int, list[Record]] = defaultdict(list)
-    for entry in _oldest_first(store.all(TABLE)):
+    for entry in oldest_first(store.all(TABLE)):
         grouped[entry["customer_id"]].append(entry)
     return grouped
 
 
-def _oldest_first(entries: list[Record]) -> list[Record]:
+def oldest_first(entries: list[Record]) -> list[Record]:
     # Same-day entries in the order they were recorded, so a payment follows the invoice it pays.
     return sorted(entries, key=lambda e: (e["date"], e["id"]))
 

@@ -19,7 +19,7 @@ def list_entries(customer_id: int | None = None, kind: str = ""):
         ledger.TABLE,
         lambda e: (customer_id is None or e["customer_id"] == customer_id) and (not kind or e["kind"] == kind),
     )
-    return _entries.dump(sorted(found, key=lambda e: (e["date"], e["id"])))
+    return _entries.dump(ledger.oldest_first(found))
 
 
 def add_entry(body: dict):
@@ -44,7 +44,7 @@ def delete_entry(id: int):
 def _check(entry: dict) -> None:
     """What the spec cannot say: cents, a due date after the entry, a method only on payments."""
     errors = {}
-    if ledger.decimal(entry["amount"]).as_tuple().exponent < -2:  # type: ignore[operator]
+    if not ledger.in_cents(ledger.decimal(entry["amount"])):
         errors["amount"] = [f"has more than 2 decimal places (got {entry['amount']})"]
     if entry["due_date"] is not None:
         if entry["kind"] != "invoice":

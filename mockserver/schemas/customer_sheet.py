@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from ..ledger import number
+from ..ledger import CENT, in_cents, number
 
 NAME, PHONE, EMAIL, ADDRESS, AMOUNT = "Name", "Phone Number", "Email-Address", "Address", "Upaid Amount"
 COLUMNS = (NAME, PHONE, EMAIL, ADDRESS, AMOUNT)  # the doc's spelling, "Upaid" included
@@ -29,7 +29,6 @@ HEADERS = {header_key(h): h for h in COLUMNS} | {header_key("Unpaid Amount"): AM
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
 MAX_AMOUNT = Decimal("999999999999.99")
-_CENT = Decimal("0.01")
 
 
 class CellText(fields.Field):
@@ -78,9 +77,9 @@ class CellAmount(fields.Field):
             raise ValidationError(f"must not be negative (got {value!r}): it is what the customer owes")
         if amount > MAX_AMOUNT:
             raise ValidationError(f"is over {MAX_AMOUNT:,} (got {value!r})")
-        if amount != amount.quantize(_CENT):
+        if not in_cents(amount):
             raise ValidationError(f"has more than 2 decimal places (got {value!r})")
-        return amount.quantize(_CENT)
+        return amount.quantize(CENT)
 
     def _serialize(self, value: Any, attr, obj, **kwargs) -> int | float:
         return number(value)
