@@ -3,8 +3,11 @@ create a customer, give it an invoice, read the report, check the journal, snaps
 delete, restore. Run twice with the same frozen clock, it must give the same bytes."""
 
 import json
+import urllib.error
+import urllib.request
 
 from tests.conftest import ApiClient, make_app
+from tests.server_process import AUTH, ServerProcess
 
 FROZEN = "2024-11-04T16:13:37Z"
 NEW_CUSTOMER = {
@@ -65,7 +68,8 @@ def run_scenario(client: ApiClient) -> list[bytes]:
         "/api/v3/clients/summary",
         "/api/v3/reports/customers/2024-03-01/2024-11-04",
     ]
-    # duration_ms is the one real-time figure, so it alone may differ between runs.
+    # duration_ms is the one real-time figure, so it alone may differ between runs (with the
+    # headers each HTTP client adds).
     bodies[-2:] = [json.dumps([_timeless(e) for e in json.loads(body)]).encode() for body in bodies[-2:]]
 
     saved = call("PUT", "/__mock/snapshots/with-echis", 201, json=None)
@@ -83,8 +87,12 @@ def run_scenario(client: ApiClient) -> list[bytes]:
 
 
 def _timeless(entry):
+    """The entry without what is not the server's to repeat: real time taken, and the
+    headers each HTTP client adds its own way (Host with its port, User-Agent, ...)."""
     assert entry["duration_ms"] >= 0
-    return {k: v for k, v in entry.items() if k != "duration_ms"}
+    headers = {k: v for k, v in entry["request"]["headers"].items() if k in ("Authorization", "Content-Type")}
+    kept = {k: v for k, v in entry.items() if k != "duration_ms"}
+    return {**kept, "request": {**entry["request"], "headers": headers}}
 
 
 def _owing_500():
@@ -115,3 +123,34 @@ def test_the_control_plane_needs_the_token(client):
     ]:
         answer = client.open(method, path, auth=False, json={})
         assert answer.status_code == 401, (method, path)
+
+
+class ProcessClient:
+    """The scenario's calls over HTTP to `mockserver serve`, answering as the test client does."""
+
+    def __init__(self, server: ServerProcess):
+        self.server = server
+
+    def open(self, method, path, **kwargs):
+        data = json.dumps(kwargs["json"]).encode() if kwargs.get("json") is not None else None
+        request = urllib.request.Request(self.server.base + path, data=data, method=method, headers=dict(AUTH))
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return _Answer(response.status, response.read())
+        except urllib.error.HTTPError as e:
+            return _Answer(e.code, e.read())
+
+
+class _Answer:
+    def __init__(self, status_code, data):
+        self.status_code, self.data = status_code, data
+        self.json = json.loads(data) if data else None
+
+
+def test_a_served_process_gives_the_same_bytes_as_the_app_in_process(tmp_path):
+    """What a CI job that starts the server as a process gets is what an in-process one gets."""
+    in_process = run_scenario(ApiClient(make_app().test_client()))
+    with ServerProcess("--db", str(tmp_path / "db.json"), "--quiet") as server:
+        assert run_scenario(ProcessClient(server)) == in_process
