@@ -15,7 +15,7 @@ from .overrides import intercept
 from .resources import CONTROL_SPEC_PATH, SPEC_PATH, seeded_business
 from .routing import API_PACKAGE, CONTROL_PACKAGE, check_response, handlers_for, register_routes
 from .snapshots import SNAPSHOTS, Snapshots
-from .spec import load_spec
+from .spec import Spec, load_spec
 from .store import STORE, Store
 
 DEFAULT_DB = Path(".mockserver") / "db.json"
@@ -69,16 +69,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.after_request(check_response)
     if app.config["ACCESS_LOG"]:
         register_access_log(app)
-    meta = _register_meta_routes(app, len(spec.operations))
+    meta = _register_meta_routes(app, len(spec.operations), control)
     if app.config["JOURNAL_SIZE"]:  # 0 turns it off, for load tests: it costs about 14% in-process
         register_journal(app, journal, skip=meta)
     return app
 
 
-def _register_meta_routes(app: Flask, operation_count: int) -> list[str]:
+def _register_meta_routes(app: Flask, operation_count: int, control: Spec) -> list[str]:
     """The pages about the server, which the journal leaves out; returns their endpoints."""
     spec_text = SPEC_PATH.read_text(encoding="utf-8")
     control_text = CONTROL_SPEC_PATH.read_text(encoding="utf-8")
+    # What a newcomer can do to the mock itself, from the control plane's own summaries.
+    controls = {f"{op.method} {op.path}": control.operation_definition(op)["summary"] for op in control.operations}
     bid = seeded_business()["encrypted_id"]
 
     @app.get("/openapi.yaml")
@@ -96,6 +98,7 @@ def _register_meta_routes(app: Flask, operation_count: int) -> list[str]:
             "about": "A stateful mock of the Built Accounting and Summit APIs",
             "spec": request.host_url + "openapi.yaml",
             "control_plane": request.host_url + "__mock/openapi.yaml",
+            "controls": controls,
             "operations": operation_count,
             "auth": "Authorization: Bearer <token>",
             "business_id": bid,  # the `bid` of the customer export, which no documented endpoint shows

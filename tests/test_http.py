@@ -2,6 +2,7 @@
 
 import pytest
 
+from mockserver.resources import CONTROL_SPEC_PATH
 from mockserver.routing import API_PACKAGE, handlers_for
 from mockserver.spec import Spec, load_spec
 from tests.conftest import ApiClient, make_app
@@ -85,6 +86,8 @@ def test_spec_and_index_are_served_without_token(client):
     index = client.get("/", auth=False).json
     assert index["operations"] == len(load_spec().operations)
     assert client.get(index["customer_export"].removeprefix("http://localhost")).status_code == 200
+    assert index["controls"]["POST /__mock/reset"] == "Back to a fresh server"
+    assert len(index["controls"]) == len(load_spec(CONTROL_SPEC_PATH).operations)
 
 
 def test_unexpected_error_is_500_json_not_html():
