@@ -17,6 +17,7 @@ from mockserver import sheets
 from mockserver.schemas.customer_sheet import COLUMNS
 from mockserver.store import STORE
 from tests.conftest import ROOT, ApiClient, fixture_rows, make_app
+from tests.docs_samples import example
 
 IMPORT = "/api/clients-import"
 PATHS = [IMPORT, "/api/importcustomers"]
@@ -57,6 +58,11 @@ def new_category(client, name="Imported"):
 
 
 # -- import
+
+
+def test_the_specs_import_example_is_what_the_sample_sheet_gives(client):
+    answer = upload(client, SAMPLE.read_bytes(), filename="customers_list.xlsx")
+    assert answer.json == example("/api/clients-import", "post", "200", "sampleSheet")
 
 
 @pytest.mark.parametrize("path", PATHS)

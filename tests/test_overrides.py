@@ -1,6 +1,7 @@
 """Prism's Prefer header: forced statuses, named examples, made-up bodies and delays.
 A forced answer never runs the handler, so it writes nothing."""
 
+import io
 import json
 
 import pytest
@@ -12,7 +13,7 @@ from mockserver.errors import ApiError
 from mockserver.overrides import parse_prefer
 from mockserver.resources import CONTROL_SPEC_PATH, SPEC_PATH
 from mockserver.spec import load_spec
-from tests.conftest import fixture_rows, make_app
+from tests.conftest import ROOT, fixture_rows, make_app
 from tests.docs_samples import CREATED_CUSTOMER
 
 NEW = {
@@ -54,16 +55,19 @@ def test_a_forced_delete_deletes_nothing(client):
     assert client.get("/api/v3/clients/779").status_code == 200
 
 
-def test_example_picks_a_named_one_and_its_status(client):
-    answer = prefer(client, "POST", "/api/clients-import", "example=notASheet", data={})
-    assert answer.status_code == 422
+def test_example_picks_a_named_one_and_its_status_and_writes_nothing(client):
+    sheet = (ROOT / "fixtures" / "customers_list.xlsx").read_bytes()
+    upload = {"customers": (io.BytesIO(sheet), "list.xlsx"), "category_id": "1"}
+    answer = prefer(client, "POST", "/api/clients-import", "example=notASheet", data=upload)
+    assert answer.status_code == 422 and stored(client) == CUSTOMERS
     assert answer.json == samples.examples(*_op("customer_files.import_customers"), 422)["notASheet"][1]
     assert answer.headers["Preference-Applied"] == "example=notASheet"
 
 
 def test_code_and_example_together(client):
-    answer = prefer(client, "POST", "/api/clients-import", 'code=422, example="badRows"', data={})
-    assert answer.status_code == 422 and "errors" in answer.json
+    answer = prefer(client, "POST", "/api/clients-import", 'code=200, example="sampleSheet"', data={})
+    assert answer.status_code == 200 and answer.json["count"] == 5
+    assert stored(client) == CUSTOMERS
 
 
 def test_dynamic_makes_a_schema_valid_body_repeatable_with_a_seed(client):
