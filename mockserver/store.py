@@ -5,7 +5,9 @@ thread-safe, and the server answers on several threads. Records come back as pla
 with their `id` first; stored documents are never handed out.
 
 Ids only grow: a deleted record's id is never given again, even after a restart, so a
-client holding an old id gets 404 rather than somebody else's record.
+client holding an old id gets 404 rather than somebody else's record. A reset or a
+snapshot restore is the exception on purpose: it puts back the sequences with the tables,
+so the same calls after it give the same ids.
 """
 
 import fcntl
