@@ -71,7 +71,8 @@ def register_error_handlers(app: Flask) -> None:
 
 def _http_message(e: HTTPException) -> str:
     if e.code == 404:
-        return f"No route for {request.method} {request.path}. See /openapi.yaml for every operation."
+        spec = "/__mock/openapi.yaml" if request.path.startswith("/__mock/") else "/openapi.yaml"
+        return f"No route for {request.method} {request.path}. See {spec} for every operation."
     if e.code == 413:
         limit = request.max_content_length
         size = f" is {request.content_length:,} bytes, which" if request.content_length else ""

@@ -52,3 +52,9 @@ def test_control_plane_spec_is_served(client):
     assert answer.status_code == 200
     assert "/__mock/outbox" in yaml.safe_load(answer.data)["paths"]
     assert client.get("/", auth=False).json["control_plane"].endswith("/__mock/openapi.yaml")
+
+
+def test_an_unknown_control_path_points_to_the_control_planes_spec(client):
+    answer = client.get("/__mock/nothing")
+    assert answer.status_code == 404
+    assert answer.json["message"] == "No route for GET /__mock/nothing. See /__mock/openapi.yaml for every operation."
