@@ -9,7 +9,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from . import clock
 from .app import DEFAULT_DB, DEFAULT_IMPORT_ROWS, DEFAULT_MAX_BODY
 from .journal import DEFAULT_SIZE
 from .resources import seeded_business
@@ -208,7 +207,7 @@ def _snapshot_offline(snapshots: Snapshots, action: str, name: str | None):
         return [s.summary() for s in snapshots.all()]
     assert name is not None
     if action == "save":
-        return snapshots.save(name, clock.iso_ms(clock.now()))[0].summary()
+        return snapshots.save(name)[0].summary()
     found = snapshots.restore(name) if action == "restore" else snapshots.delete(name)
     if not found:
         raise SnapshotError(f"no snapshot {name!r} in {snapshots.folder}")

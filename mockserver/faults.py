@@ -41,7 +41,7 @@ class Rule:
 
     def to_json(self) -> dict[str, Any]:
         shown = asdict(self)
-        shown["latency_ms"] = {"min": self.latency_ms[0], "max": self.latency_ms[1]} if self.latency_ms else None
+        shown["latency_ms"] = _span(self.latency_ms)
         shown["statuses"] = list(self.statuses)
         return shown
 
@@ -51,7 +51,8 @@ class Rule:
 
 class Faults:
     def __init__(self, latency_ms: tuple[int, int] | None = None):
-        self.server_latency = tuple(latency_ms) if latency_ms else None
+        # A list when it came through the environment (granian's worker reads JSON).
+        self.server_latency = (latency_ms[0], latency_ms[1]) if latency_ms else None
         self.rules: tuple[Rule, ...] = ()
         self.seed: int | None = None
         self._rng = random.Random()
@@ -90,5 +91,12 @@ class Faults:
         return None
 
     def to_json(self) -> dict[str, Any]:
-        latency = {"min": self.server_latency[0], "max": self.server_latency[1]} if self.server_latency else None
-        return {"server_latency_ms": latency, "seed": self.seed, "rules": [rule.to_json() for rule in self.rules]}
+        return {
+            "server_latency_ms": _span(self.server_latency),
+            "seed": self.seed,
+            "rules": [rule.to_json() for rule in self.rules],
+        }
+
+
+def _span(latency: tuple[int, int] | None) -> dict[str, int] | None:
+    return {"min": latency[0], "max": latency[1]} if latency else None

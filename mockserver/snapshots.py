@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import clock
 from .storage import write_atomic
-from .store import Store
+from .store import Store, counts_of
 
 SNAPSHOTS = "mockserver.snapshots"  # the app's Snapshots, in Flask's app.extensions
 # A file name on every system: no separators, no leading dot, nothing a shell would expand.
@@ -33,8 +34,7 @@ class Snapshot:
     tables: dict[str, Any]
 
     def summary(self) -> dict[str, Any]:
-        counts = {table: len(rows) for table, rows in sorted(self.tables.items()) if not table.startswith("_")}
-        return {"name": self.name, "created_at": self.created_at, "records": counts}
+        return {"name": self.name, "created_at": self.created_at, "records": counts_of(self.tables)}
 
 
 class Snapshots:
@@ -44,9 +44,11 @@ class Snapshots:
         self._memory: dict[str, Snapshot] = {}
         self._lock = threading.Lock()
 
-    def save(self, name: str, created_at: str) -> tuple[Snapshot, bool]:
-        """The store saved under `name`; True when it is new, False when it replaced one."""
+    def save(self, name: str) -> tuple[Snapshot, bool]:
+        """The store saved under `name`; True when it is new, False when it replaced one.
+        Stamped by the app's clock when there is one (the CLI has none: real time)."""
         check_name(name)
+        created_at = clock.iso_ms(clock.now())
         snapshot = Snapshot(name, created_at, self.store.export())
         with self._lock:
             existed = self._get(name) is not None

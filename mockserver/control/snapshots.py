@@ -2,7 +2,6 @@
 
 from flask import Response, current_app
 
-from .. import clock
 from ..errors import ApiError, not_found
 from ..snapshots import SNAPSHOTS, Snapshot, SnapshotError, Snapshots
 
@@ -16,7 +15,7 @@ def get_snapshot(name: str):
 
 
 def save_snapshot(name: str):
-    snapshot, created = _call(lambda s: s.save(name, clock.iso_ms(clock.now())))
+    snapshot, created = _call(lambda s: s.save(name))
     return snapshot.summary(), 201 if created else 200
 
 
