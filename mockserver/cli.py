@@ -140,7 +140,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .server import run
 
     if args.fresh:
-        _reset(args)
+        _reset_file(args.db)
     url = f"http://{'localhost' if args.host == '127.0.0.1' else args.host}:{args.port}"
     tokens = f"only 'Bearer {args.token}'" if args.token else "any 'Authorization: Bearer <token>'"
     print(f"mockserver on {url}  (store {args.db}, {args.server})", flush=True)
@@ -165,16 +165,20 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _reset(args: argparse.Namespace) -> int:
-    if getattr(args, "url", None):  # serve --fresh resets its own file
+    if args.url:
         result = _control(args, "POST", "/__mock/reset")
         print(f"mockserver: {args.url} reset: {_counts(result['records'])}", flush=True)
-        return 0
-    store = Store(args.db)
+    else:
+        _reset_file(args.db)
+    return 0
+
+
+def _reset_file(db: Path) -> None:
+    store = Store(db)
     if not store.seeded:
         store.reset()
     store.close()
-    print(f"mockserver: {args.db} reset to the fixtures", flush=True)
-    return 0
+    print(f"mockserver: {db} reset to the fixtures", flush=True)
 
 
 def _snapshot(args: argparse.Namespace) -> int:
