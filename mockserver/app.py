@@ -4,10 +4,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, g, request
 
 from .access_log import register_access_log
 from .clock import CLOCK, Clock
+from .cors import ANY, register_cors
+from .docs import register_docs
 from .errors import register_error_handlers
 from .faults import FAULTS, Faults
 from .journal import DEFAULT_SIZE, JOURNAL, Journal, register_journal
@@ -28,7 +30,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     token), VALIDATE_RESPONSES (check every answer against openapi.yaml; on in tests),
     ACCESS_LOG (a line per request on stderr), MAX_CONTENT_LENGTH (bytes; a larger body is
     413), IMPORT_MAX_ROWS (customers one import may hold), JOURNAL_SIZE (requests the journal
-    keeps), LATENCY ((min, max) milliseconds before every API answer, or None).
+    keeps), LATENCY ((min, max) milliseconds before every API answer, or None), CORS_ORIGINS
+    (origins a browser page may call from; ["*"] for any, [] for none).
     `mockserver serve --fresh` resets the store before the app exists, so a respawned worker
     never wipes it."""
     app = Flask(__name__)
@@ -41,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         IMPORT_MAX_ROWS=DEFAULT_IMPORT_ROWS,
         JOURNAL_SIZE=DEFAULT_SIZE,
         LATENCY=None,
+        CORS_ORIGINS=[ANY],
     )
     app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the docs' field order
@@ -63,39 +67,32 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         g.started = time.perf_counter()
 
     register_error_handlers(app)
+    if app.config["CORS_ORIGINS"]:
+        register_cors(app, app.config["CORS_ORIGINS"])
     register_routes(app, spec, handlers_for(spec, API_PACKAGE), intercept)
     register_routes(app, control, handlers_for(control, CONTROL_PACKAGE))
     if app.config["VALIDATE_RESPONSES"]:
         app.after_request(check_response)
     if app.config["ACCESS_LOG"]:
         register_access_log(app)
-    meta = _register_meta_routes(app, len(spec.operations), control)
+    meta = register_docs(app, spec, control) + _register_index(app, len(spec.operations), control)
     if app.config["JOURNAL_SIZE"]:  # 0 turns it off, for load tests: it costs about 14% in-process
         register_journal(app, journal, skip=meta)
     return app
 
 
-def _register_meta_routes(app: Flask, operation_count: int, control: Spec) -> list[str]:
-    """The pages about the server, which the journal leaves out; returns their endpoints."""
-    spec_text = SPEC_PATH.read_text(encoding="utf-8")
-    control_text = CONTROL_SPEC_PATH.read_text(encoding="utf-8")
+def _register_index(app: Flask, operation_count: int, control: Spec) -> list[str]:
+    """What a newcomer's first request shows; returns the endpoints the journal leaves out."""
     # What a newcomer can do to the mock itself, from the control plane's own summaries.
     controls = {f"{op.method} {op.path}": control.operation_definition(op)["summary"] for op in control.operations}
     bid = seeded_business()["encrypted_id"]
-
-    @app.get("/openapi.yaml")
-    def openapi_yaml():
-        return Response(spec_text, mimetype="application/yaml")
-
-    @app.get("/__mock/openapi.yaml")
-    def control_yaml():
-        return Response(control_text, mimetype="application/yaml")
 
     @app.get("/")
     def index():
         return {
             "name": "mockserver",
             "about": "A stateful mock of the Built Accounting and Summit APIs",
+            "docs": request.host_url + "docs",
             "spec": request.host_url + "openapi.yaml",
             "control_plane": request.host_url + "__mock/openapi.yaml",
             "controls": controls,
@@ -109,4 +106,4 @@ def _register_meta_routes(app: Flask, operation_count: int, control: Spec) -> li
             },
         }
 
-    return [view.__name__ for view in (openapi_yaml, control_yaml, index)] + ["static"]
+    return [index.__name__, "static"]

@@ -68,6 +68,14 @@ def main(argv: list[str] | None = None) -> int:
         help=f"API requests GET /__mock/requests keeps (default {DEFAULT_SIZE:,}; 0: no journal)",
     )
 
+    serve.add_argument(
+        "--cors-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="let only this origin's pages call the API, e.g. http://localhost:3000 (repeatable; "
+        "default: any origin; 'none': no CORS headers at all)",
+    )
+
     reset = commands.add_parser(
         "reset", help="put the store back to the fixtures (with --url: reset a running server, journal and all)"
     )
@@ -146,7 +154,7 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"mockserver on {url}  (store {args.db}, {args.server})", flush=True)
     print(f"  accepts {tokens}", flush=True)
     print(f"  try: curl -H 'Authorization: Bearer demo' {url}/api/v3/clients", flush=True)
-    print(f"  spec: {url}/openapi.yaml", flush=True)
+    print(f"  docs: {url}/docs  (spec: {url}/openapi.yaml)", flush=True)
     print(f"  control plane (reset, snapshots, journal, clock, ledger, faults): {url}/__mock/openapi.yaml", flush=True)
     bid = seeded_business()["encrypted_id"]
     print(f"  business id (bid): {bid}, customers as .xlsx: {url}/api/v3/clients/clients-print/{bid}", flush=True)
@@ -159,9 +167,16 @@ def _serve(args: argparse.Namespace) -> int:
         "IMPORT_MAX_ROWS": args.import_max_rows,
         "JOURNAL_SIZE": args.journal_size,
         "LATENCY": args.latency,
+        "CORS_ORIGINS": _origins(args.cors_origin),
     }
     run(config, args.host, args.port, args.threads, args.server)
     return 0
+
+
+def _origins(given: list[str] | None) -> list[str]:
+    if not given:
+        return ["*"]
+    return [origin.rstrip("/") for origin in given if origin.lower() != "none"]
 
 
 def _reset(args: argparse.Namespace) -> int:
