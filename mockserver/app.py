@@ -7,22 +7,22 @@ from typing import Any
 from flask import Flask, g, request
 
 from .access_log import register_access_log
-from .clock import CLOCK, Clock
+from .clock import Clock
 from .cors import ANY, register_cors
 from .docs import register_docs
 from .errors import register_error_handlers
-from .faults import FAULTS, Faults
-from .journal import DEFAULT_SIZE, JOURNAL, Journal, register_journal
+from .journal import DEFAULT_SIZE, Journal, register_journal
 from .overrides import intercept
 from .resources import CONTROL_SPEC_PATH, SPEC_PATH, seeded_business
 from .routing import API_PACKAGE, CONTROL_PACKAGE, check_response, handlers_for, register_routes
-from .snapshots import SNAPSHOTS, Snapshots
+from .sandbox import SANDBOXES, of_request, open_sandboxes
 from .spec import Spec, load_spec
-from .store import STORE, Store
 
 DEFAULT_DB = Path(".mockserver") / "db.json"
 DEFAULT_MAX_BODY = 5 * 1024 * 1024  # a 10,000-customer sheet is about 400 KB
 DEFAULT_IMPORT_ROWS = 10_000
+DEFAULT_MAX_SANDBOXES = 100
+DEFAULT_SANDBOX_IDLE = 24 * 3600.0
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -31,7 +31,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ACCESS_LOG (a line per request on stderr), MAX_CONTENT_LENGTH (bytes; a larger body is
     413), IMPORT_MAX_ROWS (customers one import may hold), JOURNAL_SIZE (requests the journal
     keeps), LATENCY ((min, max) milliseconds before every API answer, or None), CORS_ORIGINS
-    (origins a browser page may call from; ["*"] for any, [] for none).
+    (origins a browser page may call from; ["*"] for any, [] for none), ISOLATION ("shared":
+    one store for all; "token": a sandbox per bearer token, see sandbox.py), MAX_SANDBOXES
+    and SANDBOX_IDLE_SECONDS (its bounds).
     `mockserver serve --fresh` resets the store before the app exists, so a respawned worker
     never wipes it."""
     app = Flask(__name__)
@@ -45,22 +47,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         JOURNAL_SIZE=DEFAULT_SIZE,
         LATENCY=None,
         CORS_ORIGINS=[ANY],
+        ISOLATION="shared",
+        MAX_SANDBOXES=DEFAULT_MAX_SANDBOXES,
+        SANDBOX_IDLE_SECONDS=DEFAULT_SANDBOX_IDLE,
     )
     app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the docs' field order
 
     spec, control = load_spec(SPEC_PATH), load_spec(CONTROL_SPEC_PATH)
-    store = Store(app.config["DB_PATH"])
-    journal = Journal(app.config["JOURNAL_SIZE"])
-    app.extensions.update(
-        {
-            STORE: store,
-            SNAPSHOTS: Snapshots(store),
-            CLOCK: Clock(),
-            JOURNAL: journal,
-            FAULTS: Faults(app.config["LATENCY"]),
-        }
-    )
+    app.extensions[SANDBOXES] = open_sandboxes(app)
 
     @app.before_request
     def _start_timer() -> None:  # read by the journal and the access log
@@ -77,8 +72,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         register_access_log(app)
     meta = register_docs(app, spec, control) + _register_index(app, len(spec.operations), control)
     if app.config["JOURNAL_SIZE"]:  # 0 turns it off, for load tests: it costs about 14% in-process
-        register_journal(app, journal, skip=meta)
+        register_journal(app, lambda: _journal_of_request(app), skip=meta)
     return app
+
+
+def _journal_of_request(app: Flask) -> tuple[Journal, Clock] | None:
+    sandbox = of_request(app)
+    return (sandbox.journal, sandbox.clock) if sandbox is not None else None
 
 
 def _register_index(app: Flask, operation_count: int, control: Spec) -> list[str]:
@@ -98,6 +98,7 @@ def _register_index(app: Flask, operation_count: int, control: Spec) -> list[str
             "controls": controls,
             "operations": operation_count,
             "auth": "Authorization: Bearer <token>",
+            "sandboxes": app.extensions[SANDBOXES].describe(),
             "business_id": bid,  # the `bid` of the customer export, which no documented endpoint shows
             "customer_export": f"{request.host_url}api/v3/clients/clients-print/{bid}",
             "limits": {

@@ -4,14 +4,16 @@ import argparse
 import json
 import os
 import re
+import shutil
 import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .app import DEFAULT_DB, DEFAULT_IMPORT_ROWS, DEFAULT_MAX_BODY
+from .app import DEFAULT_DB, DEFAULT_IMPORT_ROWS, DEFAULT_MAX_BODY, DEFAULT_MAX_SANDBOXES, DEFAULT_SANDBOX_IDLE
 from .journal import DEFAULT_SIZE
 from .resources import seeded_business
+from .sandbox import sandbox_folder
 from .snapshots import SnapshotError, Snapshots
 from .store import Store, StoreInUse
 
@@ -76,6 +78,29 @@ def main(argv: list[str] | None = None) -> int:
         "default: any origin; 'none': no CORS headers at all)",
     )
 
+    serve.add_argument(
+        "--isolation",
+        choices=["shared", "token"],
+        default="shared",
+        help="shared: one store for every caller (default); token: a sandbox per bearer token, "
+        "seeded from the fixtures on first use, which the control plane acts on",
+    )
+    serve.add_argument(
+        "--max-sandboxes",
+        type=_count,
+        default=DEFAULT_MAX_SANDBOXES,
+        metavar="N",
+        help=f"with --isolation token: most sandboxes at once; a new token beyond it gets 503 "
+        f"(default {DEFAULT_MAX_SANDBOXES})",
+    )
+    serve.add_argument(
+        "--sandbox-idle",
+        type=_duration,
+        default=DEFAULT_SANDBOX_IDLE,
+        metavar="TIME",
+        help="with --isolation token: delete a sandbox unused this long: 90s, 30m, 12h, 7d (default 24h)",
+    )
+
     reset = commands.add_parser(
         "reset", help="put the store back to the fixtures (with --url: reset a running server, journal and all)"
     )
@@ -135,6 +160,14 @@ def _latency(text: str) -> tuple[int, int]:
     return least, most
 
 
+def _duration(text: str) -> float:
+    """90s, 30m, 12h, 7d, or plain seconds."""
+    match = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", text.lower())
+    if not match or int(match.group(1)) == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time: write 90s, 30m, 12h or 7d")
+    return float(int(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)])
+
+
 def _size(text: str) -> int:
     """5MB, 512KiB, 1000000: a size in bytes."""
     match = re.fullmatch(r"\s*(\d+)\s*([A-Za-z]*)\s*", text)
@@ -153,6 +186,8 @@ def _serve(args: argparse.Namespace) -> int:
     tokens = f"only 'Bearer {args.token}'" if args.token else "any 'Authorization: Bearer <token>'"
     print(f"mockserver on {url}  (store {args.db}, {args.server})", flush=True)
     print(f"  accepts {tokens}", flush=True)
+    if args.isolation == "token":
+        print(f"  a sandbox per token: at most {args.max_sandboxes}, deleted after {args.sandbox_idle:g}s idle")
     print(f"  try: curl -H 'Authorization: Bearer demo' {url}/api/v3/clients", flush=True)
     print(f"  docs: {url}/docs  (spec: {url}/openapi.yaml)", flush=True)
     print(f"  control plane (reset, snapshots, journal, clock, ledger, faults): {url}/__mock/openapi.yaml", flush=True)
@@ -168,6 +203,9 @@ def _serve(args: argparse.Namespace) -> int:
         "JOURNAL_SIZE": args.journal_size,
         "LATENCY": args.latency,
         "CORS_ORIGINS": _origins(args.cors_origin),
+        "ISOLATION": args.isolation,
+        "MAX_SANDBOXES": args.max_sandboxes,
+        "SANDBOX_IDLE_SECONDS": args.sandbox_idle,
     }
     run(config, args.host, args.port, args.threads, args.server)
     return 0
@@ -189,10 +227,12 @@ def _reset(args: argparse.Namespace) -> int:
 
 
 def _reset_file(db: Path) -> None:
+    """The store back to the fixtures, and every token's sandbox gone."""
     store = Store(db)
     if not store.seeded:
         store.reset()
     store.close()
+    shutil.rmtree(sandbox_folder(db), ignore_errors=True)
     print(f"mockserver: {db} reset to the fixtures", flush=True)
 
 

@@ -1,7 +1,7 @@
 """The time the server stamps records with, and the virtual clock that can replace it.
 
 Every `created_at`, `updated_at`, `createdAt`, report default, import day and sent mail
-reads `now()`, so a test that freezes the app's clock (PUT /__mock/clock) gets the same
+reads `now()`, so a test that freezes its sandbox's clock (PUT /__mock/clock) gets the same
 bytes back from the same calls.
 """
 
@@ -9,9 +9,8 @@ import re
 import threading
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, has_app_context
+from flask import g, has_request_context
 
-CLOCK = "mockserver.clock"  # the app's Clock, in Flask's app.extensions
 # The range a clock may be set or moved in: timestamps are written with four-digit years.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
@@ -90,9 +89,9 @@ def parse_duration(text: str) -> timedelta:
 
 
 def now() -> datetime:
-    """The app's clock when there is an app (every request), else real time."""
-    if has_app_context() and CLOCK in current_app.extensions:
-        return current_app.extensions[CLOCK].now()
+    """The caller's sandbox's clock in a request that has one, else real time."""
+    if has_request_context() and (sandbox := g.get("sandbox")) is not None:
+        return sandbox.clock.now()
     moment = datetime.now(UTC)
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 

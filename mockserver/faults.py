@@ -14,7 +14,6 @@ from typing import Any
 
 from .patterns import path_matcher
 
-FAULTS = "mockserver.faults"  # the app's Faults, in Flask's app.extensions
 DROP = "drop"
 
 

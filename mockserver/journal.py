@@ -11,7 +11,7 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,10 +20,9 @@ from urllib.parse import parse_qsl
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from . import clock
+from .clock import Clock, iso_ms
 from .patterns import path_matcher
 
-JOURNAL = "mockserver.journal"  # the app's Journal, in Flask's app.extensions
 DEFAULT_SIZE = 1000
 MAX_BODY_BYTES = 16 * 1024  # of a body kept; a longer one is cut, saying so
 HIDDEN = "[redacted]"
@@ -60,7 +59,7 @@ class _Entry:
                 query[name] = [query[name], value]
         return {
             "id": self.id,
-            "time": clock.iso_ms(self.time),
+            "time": iso_ms(self.time),
             "operation_id": self.operation_id,
             "request": {
                 "method": self.method,
@@ -128,18 +127,24 @@ def _status_matches(actual: int | None, wanted: str) -> bool:
     return str(actual) == wanted
 
 
-def register_journal(app: Flask, journal: Journal, skip: Iterable[str]) -> None:
-    """Record every request but the control plane's and the meta pages (`skip`: endpoints)."""
+def register_journal(app: Flask, pick: Callable[[], tuple[Journal, Clock] | None], skip: Iterable[str]) -> None:
+    """Record every request but the control plane's and the meta pages (`skip`: endpoints)
+    in the journal `pick` gives, stamped by the clock beside it: the caller's sandbox's, so a
+    401 or an unknown path is timed by the same clock as the requests around it."""
     skipped = set(skip)
 
     @app.after_request
     def _record(response: Response) -> Response:
         if request.endpoint in skipped or request.path.startswith("/__mock/"):
             return response
+        picked = pick()
+        if picked is None:  # isolated by token, and this caller has no sandbox
+            return response
+        journal, its_clock = picked
         op = g.get("operation")
         dropped = g.get("dropped", False)
         journal.record(
-            time=clock.now(),
+            time=its_clock.now(),
             operation_id=op.operation_id if op is not None else None,
             method=request.method,
             path=request.path,

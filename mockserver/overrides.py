@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import NoReturn
 
-from flask import Response, current_app, g, request
+from flask import Response, g, request
 
 from .errors import ApiError, error_response
-from .faults import DROP, FAULTS, Faults
+from .faults import DROP, Faults
 from .samples import Sample, examples, sample, statuses
+from .sandbox import current
 from .spec import Operation, Spec
 
 MAX_DELAY_MS = 60_000
@@ -48,7 +49,7 @@ class Preferences:
 
 def intercept(spec: Spec, op: Operation) -> Response | None:
     prefer = parse_prefer(request.headers.getlist("Prefer"))
-    faults: Faults = current_app.extensions[FAULTS]
+    faults: Faults = current().faults
     number, rule = faults.rule_for(request.method, request.path) or (0, None)
     delay = prefer.delay_ms if prefer.delay_ms is not None else faults.delay_ms(rule)
     if delay:

@@ -18,8 +18,8 @@ from flask import Flask, Response, current_app, g, request
 
 from .auth import check_bearer
 from .errors import ApiError
+from .sandbox import SANDBOXES, SandboxLimit
 from .spec import Operation, Spec
-from .store import STORE
 from .validation import validate_request
 
 API_PACKAGE = "mockserver.api"
@@ -88,9 +88,14 @@ def _view(
             )
         g.operation, g.spec = op, spec
         g.token = check_bearer(request.headers.get("Authorization"), current_app.config["TOKEN"])
+        try:
+            g.sandbox = current_app.extensions[SANDBOXES].get(g.token)
+        except SandboxLimit:
+            g.off_contract = True  # a limit of this server's deployment, not of the API
+            raise
         if intercept is not None and (overridden := intercept(spec, op)) is not None:
             return overridden
-        kwargs = validate_request(spec, op, request, path_args, current_app.extensions[STORE])
+        kwargs = validate_request(spec, op, request, path_args, g.sandbox.store)
         return to_response(handlers[op.operation_id](**kwargs))
 
     view.__name__ = f"view {path}"

@@ -17,7 +17,6 @@ from . import clock
 from .storage import write_atomic
 from .store import Store, counts_of
 
-SNAPSHOTS = "mockserver.snapshots"  # the app's Snapshots, in Flask's app.extensions
 # A file name on every system: no separators, no leading dot, nothing a shell would expand.
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 NAME_RULE = "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"

@@ -26,7 +26,6 @@ from .resources import FIXTURES_DIR
 from .storage import AtomicJSONStorage
 
 Record = dict[str, Any]
-STORE = "mockserver.store"  # the app's store, in Flask's app.extensions
 _SEQUENCES = "_sequences"  # table -> last id given
 
 

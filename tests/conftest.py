@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from mockserver import create_app
-from mockserver.clock import CLOCK
-from mockserver.store import STORE
+from mockserver.sandbox import shared
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTH = {"Authorization": "Bearer test-token"}
@@ -33,7 +32,7 @@ def file_app(tmp_path):
         if opened:
             opened[-1].close()
         app = make_app(tmp_path / "db.json", **config)
-        opened.append(app.extensions[STORE])
+        opened.append(shared(app).store)
         return app
 
     yield make
@@ -49,7 +48,7 @@ def client(app):
 @pytest.fixture
 def store(app):
     """The app's store, for what no documented endpoint writes or shows."""
-    return app.extensions[STORE]
+    return shared(app).store
 
 
 @pytest.fixture
@@ -72,7 +71,7 @@ def set_now(app):
     (as PUT /__mock/clock sets it)."""
 
     def freeze(moment: str):
-        app.extensions[CLOCK].set(datetime.fromisoformat(moment).astimezone(UTC))
+        shared(app).clock.set(datetime.fromisoformat(moment).astimezone(UTC))
 
     return freeze
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.cli import _latency, _size
+from mockserver.cli import _duration, _latency, _size
 from tests.conftest import fixture_rows
 from tests.server_process import AUTH, ServerProcess
 
@@ -87,6 +87,31 @@ def test_body_and_import_limits_are_options(db):
         status, body = server.call("POST", "/api/v3/clients", NEW)
         assert status == 413 and "limit of 50 bytes" in body["message"]
         assert server.call("GET", "/")[1]["limits"] == {"max_body_bytes": 50, "import_max_rows": 7}
+
+
+def test_isolation_token_gives_each_token_its_own_store_until_fresh(db):
+    alice, bob = {"Authorization": "Bearer alice"}, {"Authorization": "Bearer bob"}
+    with ServerProcess("--db", db, "--isolation", "token", "--max-sandboxes", "5", "--sandbox-idle", "1h") as server:
+        status, created = server.call("POST", "/api/v3/clients", NEW, headers=alice)
+        assert status == 201
+        assert server.call("GET", f"/api/v3/clients/{created['id']}", headers=bob)[0] == 404
+        assert server.call("GET", "/", headers=bob)[1]["sandboxes"]["max_sandboxes"] == 5
+    assert "a sandbox per token: at most 5, deleted after 3600s idle" in server.log
+    with ServerProcess("--db", db, "--isolation", "token") as server:
+        assert server.call("GET", f"/api/v3/clients/{created['id']}", headers=alice) == (200, created)
+    with ServerProcess("--db", db, "--isolation", "token", "--fresh") as server:
+        assert server.call("GET", f"/api/v3/clients/{created['id']}", headers=alice)[0] == 404
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("90", 90), ("90s", 90), ("30m", 1800), ("12h", 43200), ("7d", 604800)])
+def test_idle_times_read_with_their_units(text, seconds):
+    assert _duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["0", "1w", "-5m", "1.5h", ""])
+def test_other_idle_times_are_refused(text):
+    with pytest.raises(argparse.ArgumentTypeError, match="is not a time"):
+        _duration(text)
 
 
 @pytest.mark.parametrize(

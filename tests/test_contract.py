@@ -8,9 +8,8 @@ from hypothesis import settings
 from schemathesis.config import SchemathesisConfig
 from schemathesis.transport.serialization import Binary
 
-from mockserver.control.reset import reset_everything
 from mockserver.resources import CONTROL_SPEC_PATH, SPEC_PATH
-from mockserver.snapshots import SNAPSHOTS
+from mockserver.sandbox import shared
 from mockserver.spec import load_spec
 from tests.conftest import AUTH, ROOT, fixture_rows, make_app
 
@@ -155,8 +154,8 @@ def fresh_server():
     before it (Hypothesis then reports flaky generation when it replays one). Snapshots
     outlive a reset, so they are deleted too."""
     with APP.app_context():
-        reset_everything(APP)
-    snapshots = APP.extensions[SNAPSHOTS]
+        shared(APP).reset()
+    snapshots = shared(APP).snapshots
     for snapshot in snapshots.all():
         snapshots.delete(snapshot.name)
 

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from mockserver import sheets
+from mockserver.sandbox import shared
 from mockserver.schemas.customer_sheet import COLUMNS
-from mockserver.store import STORE
 from tests.conftest import ROOT, ApiClient, fixture_rows, make_app
 from tests.docs_samples import example
 
@@ -397,7 +397,7 @@ def test_rows_over_the_limit_are_refused():
     answer = client.post(IMPORT, data=form(4), headers=headers)
     assert answer.status_code == 422
     assert answer.json["errors"]["customers"] == ["has more than 3 customer rows, the most one import takes"]
-    assert len(app.extensions["mockserver.store"].all("customers")) == len(fixture_rows("customers")) + 3
+    assert len(shared(app).store.all("customers")) == len(fixture_rows("customers")) + 3
 
 
 def test_declared_dimension_and_far_cells_cost_nothing(client, store):
@@ -446,7 +446,7 @@ def test_body_over_the_size_limit_is_413_naming_the_limit():
         r"\(mockserver serve --max-body-size\)\.",
         answer.json["message"],
     )
-    assert len(app.extensions["mockserver.store"].all("customers")) == len(fixture_rows("customers"))
+    assert len(shared(app).store.all("customers")) == len(fixture_rows("customers"))
 
 
 def test_default_size_limit_is_a_few_megabytes(app):
@@ -605,7 +605,7 @@ CELL_KEY = re.compile(r"\d+\.(" + "|".join(map(re.escape, COLUMNS)) + ")")
 @given(rows=st.lists(ROW, min_size=1, max_size=6))
 def test_any_cells_import_or_get_422_naming_cells(rows):
     app = make_app()
-    store, api = app.extensions[STORE], ApiClient(app.test_client())
+    store, api = shared(app).store, ApiClient(app.test_client())
     before = written(store)
     answer = upload(api, sheet(*rows))
     assert answer.status_code in (200, 422), answer.json
@@ -627,7 +627,7 @@ def test_damaged_workbook_imports_or_gets_422(damage):
     for offset, value in damage:
         data[offset] = value
     app = make_app()
-    store, api = app.extensions[STORE], ApiClient(app.test_client())
+    store, api = shared(app).store, ApiClient(app.test_client())
     before = written(store)
     answer = upload(api, bytes(data))
     assert answer.status_code in (200, 422), answer.json

@@ -4,6 +4,7 @@ import pytest
 
 from mockserver.resources import CONTROL_SPEC_PATH
 from mockserver.routing import API_PACKAGE, handlers_for
+from mockserver.sandbox import shared
 from mockserver.spec import Spec, load_spec
 from tests.conftest import ApiClient, make_app
 
@@ -92,7 +93,7 @@ def test_spec_and_index_are_served_without_token(client):
 
 def test_unexpected_error_is_500_json_not_html():
     app = make_app(VALIDATE_RESPONSES=False, PROPAGATE_EXCEPTIONS=False)
-    app.extensions["mockserver.store"].all = None  # any handler that reads will now fail
+    shared(app).store.all = None  # any handler that reads will now fail
     answer = app.test_client().get("/api/v3/clients", headers={"Authorization": "Bearer t"})
     assert answer.status_code == 500
     assert "mockserver bug" in answer.json["message"]

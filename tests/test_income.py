@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
 from mockserver.api.income import CATEGORIES, TABLE, add_months
+from mockserver.sandbox import shared
 from mockserver.spec import load_spec
-from mockserver.store import STORE
 from tests.conftest import ApiClient, fixture_rows, make_app
 from tests.docs_samples import (
     INCOME_CREATED,
@@ -368,7 +368,7 @@ ENTRIES = st.lists(st.tuples(DAYS, st.sampled_from([1, 2]), st.booleans()), max_
 def test_pages_partition_the_filtered_entries(entries, limit, category, start, end):
     assume(start is None or end is None or start <= end)
     app = make_app()
-    app.extensions[STORE].insert(CATEGORIES, {"name": "Sales"})  # id 2
+    shared(app).store.insert(CATEGORIES, {"name": "Sales"})  # id 2
     api = ApiClient(app.test_client())
     kept = [{"id": 1, "incomeDate": "2023-10-15", "categoryId": 1}]  # the fixture's entry
     for day, category_id, deleted in entries:
@@ -397,4 +397,4 @@ def test_pages_partition_the_filtered_entries(entries, limit, category, start, e
         assert len(answer["data"]) == (min(limit, len(expected) - (page - 1) * limit) if page <= pages else 0)
         walked += [d["income"]["id"] for d in answer["data"]]
     assert walked == expected
-    app.extensions[STORE].close()
+    shared(app).store.close()

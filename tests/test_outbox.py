@@ -2,6 +2,7 @@
 
 import yaml
 
+from mockserver.sandbox import shared
 from tests.conftest import ApiClient
 
 SEND = "/api/client/transactions/send"
@@ -43,7 +44,7 @@ def test_outbox_survives_a_restart_and_reset_empties_it(file_app):
     app = file_app()
     client = ApiClient(app.test_client())
     assert len(client.get("/__mock/outbox").json) == 1
-    app.extensions["mockserver.store"].reset()
+    shared(app).store.reset()
     assert client.get("/__mock/outbox").json == []
 
 

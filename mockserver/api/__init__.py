@@ -6,14 +6,13 @@ store, dumps with a schema and returns the JSON value, or (value, status).
 
 from datetime import date
 
-from flask import current_app
-
 from ..errors import invalid
-from ..store import STORE, Store
+from ..sandbox import current
+from ..store import Store
 
 
 def db() -> Store:
-    return current_app.extensions[STORE]
+    return current().store
 
 
 def period(first: str, last: str, names: tuple[str, str] = ("from", "to")) -> tuple[date | None, date | None]:

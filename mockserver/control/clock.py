@@ -2,11 +2,12 @@
 
 from datetime import UTC, datetime
 
-from flask import Response, current_app
+from flask import Response
 
 from .. import clock
-from ..clock import CLOCK, Clock, OutOfRange
+from ..clock import Clock, OutOfRange
 from ..errors import invalid
+from ..sandbox import current
 
 
 def get_clock():
@@ -42,4 +43,4 @@ def _state(current: Clock) -> dict:
 
 
 def _clock() -> Clock:
-    return current_app.extensions[CLOCK]
+    return current().clock

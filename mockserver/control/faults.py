@@ -1,9 +1,10 @@
 """GET/PUT/DELETE /__mock/faults: latency and failures on purpose (mockserver/faults.py)."""
 
-from flask import Response, current_app
+from flask import Response
 
 from ..errors import invalid
-from ..faults import FAULTS, Faults, Rule
+from ..faults import Faults, Rule
+from ..sandbox import current
 
 
 def get_faults():
@@ -28,4 +29,4 @@ def clear_faults():
 
 
 def _faults() -> Faults:
-    return current_app.extensions[FAULTS]
+    return current().faults

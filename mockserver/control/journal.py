@@ -2,9 +2,10 @@
 
 from datetime import datetime
 
-from flask import Response, current_app
+from flask import Response
 
-from ..journal import JOURNAL, Journal
+from ..journal import Journal
+from ..sandbox import current
 
 
 def list_requests(
@@ -26,4 +27,4 @@ def clear_requests():
 
 
 def _journal() -> Journal:
-    return current_app.extensions[JOURNAL]
+    return current().journal

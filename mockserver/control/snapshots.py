@@ -1,9 +1,10 @@
 """/__mock/snapshots: named copies of the store to go back to (mockserver/snapshots.py)."""
 
-from flask import Response, current_app
+from flask import Response
 
 from ..errors import ApiError, not_found
-from ..snapshots import SNAPSHOTS, Snapshot, SnapshotError, Snapshots
+from ..sandbox import current
+from ..snapshots import Snapshot, SnapshotError, Snapshots
 
 
 def list_snapshots():
@@ -30,7 +31,7 @@ def delete_snapshot(name: str):
 
 
 def _snapshots() -> Snapshots:
-    return current_app.extensions[SNAPSHOTS]
+    return current().snapshots
 
 
 def _call(action):

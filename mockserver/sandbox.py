@@ -1,0 +1,224 @@
+"""Whose state a request reads and writes.
+
+A sandbox is everything a test run can change: the store (with its snapshots), the clock,
+the journal and the fault rules. By default one sandbox is shared by every caller.
+`--isolation token` gives every distinct bearer token a sandbox of its own, seeded from
+the fixtures on first use, so parallel CI jobs and demo visitors never see each other's
+data, and the control plane acts on the caller's.
+
+Sandboxes on disk live beside the main store (`.mockserver/db.json` ->
+`.mockserver/db.sandboxes/<key>.json`, the key a hash of the token, never the token), and
+survive restarts. So that a public demo cannot fill the disk, there are at most `limit`
+of them and one unused for `idle_seconds` is deleted.
+"""
+
+import contextlib
+import hashlib
+import os
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask, g, has_request_context, request
+
+from .clock import Clock
+from .errors import ApiError
+from .faults import Faults
+from .journal import Journal
+from .snapshots import Snapshots
+from .store import Store
+
+SANDBOXES = "mockserver.sandboxes"  # the app's Shared or PerToken, in Flask's app.extensions
+TOUCH_EVERY = 60.0  # seconds: how stale a sandbox file's mtime (its last use, after a restart) may be
+SWEEP_EVERY = 60.0  # seconds between looks for idle sandboxes when no new one is made
+
+
+@dataclass
+class Sandbox:
+    store: Store
+    snapshots: Snapshots
+    clock: Clock
+    journal: Journal
+    faults: Faults
+    last_used: float = field(default_factory=time.time)
+
+    @classmethod
+    def open(cls, path: Path | None, journal_size: int, latency: tuple[int, int] | None) -> "Sandbox":
+        store = Store(path)
+        return cls(store, Snapshots(store), Clock(), Journal(journal_size), Faults(latency))
+
+    def reset(self) -> dict[str, int]:
+        """The store to the fixtures, and the journal, clock and faults as a new server has
+        them; snapshots are kept (they are what a user saved). Returns records per table."""
+        self.store.reset()
+        self.journal.clear()
+        self.clock.real()
+        self.faults.clear()
+        return self.store.counts()
+
+
+class Shared:
+    """One sandbox for every caller: the default."""
+
+    isolation = "shared"
+
+    def __init__(self, sandbox: Sandbox):
+        self.sandbox = sandbox
+
+    def get(self, token: str | None, create: bool = True) -> Sandbox:
+        return self.sandbox
+
+    def describe(self) -> dict:
+        return {"isolation": self.isolation}
+
+    def close(self) -> None:
+        self.sandbox.store.close()
+
+
+class SandboxLimit(ApiError):
+    pass
+
+
+class PerToken:
+    isolation = "token"
+
+    def __init__(
+        self,
+        folder: Path | None,
+        limit: int,
+        idle_seconds: float,
+        journal_size: int,
+        latency: tuple[int, int] | None,
+    ):
+        self.folder = folder  # None: sandboxes in memory, gone with the process
+        self.limit, self.idle_seconds = limit, idle_seconds
+        self._journal_size, self._latency = journal_size, latency
+        self._open: dict[str, Sandbox] = {}
+        self._lock = threading.Lock()
+        self._swept = time.time()
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def get(self, token: str | None, create: bool = True) -> Sandbox | None:
+        """The token's sandbox, made on first use; with create=False, None if it has none."""
+        if token is None:
+            return None
+        key = hashlib.sha256(token.encode()).hexdigest()[:32]
+        now = time.time()
+        with self._lock:
+            if now - self._swept > SWEEP_EVERY:
+                self._expire(now)
+            sandbox = self._open.get(key)
+            if sandbox is None:
+                if not create and key not in self._on_disk():
+                    return None
+                sandbox = self._make(key, now)
+            if now - sandbox.last_used > TOUCH_EVERY and sandbox.store.path is not None:
+                sandbox.store.path.touch()
+            sandbox.last_used = now
+            return sandbox
+
+    def describe(self) -> dict:
+        with self._lock:
+            count = len(self._keys())
+        return {
+            "isolation": self.isolation,
+            "sandboxes": count,
+            "max_sandboxes": self.limit,
+            "idle_expiry_seconds": self.idle_seconds,
+        }
+
+    def close(self) -> None:
+        with self._lock:
+            for sandbox in self._open.values():
+                sandbox.store.close()
+            self._open.clear()
+
+    # -- inside (under the lock)
+
+    def _make(self, key: str, now: float) -> Sandbox:
+        self._expire(now)
+        if key not in self._on_disk() and len(self._keys()) >= self.limit:
+            wait = int(min(self._last_uses().values()) + self.idle_seconds - now) + 1
+            raise SandboxLimit(
+                503,
+                f"This server holds its limit of {self.limit} sandboxes (--max-sandboxes); the least recently "
+                f"used one expires in {wait} s (--sandbox-idle). Reuse a token you already have, or try later.",
+                headers={"Retry-After": str(wait)},
+            )
+        path = self.folder / f"{key}.json" if self.folder is not None else None
+        sandbox = Sandbox.open(path, self._journal_size, self._latency)
+        self._open[key] = sandbox
+        return sandbox
+
+    def _expire(self, now: float) -> None:
+        self._swept = now
+        for key, used in self._last_uses().items():
+            if now - used > self.idle_seconds:
+                self._delete(key)
+
+    def _delete(self, key: str) -> None:
+        sandbox = self._open.pop(key, None)
+        if sandbox is not None:
+            sandbox.store.close()
+        if self.folder is not None:
+            for leftover in (f"{key}.json", f"{key}.json.lock"):
+                (self.folder / leftover).unlink(missing_ok=True)
+            shutil.rmtree(self.folder / f"{key}.snapshots", ignore_errors=True)
+
+    def _last_uses(self) -> dict[str, float]:
+        """Open sandboxes by their last request; those on disk only by their file's mtime."""
+        on_disk = {}
+        if self.folder is not None:
+            for file in self.folder.glob("*.json"):
+                with contextlib.suppress(FileNotFoundError):  # deleted since the glob
+                    on_disk[file.stem] = file.stat().st_mtime
+        return {**on_disk, **{key: sandbox.last_used for key, sandbox in self._open.items()}}
+
+    def _on_disk(self) -> set[str]:
+        return {file.stem for file in self.folder.glob("*.json")} if self.folder is not None else set()
+
+    def _keys(self) -> set[str]:
+        return set(self._open) | self._on_disk()
+
+
+def open_sandboxes(app: Flask) -> Shared | PerToken:
+    config = app.config
+    if config["ISOLATION"] == "token":
+        folder = sandbox_folder(config["DB_PATH"]) if config["DB_PATH"] is not None else None
+        return PerToken(
+            folder, config["MAX_SANDBOXES"], config["SANDBOX_IDLE_SECONDS"], config["JOURNAL_SIZE"], config["LATENCY"]
+        )
+    return Shared(Sandbox.open(config["DB_PATH"], config["JOURNAL_SIZE"], config["LATENCY"]))
+
+
+def sandbox_folder(db: str | os.PathLike) -> Path:
+    return Path(db).with_name(Path(db).stem + ".sandboxes")
+
+
+def current() -> Sandbox:
+    """The caller's sandbox, which routing picks once the bearer token is checked."""
+    return g.sandbox
+
+
+def of_request(app: Flask) -> Sandbox | None:
+    """The caller's sandbox if it has one, without making one: for what is recorded about
+    any request (the journal, the clock), a 401 or an unknown path included."""
+    if (chosen := g.get("sandbox")) is not None:
+        return chosen
+    sandboxes = app.extensions[SANDBOXES]
+    token = None
+    if has_request_context():
+        scheme, _, rest = request.headers.get("Authorization", "").partition(" ")
+        token = rest.strip() if scheme.lower() == "bearer" and rest.strip() else None
+    return sandboxes.get(token, create=False)
+
+
+def shared(app: Flask) -> Sandbox:
+    """The one sandbox of a server without isolation (tests, the CLI)."""
+    sandboxes = app.extensions[SANDBOXES]
+    if not isinstance(sandboxes, Shared):
+        raise TypeError("this server gives every token its own sandbox; there is no shared one")
+    return sandboxes.sandbox
