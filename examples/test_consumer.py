@@ -20,7 +20,13 @@ def call(mockserver, method, path, body=None):
         return e.code, json.loads(e.read())
 
 
-NEW = {"business_name": "Consumer Ltd", "business_address": "", "business_phone": "", "business_email": "", "category_id": 1}
+NEW = {
+    "business_name": "Consumer Ltd",
+    "business_address": "",
+    "business_phone": "",
+    "business_email": "",
+    "category_id": 1,
+}
 
 
 def test_a_created_customer_is_read_back(mockserver):

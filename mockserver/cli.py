@@ -1,4 +1,4 @@
-"""mockserver serve | reset | snapshot."""
+"""mockserver serve | reset | snapshot | contract."""
 
 import argparse
 import json
@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from .app import DEFAULT_DB, DEFAULT_IMPORT_ROWS, DEFAULT_MAX_BODY, DEFAULT_MAX_SANDBOXES, DEFAULT_SANDBOX_IDLE
+from .contract import PHASES
 from .journal import DEFAULT_SIZE
 from .resources import seeded_business
 from .sandbox import sandbox_folder
@@ -111,11 +112,38 @@ def main(argv: list[str] | None = None) -> int:
     snapshot.add_argument("name", nargs="?", help="the snapshot's name (not for list)")
     _target_options(snapshot)
 
+    contract = commands.add_parser(
+        "contract",
+        help="contract-test any server (the real backends or this mock) against openapi.yaml with Schemathesis",
+        description="Runs every Schemathesis check in every phase (examples, coverage, fuzzing, stateful "
+        "links) against --base-url; exits non-zero on any failure. Arguments after -- go to "
+        "`schemathesis run` as they are.",
+    )
+    contract.add_argument("--base-url", required=True, help="the server to test, e.g. https://api.example.com")
+    contract.add_argument(
+        "--token",
+        default=os.environ.get("MOCKSERVER_TOKEN"),
+        help="bearer token it accepts (default $MOCKSERVER_TOKEN); start a mock with --token so that "
+        "Schemathesis's check that bad tokens are refused can pass",
+    )
+    contract.add_argument("--max-examples", type=_count, default=20, metavar="N", help="cases per operation (20)")
+    contract.add_argument("--seed", type=int, help="make the run repeatable (default: random, printed at the end)")
+    contract.add_argument(
+        "--phases", type=_phases, default=list(PHASES), help=f"comma-separated, from {','.join(PHASES)} (all)"
+    )
+    contract.add_argument("--workers", type=_count, default=1, metavar="N", help="concurrent workers (1)")
+    contract.add_argument("--junit-xml", type=Path, metavar="PATH", help="also write a JUnit XML report for CI")
+
+    argv = sys.argv[1:] if argv is None else argv
+    argv, passthrough = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
     args = parser.parse_args(argv)
+    args.passthrough = passthrough
+    if args.command == "contract" and not args.token:
+        parser.error("contract needs --token (or $MOCKSERVER_TOKEN): the bearer token the server accepts")
     if args.command == "snapshot" and (args.name is None) != (args.action == "list"):
         parser.error(f"snapshot {args.action} {'takes no name' if args.action == 'list' else 'needs a NAME'}")
     try:
-        return {"serve": _serve, "reset": _reset, "snapshot": _snapshot}[args.command](args)
+        return {"serve": _serve, "reset": _reset, "snapshot": _snapshot, "contract": _contract}[args.command](args)
     except StoreInUse as e:
         hint = "" if args.command == "serve" else "; or pass --url to ask the server that holds it"
         print(f"mockserver: {e}{hint}", file=sys.stderr)
@@ -234,6 +262,35 @@ def _reset_file(db: Path) -> None:
     store.close()
     shutil.rmtree(sandbox_folder(db), ignore_errors=True)
     print(f"mockserver: {db} reset to the fixtures", flush=True)
+
+
+def _phases(text: str) -> list[str]:
+    chosen = [p.strip() for p in text.split(",") if p.strip()]
+    unknown = [p for p in chosen if p not in PHASES]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"{text!r}: phases are {', '.join(PHASES)}")
+    return chosen
+
+
+def _contract(args: argparse.Namespace) -> int:
+    from . import contract
+
+    code = contract.run(
+        contract.schemathesis_args(
+            args.base_url,
+            args.token,
+            args.max_examples,
+            args.seed,
+            args.phases,
+            args.workers,
+            args.junit_xml,
+            args.passthrough,
+        )
+    )
+    verdict = "conforms to" if code == 0 else f"does NOT conform to (exit {code})"
+    report = f"; JUnit report: {args.junit_xml}" if args.junit_xml else ""
+    print(f"mockserver contract: {args.base_url} {verdict} openapi.yaml{report}", flush=True)
+    return code
 
 
 def _snapshot(args: argparse.Namespace) -> int:

@@ -13,7 +13,6 @@ an empty journal, a real-time clock and no fault rules. Override the
 """
 
 import json
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -95,25 +94,12 @@ def mockserver_config() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def mockserver_session(mockserver_config: dict[str, Any]) -> Iterator[MockServer]:
     """The server, started once: use it directly to keep state across tests."""
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
     from .app import create_app
+    from .threaded import serving
 
     config = {"DB_PATH": None, "ACCESS_LOG": False, **mockserver_config}
-    app = create_app(config)
-    class Quiet(WSGIRequestHandler):
-        def log_request(self, *args: Any) -> None:  # the journal has them; pytest's log need not
-            pass
-
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
-    thread = threading.Thread(target=server.serve_forever, name="mockserver", daemon=True)
-    thread.start()
-    try:
-        yield MockServer(f"http://127.0.0.1:{server.server_port}", config.get("TOKEN") or DEFAULT_TOKEN)
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()
+    with serving(create_app(config)) as base_url:
+        yield MockServer(base_url, config.get("TOKEN") or DEFAULT_TOKEN)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ def _find(name: str) -> Path:
 SPEC_PATH = _find("openapi.yaml")
 CONTROL_SPEC_PATH = _find("control-plane.yaml")
 FIXTURES_DIR = _find("fixtures")
+CONTRACT_CONFIG_PATH = _find("schemathesis.toml")
 
 
 def seeded_business() -> dict:

@@ -1,0 +1,83 @@
+"""`mockserver contract` holds a live server to openapi.yaml, and catches one that drifts."""
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from flask import request
+
+from mockserver import create_app
+from mockserver.spec import load_spec
+from mockserver.threaded import serving
+from tests.server_process import ServerProcess
+from tests.test_cli import run_cli
+
+TOKEN = "contract-token"
+QUICK = ("--max-examples", "5", "--seed", "1")
+
+
+def junit(path):
+    suite = ET.parse(path).getroot()
+    return int(suite.get("tests")), int(suite.get("failures")), suite
+
+
+@pytest.fixture
+def broken_server():
+    """The mock with a drift a real backend could have: one customer read lost `balance`."""
+    app = create_app({"DB_PATH": None, "TOKEN": TOKEN})
+
+    @app.after_request
+    def drift(response):
+        if (
+            request.method == "GET"
+            and re.fullmatch(r"/api/v3/clients/\d+", request.path)
+            and response.status == "200 OK"
+        ):
+            body = response.get_json()
+            del body["balance"]
+            response.set_data(json.dumps(body))
+        return response
+
+    with serving(app) as base_url:
+        yield base_url
+
+
+def test_a_live_mockserver_conforms(tmp_path):
+    with ServerProcess("--db", str(tmp_path / "db.json"), "--token", TOKEN, "--quiet") as server:
+        result = run_cli(
+            "contract", "--base-url", server.base, "--token", TOKEN, *QUICK, "--junit-xml", str(tmp_path / "j.xml")
+        )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert f"mockserver contract: {server.base} conforms to openapi.yaml" in result.stdout
+    tests, failures, _ = junit(tmp_path / "j.xml")
+    assert failures == 0 and tests > len(load_spec().operations)  # every operation, and the stateful phase
+
+
+def test_a_broken_server_fails_with_a_readable_report(broken_server, tmp_path):
+    report = tmp_path / "j.xml"
+    result = run_cli(
+        "contract",
+        "--base-url",
+        broken_server,
+        "--token",
+        TOKEN,
+        *QUICK,
+        "--phases",
+        "examples",
+        "--junit-xml",
+        str(report),
+    )
+    assert result.returncode == 1
+    assert "does NOT conform to (exit 1) openapi.yaml" in result.stdout
+    assert "Response violates schema" in result.stdout and '"balance" is a required property' in result.stdout
+    tests, failures, suite = junit(report)
+    failed = [case.get("name") for case in suite.iter("testcase") if case.find("failure") is not None]
+    assert failures >= 1 and "GET /api/v3/clients/{id}" in failed
+
+
+def test_contract_needs_a_token_and_known_phases():
+    no_token = run_cli("contract", "--base-url", "http://127.0.0.1:9")
+    assert no_token.returncode == 2 and "contract needs --token" in no_token.stderr
+    bad_phase = run_cli("contract", "--base-url", "http://127.0.0.1:9", "--token", "t", "--phases", "examples,smoke")
+    assert bad_phase.returncode == 2 and "phases are examples, coverage, fuzzing, stateful" in bad_phase.stderr
