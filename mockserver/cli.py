@@ -1,4 +1,4 @@
-"""mockserver serve | reset | snapshot | contract."""
+"""mockserver serve | reset | snapshot | contract | seed."""
 
 import argparse
 import json
@@ -8,6 +8,7 @@ import shutil
 import sys
 import urllib.error
 import urllib.request
+from datetime import date
 from pathlib import Path
 
 from .app import DEFAULT_DB, DEFAULT_IMPORT_ROWS, DEFAULT_MAX_BODY, DEFAULT_MAX_SANDBOXES, DEFAULT_SANDBOX_IDLE
@@ -15,6 +16,7 @@ from .contract import PHASES
 from .journal import DEFAULT_SIZE
 from .resources import seeded_business
 from .sandbox import sandbox_folder
+from .seed import DEFAULT_UNTIL
 from .snapshots import SnapshotError, Snapshots
 from .store import Store, StoreInUse
 
@@ -134,6 +136,22 @@ def main(argv: list[str] | None = None) -> int:
     contract.add_argument("--workers", type=_count, default=1, metavar="N", help="concurrent workers (1)")
     contract.add_argument("--junit-xml", type=Path, metavar="PATH", help="also write a JUnit XML report for CI")
 
+    seed = commands.add_parser(
+        "seed", help="demo data at scale: the fixtures plus generated customers, ledger history and income"
+    )
+    _db_option(seed)
+    seed.add_argument("--customers", type=_count, default=1000, metavar="N", help="customers to add (1000)")
+    seed.add_argument("--income", type=_count, default=5000, metavar="N", help="Summit income entries to add (5000)")
+    seed.add_argument("--seed", type=int, default=42, help="random seed: the same seed, the same data (42)")
+    seed.add_argument(
+        "--until",
+        type=date.fromisoformat,
+        default=DEFAULT_UNTIL,
+        metavar="DATE",
+        help=f"last day of the generated history, which spans three years (default {DEFAULT_UNTIL})",
+    )
+    seed.add_argument("--quiet", action="store_true", help="no progress bar")
+
     argv = sys.argv[1:] if argv is None else argv
     argv, passthrough = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
     args = parser.parse_args(argv)
@@ -143,7 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "snapshot" and (args.name is None) != (args.action == "list"):
         parser.error(f"snapshot {args.action} {'takes no name' if args.action == 'list' else 'needs a NAME'}")
     try:
-        return {"serve": _serve, "reset": _reset, "snapshot": _snapshot, "contract": _contract}[args.command](args)
+        return {"serve": _serve, "reset": _reset, "snapshot": _snapshot, "contract": _contract, "seed": _seed}[
+            args.command
+        ](args)
     except StoreInUse as e:
         hint = "" if args.command == "serve" else "; or pass --url to ask the server that holds it"
         print(f"mockserver: {e}{hint}", file=sys.stderr)
@@ -291,6 +311,31 @@ def _contract(args: argparse.Namespace) -> int:
     report = f"; JUnit report: {args.junit_xml}" if args.junit_xml else ""
     print(f"mockserver contract: {args.base_url} {verdict} openapi.yaml{report}", flush=True)
     return code
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .seed import seed
+
+    store = Store(args.db)
+    try:
+        with tqdm(
+            total=args.customers + args.income,
+            unit=" records",
+            desc="mockserver seed",
+            disable=args.quiet,
+            file=sys.stderr,
+        ) as bar:
+            made = seed(store, args.customers, args.income, args.seed, args.until, bar.update)
+    finally:
+        store.close()
+    print(
+        f"mockserver: {args.db} is the fixtures plus {made.customers:,} customers with {made.ledger:,} ledger "
+        f"entries and {made.income:,} income entries (seed {args.seed}, until {args.until})",
+        flush=True,
+    )
+    return 0
 
 
 def _snapshot(args: argparse.Namespace) -> int:

@@ -100,7 +100,8 @@ def archive_customer(id: int, body: dict):
 
 def add_customers(store: Store, rows: list[dict]) -> list[Record]:
     """New customers from their input fields, each with its own ledger account: one write
-    however many (an import adds thousands)."""
+    however many (an import adds thousands). A row may also bring what the API never takes
+    (created_at, archived, deposit_amount...): `mockserver seed` makes a history."""
     stamp = clock.laravel(clock.now())
     with store.batch():
         accounts = store.reserve_ids("accounts", len(rows), after=LAST_DOCUMENTED_ACCOUNT_ID)
@@ -113,14 +114,14 @@ def add_customers(store: Store, rows: list[dict]) -> list[Record]:
                     "first_name": None,
                     "last_name": None,
                     "phone_number": None,
-                    **fields,
                     "business_location": "",
                     "created_at": stamp,
                     "updated_at": stamp,
-                    "account_id": account,
                     "deposit_amount": 0,
                     "deposit_account_id": None,
                     "archived": False,
+                    **fields,
+                    "account_id": account,
                 }
                 for fields, account in zip(rows, accounts, strict=True)
             ],

@@ -104,7 +104,7 @@ def _scheduled(entry: Record, sent: Record) -> Record:
         return {**entry, "nextDueDate": None}
     due = sent.get("nextDueDate")
     if due is None and ("recurring" in sent or "incomeDate" in sent or entry["nextDueDate"] is None):
-        due = _next_due(date.fromisoformat(entry["incomeDate"]), entry["recurring"])
+        due = next_due(date.fromisoformat(entry["incomeDate"]), entry["recurring"])
     elif due is None:
         due = entry["nextDueDate"]
     if due <= entry["incomeDate"]:
@@ -112,7 +112,7 @@ def _scheduled(entry: Record, sent: Record) -> Record:
     return {**entry, "nextDueDate": due}
 
 
-def _next_due(day: date, recurring: str) -> str:
+def next_due(day: date, recurring: str) -> str:
     try:
         if recurring in ("daily", "weekly"):
             return (day + timedelta(days=1 if recurring == "daily" else 7)).isoformat()
