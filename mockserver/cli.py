@@ -24,6 +24,29 @@ _UNITS = {"": 1, "B": 1, "K": 1000, "KB": 1000, "KIB": 1024, "M": 1000**2, "MB":
 
 
 def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    argv, passthrough = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
+    args = parser.parse_args(argv)
+    args.passthrough = passthrough
+    if args.command == "contract" and not args.token:
+        parser.error("contract needs --token (or $MOCKSERVER_TOKEN): the bearer token the server accepts")
+    if args.command == "snapshot" and (args.name is None) != (args.action == "list"):
+        parser.error(f"snapshot {args.action} {'takes no name' if args.action == 'list' else 'needs a NAME'}")
+    try:
+        return {"serve": _serve, "reset": _reset, "snapshot": _snapshot, "contract": _contract, "seed": _seed}[
+            args.command
+        ](args)
+    except StoreInUse as e:
+        hint = "" if args.command == "serve" else "; or pass --url to ask the server that holds it"
+        print(f"mockserver: {e}{hint}", file=sys.stderr)
+        return 1
+    except (SnapshotError, ControlError) as e:
+        print(f"mockserver: {e}", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mockserver", description="A stateful mock of the Built Accounting and Summit APIs."
     )
@@ -151,26 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         help=f"last day of the generated history, which spans three years (default {DEFAULT_UNTIL})",
     )
     seed.add_argument("--quiet", action="store_true", help="no progress bar")
-
-    argv = sys.argv[1:] if argv is None else argv
-    argv, passthrough = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
-    args = parser.parse_args(argv)
-    args.passthrough = passthrough
-    if args.command == "contract" and not args.token:
-        parser.error("contract needs --token (or $MOCKSERVER_TOKEN): the bearer token the server accepts")
-    if args.command == "snapshot" and (args.name is None) != (args.action == "list"):
-        parser.error(f"snapshot {args.action} {'takes no name' if args.action == 'list' else 'needs a NAME'}")
-    try:
-        return {"serve": _serve, "reset": _reset, "snapshot": _snapshot, "contract": _contract, "seed": _seed}[
-            args.command
-        ](args)
-    except StoreInUse as e:
-        hint = "" if args.command == "serve" else "; or pass --url to ask the server that holds it"
-        print(f"mockserver: {e}{hint}", file=sys.stderr)
-        return 1
-    except (SnapshotError, ControlError) as e:
-        print(f"mockserver: {e}", file=sys.stderr)
-        return 1
+    return parser
 
 
 def _db_option(parser: argparse.ArgumentParser) -> None:
