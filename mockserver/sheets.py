@@ -90,6 +90,8 @@ def _check_container(data: bytes) -> None:
             parts = archive.infolist()
     except zipfile.BadZipFile as e:
         raise SheetError(f"is not a readable .xlsx workbook: the zip archive is corrupt or cut short ({e})") from e
+    except NotImplementedError as e:  # a part that asks for a newer zip than any Excel writes
+        raise SheetError(f"is not a readable .xlsx workbook: the zip archive is damaged ({e})") from e
     if "[Content_Types].xml" not in {part.filename for part in parts}:
         raise SheetError("is a zip archive but not an .xlsx workbook (it has no [Content_Types].xml)")
     unpacked = sum(part.file_size for part in parts)
