@@ -21,8 +21,10 @@ NEW = {
 }
 
 
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "mockserver", *args], capture_output=True, text=True, timeout=60)
+def run_cli(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "mockserver", *args], capture_output=True, text=True, timeout=60, cwd=cwd
+    )
 
 
 @pytest.fixture

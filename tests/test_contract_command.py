@@ -46,7 +46,15 @@ def broken_server():
 def test_a_live_mockserver_conforms(tmp_path):
     with ServerProcess("--db", str(tmp_path / "db.json"), "--token", TOKEN, "--quiet") as server:
         result = run_cli(
-            "contract", "--base-url", server.base, "--token", TOKEN, *QUICK, "--junit-xml", str(tmp_path / "j.xml")
+            "contract",
+            "--base-url",
+            server.base,
+            "--token",
+            TOKEN,
+            *QUICK,
+            "--junit-xml",
+            str(tmp_path / "j.xml"),
+            cwd=tmp_path,  # Schemathesis keeps its replay files in .schemathesis/ under the working folder
         )
     assert result.returncode == 0, result.stdout[-3000:]
     assert f"mockserver contract: {server.base} conforms to openapi.yaml" in result.stdout
@@ -67,11 +75,13 @@ def test_a_broken_server_fails_with_a_readable_report(broken_server, tmp_path):
         "examples",
         "--junit-xml",
         str(report),
+        cwd=tmp_path,
     )
     assert result.returncode == 1
     assert "does NOT conform to (exit 1) openapi.yaml" in result.stdout
     assert "Response violates schema" in result.stdout and '"balance" is a required property' in result.stdout
     tests, failures, suite = junit(report)
+    assert (tmp_path / ".schemathesis").is_dir()  # where the report's `st replay` ids are kept
     failed = [case.get("name") for case in suite.iter("testcase") if case.find("failure") is not None]
     assert failures >= 1 and "GET /api/v3/clients/{id}" in failed
 
