@@ -1,19 +1,17 @@
 """mockserver serve | reset | snapshot | contract | seed."""
 
 import argparse
-import json
 import os
 import re
 import shutil
 import sys
-import urllib.error
-import urllib.request
 from datetime import date
 from pathlib import Path
 
 from .app import DEFAULT_DB, DEFAULT_IMPORT_ROWS, DEFAULT_MAX_BODY, DEFAULT_MAX_SANDBOXES, DEFAULT_SANDBOX_IDLE
 from .contract import PHASES
 from .journal import DEFAULT_SIZE
+from .remote import ControlError, control
 from .resources import seeded_business
 from .sandbox import sandbox_folder
 from .seed import DEFAULT_UNTIL
@@ -271,7 +269,7 @@ def _origins(given: list[str] | None) -> list[str]:
 
 def _reset(args: argparse.Namespace) -> int:
     if args.url:
-        result = _control(args, "POST", "/__mock/reset")
+        result = control(args.url, args.token, "POST", "/__mock/reset")
         print(f"mockserver: {args.url} reset: {_counts(result['records'])}", flush=True)
     else:
         _reset_file(args.db)
@@ -351,7 +349,7 @@ def _snapshot(args: argparse.Namespace) -> int:
             "list": ("GET", path),
             "delete": ("DELETE", path),
         }[args.action]
-        result = _control(args, method, path)
+        result = control(args.url, args.token, method, path)
     else:
         store = Store(args.db)
         try:
@@ -381,25 +379,3 @@ def _snapshot_offline(snapshots: Snapshots, action: str, name: str | None):
 
 def _counts(records: dict[str, int]) -> str:
     return ", ".join(f"{count} {table}" for table, count in records.items())
-
-
-class ControlError(Exception):
-    pass
-
-
-def _control(args: argparse.Namespace, method: str, path: str):
-    """Call a running server's control plane; its error message becomes ours."""
-    url = args.url.rstrip("/") + path
-    request = urllib.request.Request(url, method=method, headers={"Authorization": f"Bearer {args.token}"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            raw = response.read()
-    except urllib.error.HTTPError as e:
-        try:
-            message = json.loads(e.read())["message"]
-        except (ValueError, KeyError, TypeError):
-            message = e.reason
-        raise ControlError(f"{method} {url}: {e.code} {message}") from None
-    except OSError as e:
-        raise ControlError(f"cannot reach {args.url}: {getattr(e, 'reason', e)}") from None
-    return json.loads(raw) if raw else None

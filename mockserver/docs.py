@@ -52,24 +52,16 @@ PAGE = """<!DOCTYPE html>
 
 def register_docs(app: Flask, spec: Spec, control: Spec) -> list[str]:
     """Returns the endpoints, which the journal leaves out."""
-    texts = {path: path.read_text(encoding="utf-8") for path in (SPEC_PATH, CONTROL_SPEC_PATH)}
-    as_json = {path: _for_this_server(s.document) for path, s in ((SPEC_PATH, spec), (CONTROL_SPEC_PATH, control))}
-
-    @app.get("/openapi.yaml")
-    def openapi_yaml():
-        return Response(texts[SPEC_PATH], mimetype="application/yaml")
-
-    @app.get("/openapi.json")
-    def openapi_json():
-        return Response(as_json[SPEC_PATH], mimetype="application/json")
-
-    @app.get("/__mock/openapi.yaml")
-    def control_yaml():
-        return Response(texts[CONTROL_SPEC_PATH], mimetype="application/yaml")
-
-    @app.get("/__mock/openapi.json")
-    def control_json():
-        return Response(as_json[CONTROL_SPEC_PATH], mimetype="application/json")
+    endpoints = []
+    for prefix, path, compiled in (("", SPEC_PATH, spec), ("/__mock", CONTROL_SPEC_PATH, control)):
+        bodies = {
+            "yaml": (path.read_text(encoding="utf-8"), "application/yaml"),
+            "json": (_for_this_server(compiled.document), "application/json"),
+        }
+        for extension, (body, mimetype) in bodies.items():
+            rule = f"{prefix}/openapi.{extension}"
+            app.add_url_rule(rule, rule, _fixed(body, mimetype))
+            endpoints.append(rule)
 
     @app.get("/docs")
     @app.get("/docs/")
@@ -80,7 +72,11 @@ def register_docs(app: Flask, spec: Spec, control: Spec) -> list[str]:
     def docs_asset(name: str):
         return send_from_directory(ASSETS, name, max_age=86400)
 
-    return [view.__name__ for view in (openapi_yaml, openapi_json, control_yaml, control_json, docs, docs_asset)]
+    return endpoints + [docs.__name__, docs_asset.__name__]
+
+
+def _fixed(body: str, mimetype: str):
+    return lambda: Response(body, mimetype=mimetype)
 
 
 def _for_this_server(document: dict) -> str:

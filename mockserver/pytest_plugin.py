@@ -12,21 +12,19 @@ an empty journal, a real-time clock and no fault rules. Override the
 `mockserver_config` fixture to pass create_app settings (TOKEN, LATENCY, ...).
 """
 
-import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import pytest
 
+from .remote import ControlError, control
+
 DEFAULT_TOKEN = "mockserver-pytest"
 
 
-class MockServerError(Exception):
-    """A control-plane call the server refused; the message is the server's."""
+MockServerError = ControlError  # a control-plane call the server refused; the message is the server's
 
 
 class MockServer:
@@ -51,16 +49,7 @@ class MockServer:
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
         """Any control-plane call (see /__mock/openapi.yaml); JSON in, JSON out."""
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base_url + path, data=data, method=method, headers=self.headers)
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                raw = response.read()
-        except urllib.error.HTTPError as e:
-            raise MockServerError(f"{method} {path}: {e.code} {e.read().decode(errors='replace')}") from None
-        return json.loads(raw) if raw else None
+        return control(self.base_url, self.token, method, path, body)
 
 
 class Clock:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from flask import Flask, g, has_request_context, request
 
+from .auth import check_bearer
 from .clock import Clock
 from .errors import ApiError
 from .faults import Faults
@@ -208,12 +209,12 @@ def of_request(app: Flask) -> Sandbox | None:
     any request (the journal, the clock), a 401 or an unknown path included."""
     if (chosen := g.get("sandbox")) is not None:
         return chosen
-    sandboxes = app.extensions[SANDBOXES]
     token = None
     if has_request_context():
-        scheme, _, rest = request.headers.get("Authorization", "").partition(" ")
-        token = rest.strip() if scheme.lower() == "bearer" and rest.strip() else None
-    return sandboxes.get(token, create=False)
+        # a refused token has no sandbox of its own (the shared one still records it)
+        with contextlib.suppress(ApiError):
+            token = check_bearer(request.headers.get("Authorization"), app.config["TOKEN"])
+    return app.extensions[SANDBOXES].get(token, create=False)
 
 
 def shared(app: Flask) -> Sandbox:
