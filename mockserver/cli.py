@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .app import DEFAULT_DB, DEFAULT_IMPORT_ROWS, DEFAULT_MAX_BODY, DEFAULT_MAX_SANDBOXES, DEFAULT_SANDBOX_IDLE
 from .contract import PHASES
+from .cors import ANY
 from .journal import DEFAULT_SIZE
 from .remote import ControlError, control
 from .resources import seeded_business
@@ -263,7 +264,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _origins(given: list[str] | None) -> list[str]:
     if not given:
-        return ["*"]
+        return [ANY]
     return [origin.rstrip("/") for origin in given if origin.lower() != "none"]
 
 

@@ -113,7 +113,7 @@ class PerToken:
                 self._expire(now)
             sandbox = self._open.get(key)
             if sandbox is None:
-                if not create and key not in self._on_disk():
+                if not create and not self._stored(key):
                     return None
                 sandbox = self._make(key, now)
             if now - sandbox.last_used > TOUCH_EVERY and sandbox.store.path is not None:
@@ -123,7 +123,7 @@ class PerToken:
 
     def describe(self) -> dict:
         with self._lock:
-            count = len(self._keys())
+            count = len(self._last_uses())
         return {
             "isolation": self.isolation,
             "sandboxes": count,
@@ -140,9 +140,9 @@ class PerToken:
     # -- inside (under the lock)
 
     def _make(self, key: str, now: float) -> Sandbox:
-        self._expire(now)
-        if key not in self._on_disk() and len(self._keys()) >= self.limit:
-            wait = int(min(self._last_uses().values()) + self.idle_seconds - now) + 1
+        uses = self._expire(now)
+        if key not in uses and len(uses) >= self.limit:
+            wait = int(min(uses.values()) + self.idle_seconds - now) + 1
             raise SandboxLimit(
                 503,
                 f"This server holds its limit of {self.limit} sandboxes (--max-sandboxes); the least recently "
@@ -154,11 +154,14 @@ class PerToken:
         self._open[key] = sandbox
         return sandbox
 
-    def _expire(self, now: float) -> None:
+    def _expire(self, now: float) -> dict[str, float]:
+        """Deletes the idle sandboxes; returns the last use of every one left."""
         self._swept = now
-        for key, used in self._last_uses().items():
-            if now - used > self.idle_seconds:
-                self._delete(key)
+        uses = self._last_uses()
+        for key in [key for key, used in uses.items() if now - used > self.idle_seconds]:
+            self._delete(key)
+            del uses[key]
+        return uses
 
     def _delete(self, key: str) -> None:
         sandbox = self._open.pop(key, None)
@@ -170,7 +173,8 @@ class PerToken:
             shutil.rmtree(self.folder / f"{key}.snapshots", ignore_errors=True)
 
     def _last_uses(self) -> dict[str, float]:
-        """Open sandboxes by their last request; those on disk only by their file's mtime."""
+        """Every sandbox, open or only on disk: open ones by their last request, the others
+        by their file's mtime."""
         on_disk = {}
         if self.folder is not None:
             for file in self.folder.glob("*.json"):
@@ -178,11 +182,9 @@ class PerToken:
                     on_disk[file.stem] = file.stat().st_mtime
         return {**on_disk, **{key: sandbox.last_used for key, sandbox in self._open.items()}}
 
-    def _on_disk(self) -> set[str]:
-        return {file.stem for file in self.folder.glob("*.json")} if self.folder is not None else set()
-
-    def _keys(self) -> set[str]:
-        return set(self._open) | self._on_disk()
+    def _stored(self, key: str) -> bool:
+        # One file looked at: this runs for every refused or unknown-path request.
+        return self.folder is not None and (self.folder / f"{key}.json").exists()
 
 
 def open_sandboxes(app: Flask) -> Shared | PerToken:
