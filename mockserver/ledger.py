@@ -57,10 +57,19 @@ def totals_by_customer(store: Store) -> dict[int, Totals]:
     return totals
 
 
+def totals_of(store: Store, customer_id: int) -> Totals:
+    """One customer's totals, from its own entries only: a customer's answer costs the same
+    however big the ledger is."""
+    totals = Totals()
+    for entry in store.find_by(TABLE, "customer_id", customer_id):
+        totals = totals.add(entry)
+    return totals
+
+
 def entries_of(store: Store, customer_id: int, start: date | None = None, end: date | None = None) -> list[Record]:
     """The customer's entries dated from start to end, both inclusive, oldest first."""
     first, last = (start.isoformat() if start else ""), (end.isoformat() if end else "9999-12-31")
-    return oldest_first(store.find(TABLE, lambda e: e["customer_id"] == customer_id and first <= e["date"] <= last))
+    return oldest_first([e for e in store.find_by(TABLE, "customer_id", customer_id) if first <= e["date"] <= last])
 
 
 def by_customer(store: Store) -> dict[int, list[Record]]:

@@ -29,7 +29,7 @@ from .errors import ApiError
 from .faults import Faults
 from .journal import Journal
 from .snapshots import Snapshots
-from .store import Store
+from .store import Store, files_of
 
 SANDBOXES = "mockserver.sandboxes"  # the app's Shared or PerToken, in Flask's app.extensions
 TOUCH_EVERY = 60.0  # seconds: how stale a sandbox file's mtime (its last use, after a restart) may be
@@ -168,8 +168,8 @@ class PerToken:
         if sandbox is not None:
             sandbox.store.close()
         if self.folder is not None:
-            for leftover in (f"{key}.json", f"{key}.json.lock"):
-                (self.folder / leftover).unlink(missing_ok=True)
+            for leftover in files_of(self.folder / f"{key}.json"):
+                leftover.unlink(missing_ok=True)
             shutil.rmtree(self.folder / f"{key}.snapshots", ignore_errors=True)
 
     def _last_uses(self) -> dict[str, float]:
@@ -179,7 +179,8 @@ class PerToken:
         if self.folder is not None:
             for file in self.folder.glob("*.json"):
                 with contextlib.suppress(FileNotFoundError):  # deleted since the glob
-                    on_disk[file.stem] = file.stat().st_mtime
+                    # writes go to the journal; the snapshot changes only when it is folded in
+                    on_disk[file.stem] = max(f.stat().st_mtime for f in files_of(file)[:2])
         return {**on_disk, **{key: sandbox.last_used for key, sandbox in self._open.items()}}
 
     def _stored(self, key: str) -> bool:

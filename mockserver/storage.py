@@ -1,86 +1,358 @@
-"""A TinyDB storage that never leaves a half-written file.
+"""TinyDB storage whose write costs the change, not the database.
 
-TinyDB's JSONStorage overwrites its file in place and re-parses it on every read
-(shared/LIBNOTES.md §2). This one keeps the data in memory, and writes it through to disk
-as a whole new file that replaces the old one atomically (temp file, fsync, rename, fsync
-of the folder): after a crash the file is the old state or the new one, never a mix.
+TinyDB's own storages hand the whole database to `write()` on every change, and its
+`Table` copies a whole table to apply one (shared/LIBNOTES.md §2): a create in a store of
+100,000 records rewrote 30 MB. Here the data lives in memory and reaches disk in two files:
 
-Writes can be batched, so a change spanning several tables reaches disk as one write or
-not at all.
+- `db.json`, a snapshot: the whole database, written atomically (temp file, fsync,
+  rename, fsync of the folder), so after a crash it is the old state or the new one.
+- `db.json.journal`, an append-only log: one line per committed change (the rows it put
+  or deleted), fsync'd before the change is acknowledged.
+
+Opening loads the snapshot and replays the journal. A crash can leave only a torn last
+line, never acknowledged, which is dropped. When the journal outgrows the snapshot it is
+folded into a new one (compaction), so its replay stays as cheap as the load and a
+write's cost stays O(1) amortised. Both files carry a generation: a journal left over
+from before a compaction that crashed half-way is recognised as already folded in.
+
+`JournaledTable` is the other half, plugged in through TinyDB's `table_class`: it applies
+TinyDB's own update functions to a view of the stored rows instead of a copy of them, and
+tells the storage which rows changed.
 """
 
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
+from typing import IO, Any
 
+from tinydb import TinyDB
 from tinydb.storages import Storage
+from tinydb.table import Table
+
+Tables = dict[str, dict[str, dict]]
+GENERATION = "__generation__"  # in the snapshot: which journal belongs to it
+COMPACT_AT_LEAST = 8 * 1024 * 1024  # a journal smaller than this is never worth folding
+_GONE = object()
 
 
-class AtomicJSONStorage(Storage):
-    def __init__(self, path: str | os.PathLike | None = None):
+class JournalCorrupt(RuntimeError):
+    pass
+
+
+class JournaledStorage(Storage):
+    def __init__(self, path: str | os.PathLike | None = None, compact_at_least: int = COMPACT_AT_LEAST):
         """path None keeps everything in memory (tests, throwaway servers)."""
         self.path = Path(path).resolve() if path is not None else None
+        self.journal_path = journal_of(self.path) if self.path is not None else None
+        self.compact_at_least = compact_at_least
+        self._data: Tables = {}
+        self._generation = 0
+        self._snapshot_bytes = 0
+        self._journal_bytes = 0
+        self._fd: int | None = None
+        # the open batch: what to journal, and how to undo it in memory
+        self._depth = 0
+        self._ops: list[list] = []
+        self._undo: list[tuple] = []
+        self._whole = False  # the batch replaced whole tables: write a snapshot, not a line
+        # told of every row changed (name, id, before, after), and of wholesale changes
+        # (name None): the store keeps its indexes by it
+        self.on_change: Callable[[str | None, int, Any, Any], None] = lambda *change: None
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._data = self._load()
-        self._batch_depth = 0
-        self._dirty = False
+            self._open()
 
-    def read(self):
-        # TinyDB mutates what it reads before writing it back; that is fine here because a
-        # failed write reloads the last state that reached disk (see write).
+    # -- TinyDB's Storage interface
+
+    def read(self) -> Tables:
         return self._data
 
-    def write(self, data) -> None:
+    def write(self, data: Tables) -> None:
+        """A whole-database write (TinyDB's drop_tables, a reset, a snapshot restored)."""
+        self._undo.append(("data", self._data))
         self._data = data
-        if self._batch_depth:
-            self._dirty = True
-        else:
-            self._flush()
+        self._whole = True
+        self.on_change(None, 0, None, None)
+        if not self._depth:
+            self._commit()
+
+    def close(self) -> None:
+        if self._fd is not None:
+            if self._journal_bytes > len(self._header()):
+                self._checkpoint()  # a clean stop leaves one self-contained file
+            os.close(self._fd)
+            self._fd = None
+
+    # -- rows, from JournaledTable
+
+    def update_table(self, name: str, updater: Callable[[MutableMapping[int, dict]], None]) -> None:
+        raw = self._data.get(name)
+        rows = _Rows(raw if raw is not None else {})
+        updater(rows)
+        if raw is None:
+            self._undo.append(("table", name, None))
+            raw = self._data[name] = {}
+        if rows.cleared:
+            self._undo.append(("table", name, raw))
+            raw = self._data[name] = {}
+            self._ops.append(["clear", name])
+            self.on_change(None, 0, None, None)
+        for key, doc in rows.written.items():
+            before = raw.get(key, _GONE)
+            if doc is before or doc == before:
+                continue  # read by a scan, left as it was
+            self._undo.append(("row", name, key, before))
+            if doc is _GONE:
+                del raw[key]
+                self._ops.append(["del", name, key])
+            else:
+                raw[key] = doc
+                self._ops.append(["put", name, key, doc])
+            self.on_change(name, int(key), None if before is _GONE else before, None if doc is _GONE else doc)
+        if not self._depth:
+            self._commit()
+
+    # -- batches: every change inside reaches disk in one line (or snapshot), or none does
 
     def begin(self) -> None:
-        self._batch_depth += 1
+        self._depth += 1
 
     def commit(self) -> None:
-        self._batch_depth -= 1
-        if self._batch_depth == 0 and self._dirty:
-            self._dirty = False
-            self._flush()
+        self._depth -= 1
+        if not self._depth:
+            self._commit()
 
     def rollback(self) -> None:
-        """Forget what the batch changed: back to the state on disk."""
-        self._batch_depth -= 1
-        if self._batch_depth == 0:
-            self._dirty = False
-            if self.path is not None:
-                self._data = self._load()
+        self._depth -= 1
+        if not self._depth:
+            self._revert()
 
-    def _load(self):
-        if self.path is None or not self.path.exists():
-            return None
-        text = self.path.read_text(encoding="utf-8")
-        return json.loads(text) if text.strip() else None
+    # -- inside
 
-    def _flush(self) -> None:
-        if self.path is None:
-            return
+    def _commit(self) -> None:
         try:
-            write_atomic(self.path, self._data)
+            if self.path is not None and (self._ops or self._whole):
+                line = b"" if self._whole else _line(self._ops)
+                if self._whole or self._journal_bytes + len(line) > max(self.compact_at_least, self._snapshot_bytes):
+                    self._checkpoint()
+                else:
+                    self._append(line)
         except BaseException:
-            self._data = self._load()  # memory must not claim what disk does not hold
+            self._revert()  # memory must not claim what disk does not hold
             raise
+        self._ops, self._undo, self._whole = [], [], False
+
+    def _revert(self) -> None:
+        for entry in reversed(self._undo):
+            match entry:
+                case ("data", data):
+                    self._data = data
+                case ("table", name, None):
+                    self._data.pop(name, None)
+                case ("table", name, raw):
+                    self._data[name] = raw
+                case ("row", name, key, before):
+                    table = self._data.setdefault(name, {})
+                    if before is _GONE:
+                        table.pop(key, None)
+                    else:
+                        table[key] = before
+        if self._undo:
+            self.on_change(None, 0, None, None)
+        self._ops, self._undo, self._whole = [], [], False
+
+    def _append(self, line: bytes) -> None:
+        assert self._fd is not None
+        try:
+            written = os.write(self._fd, line)
+            if written != len(line):
+                raise OSError(f"{self.journal_path}: only {written} of {len(line)} bytes written (disk full?)")
+            os.fsync(self._fd)
+        except BaseException:
+            # Not acknowledged, so it must not come back at the next start either.
+            os.ftruncate(self._fd, self._journal_bytes)
+            raise
+        self._journal_bytes += len(line)
+
+    def _checkpoint(self) -> None:
+        """Everything in memory becomes the snapshot, and the journal starts over empty."""
+        assert self.path is not None
+        generation = self._generation + 1
+        self._snapshot_bytes = write_atomic(self.path, {**self._data, GENERATION: generation})
+        self._generation = generation
+        self._new_journal()
+
+    def _open(self) -> None:
+        assert self.path is not None and self.journal_path is not None
+        if self.path.exists():
+            text = self.path.read_bytes()
+            self._snapshot_bytes = len(text)
+            data = json.loads(text, object_hook=_Interned()) if text.strip() else {}
+            self._generation = data.pop(GENERATION, 0)
+            self._data = data
+        if not self.journal_path.exists() or not self._replay():
+            self._new_journal()
+            return
+        self._fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND)
+
+    def _replay(self) -> bool:
+        """Applies the journal if it belongs to the snapshot; False if it does not (a
+        compaction folded it in, then crashed before starting a new one)."""
+        assert self.journal_path is not None
+        content = self.journal_path.read_bytes()
+        end = content.rfind(b"\n") + 1  # after the last whole line: the rest was torn by a crash
+        lines = content[:end].splitlines()
+        try:
+            header = json.loads(lines[0]) if lines else {}
+        except ValueError:
+            header = {}
+        if header.get("generation") != self._generation:
+            return False
+        for number, line in enumerate(lines[1:], start=2):
+            try:
+                ops = json.loads(line)
+            except ValueError as e:
+                raise JournalCorrupt(
+                    f"{self.journal_path} line {number} is not JSON ({e}); it was not torn by a crash"
+                ) from e
+            self._apply(ops)
+        if end < len(content):
+            with open(self.journal_path, "r+b") as f:
+                f.truncate(end)
+                os.fsync(f.fileno())
+        self._journal_bytes = end
+        return True
+
+    def _apply(self, ops: list[list]) -> None:
+        for op in ops:
+            match op:
+                case ["put", name, key, doc]:
+                    self._data.setdefault(name, {})[key] = doc
+                case ["del", name, key]:
+                    self._data.setdefault(name, {}).pop(key, None)
+                case ["clear", name]:
+                    self._data[name] = {}
+
+    def _header(self) -> bytes:
+        return _line({"generation": self._generation})
+
+    def _new_journal(self) -> None:
+        assert self.journal_path is not None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        header = self._header()
+        _replace(self.journal_path, lambda f: f.write(header.decode()))
+        self._fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND)
+        self._journal_bytes = len(header)
 
 
-def write_atomic(path: Path, data) -> None:
-    """`data` as JSON in `path`, replacing the old file whole: after a crash it is one or the other."""
+class JournaledTable(Table):
+    """TinyDB's Table, with its one write path changed: the update functions that insert,
+    update and remove use get a view of the stored rows, so a write costs the rows it
+    touches, not the table."""
+
+    def _update_table(self, updater: Callable[[dict[int, Any]], None]) -> None:
+        self._storage.update_table(self.name, updater)  # type: ignore[attr-defined]
+        self.clear_cache()
+
+
+class JournaledTinyDB(TinyDB):
+    table_class = JournaledTable
+
+
+class _Rows(MutableMapping):
+    """A table's rows keyed by int id as TinyDB's updaters expect, copied on first access
+    (so an update changes a copy, and the stored row is its undo), the changes kept aside."""
+
+    def __init__(self, raw: dict[str, dict]):
+        self.raw = raw
+        self.written: dict[str, Any] = {}
+        self.cleared = False
+
+    def __getitem__(self, doc_id: int) -> dict:
+        key = str(doc_id)
+        doc = self.written.get(key)
+        if doc is None:
+            doc = self.written[key] = dict(self._stored(key))
+        if doc is _GONE:
+            raise KeyError(doc_id)
+        return doc
+
+    def __setitem__(self, doc_id: int, doc: dict) -> None:
+        self.written[str(doc_id)] = doc
+
+    def __delitem__(self, doc_id: int) -> None:
+        self[doc_id]  # KeyError if absent
+        self.written[str(doc_id)] = _GONE
+
+    def __contains__(self, doc_id: object) -> bool:
+        key = str(doc_id)
+        if key in self.written:
+            return self.written[key] is not _GONE
+        return not self.cleared and key in self.raw
+
+    def __iter__(self) -> Iterator[int]:
+        stored = () if self.cleared else (key for key in self.raw if key not in self.written)
+        for key in stored:
+            yield int(key)
+        for key, doc in list(self.written.items()):
+            if doc is not _GONE:
+                yield int(key)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def clear(self) -> None:
+        self.cleared = True
+        self.written = {}
+
+    def _stored(self, key: str) -> dict:
+        if self.cleared:
+            raise KeyError(key)
+        return self.raw[key]
+
+
+class _Interned:
+    """One string object per repeated short value (dates, currencies, kinds, names): json
+    makes a new one for every occurrence, and they are most of a big store's memory (a
+    100,000-record store: 37 MB of 164 MB, for 0.2 s more at start-up)."""
+
+    def __init__(self):
+        self._seen: dict[str, str] = {}
+
+    def __call__(self, obj: dict) -> dict:
+        for key, value in obj.items():
+            if type(value) is str and len(value) < 40:
+                obj[key] = self._seen.setdefault(value, value)
+        return obj
+
+
+def journal_of(path: Path) -> Path:
+    return path.with_name(path.name + ".journal")
+
+
+def _line(value: Any) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+def write_atomic(path: Path, data: Any) -> int:
+    """`data` as JSON in `path`, replacing the old file whole: after a crash it is one or
+    the other. Returns the bytes written."""
+    return _replace(path, lambda f: json.dump(data, f, ensure_ascii=False, separators=(",", ":")))
+
+
+def _replace(path: Path, fill: Callable[[IO[str]], Any]) -> int:
     folder = path.parent
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+            fill(f)
             f.flush()
             os.fsync(f.fileno())
+            size = os.fstat(f.fileno()).st_size
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -92,3 +364,4 @@ def write_atomic(path: Path, data) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+    return size

@@ -1,8 +1,14 @@
 """The store knows tables and records, not HTTP (json-server's service.ts).
 
-One TinyDB database (AtomicJSONStorage), one lock around every call: TinyDB is not
-thread-safe, and the server answers on several threads. Records come back as plain dicts
-with their `id` first; stored documents are never handed out.
+One TinyDB database, one lock around every call: TinyDB is not thread-safe, and the server
+answers on several threads. The data is in memory, a write reaches disk as one fsync'd
+journal line before it returns (storage.py), so a write costs the same in a store of a
+thousand records or of a million. Records come back as plain dicts with their `id` first;
+stored documents are never handed out.
+
+TinyDB has no indexes, so a lookup by field is a scan of the table; the few the API makes
+on every request (a customer's ledger entries) get an index here, kept by the storage's
+change feed and built on first use.
 
 Ids only grow: a deleted record's id is never given again, even after a restart, so a
 client holding an old id gets 404 rather than somebody else's record. A reset or a
@@ -19,11 +25,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tinydb import TinyDB
 from tinydb.table import Document
 
 from .resources import FIXTURES_DIR
-from .storage import AtomicJSONStorage
+from .storage import JournaledStorage, JournaledTinyDB, journal_of
 
 Record = dict[str, Any]
 _SEQUENCES = "_sequences"  # table -> last id given
@@ -39,9 +44,11 @@ class Store:
         self.fixtures = fixtures
         self._lock = threading.RLock()
         self._lockfile = self._claim(self.path) if self.path is not None else None
-        self._storage = AtomicJSONStorage(self.path)
-        self._db = TinyDB(storage=lambda: self._storage)
+        self._storage = JournaledStorage(self.path)
+        self._db = JournaledTinyDB(storage=lambda: self._storage)
         self._db.default_table_name = "_default"
+        self._indexes = _Indexes()
+        self._storage.on_change = self._indexes.changed
         self.seeded = False
         if not self._db.tables():
             self.reset()
@@ -61,6 +68,12 @@ class Store:
     def find(self, table: str, where: Callable[[Record], bool]) -> list[Record]:
         with self._lock:
             return [record for record in map(_record, self._table(table).all()) if where(record)]
+
+    def find_by(self, table: str, field: str, value: Any) -> list[Record]:
+        """The records whose `field` is `value`, in id order, through an index."""
+        with self._lock:
+            ids = self._indexes.get(table, field, lambda: (self._storage.read() or {}).get(table, {})).get(value, ())
+            return [record for record in map(lambda i: self.get(table, i), sorted(ids)) if record is not None]
 
     # -- writing
 
@@ -93,6 +106,13 @@ class Store:
                 return False
             self._table(table).remove(doc_ids=[ident])
             return True
+
+    def remove_by(self, table: str, field: str, value: Any) -> int:
+        with self.batch():
+            ids = [record["id"] for record in self.find_by(table, field, value)]
+            if ids:
+                self._table(table).remove(doc_ids=ids)
+            return len(ids)
 
     def remove_where(self, table: str, where: Callable[[Record], bool]) -> int:
         with self._lock:
@@ -156,7 +176,8 @@ class Store:
             return counts_of(self._storage.read() or {})
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()
         if self._lockfile is not None:
             self._lockfile.close()
             self._lockfile = None
@@ -185,6 +206,39 @@ class Store:
         handle.write(f"mockserver pid {os.getpid()}")
         handle.flush()
         return handle
+
+
+def files_of(path: Path) -> list[Path]:
+    """What a store on disk consists of, for deleting it whole."""
+    return [path, journal_of(path), path.with_name(path.name + ".lock")]
+
+
+class _Indexes:
+    """field value -> ids, per (table, field) asked for; dropped when a change is too big to
+    follow row by row (a reset, a restore, a rollback) and built again on next use."""
+
+    def __init__(self):
+        self._by: dict[tuple[str, str], dict[Any, set[int]]] = {}
+
+    def get(self, table: str, field: str, stored: Callable[[], dict[str, Record]]) -> dict[Any, set[int]]:
+        index = self._by.get((table, field))
+        if index is None:
+            index = self._by[(table, field)] = {}
+            for key, doc in stored().items():
+                index.setdefault(doc.get(field), set()).add(int(key))
+        return index
+
+    def changed(self, table: str | None, ident: int, before: Record | None, after: Record | None) -> None:
+        if table is None:
+            self._by.clear()
+            return
+        for (indexed, field), index in self._by.items():
+            if indexed != table:
+                continue
+            if before is not None:
+                index.get(before.get(field), set()).discard(ident)
+            if after is not None:
+                index.setdefault(after.get(field), set()).add(ident)
 
 
 def counts_of(tables: dict[str, dict[str, Record]]) -> dict[str, int]:

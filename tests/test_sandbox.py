@@ -127,7 +127,9 @@ def test_an_idle_sandbox_is_deleted_and_its_token_starts_again_from_the_fixtures
     fake_time[0] += 301  # alice idle 601 s, bob 301 s
     Caller(app, "carol").call("GET", "/api/v3/clients")  # a new sandbox: the idle are swept first
     left = sorted(p.name for p in (tmp_path / "db.sandboxes").iterdir())
-    assert len(left) == 4 and all(name.endswith((".json", ".json.lock")) for name in left)  # bob's, carol's
+    assert len(left) == 6 and all(
+        name.endswith((".json", ".json.lock", ".json.journal")) for name in left
+    )  # bob's, carol's
     assert "Alice's Ltd" not in alice.names()
     assert alice.call("GET", "/__mock/snapshots").json == []
 

@@ -1,10 +1,12 @@
-import json
+import os
+import shutil
 import threading
 
 import pytest
 
 from mockserver import storage
-from mockserver.store import Store, StoreInUse
+from mockserver.storage import JournaledStorage, journal_of
+from mockserver.store import Store, StoreInUse, files_of
 from tests.conftest import fixture_rows
 
 
@@ -16,7 +18,16 @@ def store(tmp_path):
 
 
 def on_disk(store):
-    return json.loads(store.path.read_text())
+    """What a process started now would load: the files copied aside, opened there."""
+    aside = store.path.parent / "aside"
+    aside.mkdir(exist_ok=True)
+    for file in files_of(store.path)[:2]:
+        shutil.copy(file, aside / file.name)
+    return JournaledStorage(aside / store.path.name).read()
+
+
+def journal_lines(store):
+    return journal_of(store.path).read_bytes().count(b"\n")
 
 
 def test_fresh_store_is_seeded_from_fixtures(store):
@@ -42,36 +53,74 @@ def test_every_write_is_on_disk_when_it_returns(store):
     assert on_disk(store)["categories"][str(created["id"])]["name"] == "Durable"
 
 
-def test_failed_write_leaves_old_file_and_memory_as_on_disk(store, monkeypatch):
-    before = store.path.read_bytes()
+def test_failed_write_leaves_files_and_memory_as_they_were(store, monkeypatch):
+    files = [f.read_bytes() for f in files_of(store.path)[:2]]
+    sequences = store.export()["_sequences"]
 
-    def disk_full(*args, **kwargs):
+    def disk_full(fd):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(storage.json, "dump", disk_full)
+    monkeypatch.setattr(storage.os, "fsync", disk_full)
     with pytest.raises(OSError):
         store.insert("categories", {"name": "Lost"})
     monkeypatch.undo()
-    assert store.path.read_bytes() == before
     assert "Lost" not in [c["name"] for c in store.all("categories")]
-    assert list(store.path.parent.glob("*.tmp")) == []
+    assert store.export()["_sequences"] == sequences
+    # written to the file but never acknowledged: it must not come back at the next start
+    assert [f.read_bytes() for f in files_of(store.path)[:2]] == files
 
 
-def test_batch_writes_once_or_not_at_all(store):
-    writes = []
-    original = store._storage._flush
-    store._storage._flush = lambda: (writes.append(1), original())
+def test_a_short_write_is_cut_off_before_the_error(store, monkeypatch):
+    before = journal_of(store.path).read_bytes()
+    real_write = os.write
+    monkeypatch.setattr(storage.os, "write", lambda fd, data: real_write(fd, data[:10]))
+    with pytest.raises(OSError, match="only 10 of"):
+        store.insert("categories", {"name": "Half"})
+    monkeypatch.undo()
+    assert journal_of(store.path).read_bytes() == before
+    assert store.insert("categories", {"name": "Whole"})["name"] == "Whole"
+    assert [c["name"] for c in on_disk(store)["categories"].values()][-1] == "Whole"
+
+
+def test_batch_writes_one_line_or_nothing(store):
+    lines = journal_lines(store)
     with store.batch():
-        store.remove_where("ledger", lambda e: e["customer_id"] == 779)
+        store.remove_by("ledger", "customer_id", 779)
         store.remove("customers", 779)
-    assert len(writes) == 1
-    assert store.get("customers", 779) is None
+    assert journal_lines(store) == lines + 1
+    assert store.get("customers", 779) is None and "779" not in on_disk(store)["customers"]
 
     with pytest.raises(RuntimeError), store.batch():
-        store.remove_where("ledger", lambda e: e["customer_id"] == 2319)
+        store.remove_by("ledger", "customer_id", 2319)
+        store.update("customers", 2319, {"business_name": "half way"})
         raise RuntimeError("handler failed half way")
-    assert len(writes) == 1
-    assert store.find("ledger", lambda e: e["customer_id"] == 2319) != []
+    assert journal_lines(store) == lines + 1
+    assert store.find_by("ledger", "customer_id", 2319) != []
+    assert store.get("customers", 2319)["business_name"] != "half way"
+
+
+def test_a_memory_store_rolls_back_too():
+    memory = Store(None)
+    try:
+        with pytest.raises(RuntimeError), memory.batch():
+            memory.insert("categories", {"name": "gone"})
+            memory.remove("customers", 779)
+            raise RuntimeError
+        assert memory.get("customers", 779) is not None
+        assert "gone" not in [c["name"] for c in memory.all("categories")]
+    finally:
+        memory.close()
+
+
+def test_a_write_costs_the_change_not_the_store(store):
+    store.insert_many("customers", [{"business_name": f"filler {i}", "category_id": 1} for i in range(20_000)])
+    snapshot, journal = store.path.stat().st_size, journal_of(store.path).stat().st_size
+    assert snapshot + journal > 500_000
+    store.insert("customers", {"business_name": "one more", "category_id": 1})
+    store.update("customers", 779, {"archived": True})
+    store.remove("customers", 2319)
+    assert store.path.stat().st_size == snapshot
+    assert 0 < journal_of(store.path).stat().st_size - journal < 1_000
 
 
 def test_ids_grow_past_deleted_ones_across_restarts(tmp_path):
@@ -87,13 +136,11 @@ def test_ids_grow_past_deleted_ones_across_restarts(tmp_path):
 
 
 def test_insert_many_takes_consecutive_new_ids_in_one_write(store):
-    writes = []
-    original = store._storage._flush
-    store._storage._flush = lambda: (writes.append(1), original())
+    lines = journal_lines(store)
     last = max(r["id"] for r in fixture_rows("categories"))
     made = store.insert_many("categories", [{"name": "A"}, {"id": 1, "name": "B"}, {"name": "C"}])
     assert [(r["id"], r["name"]) for r in made] == [(last + 1, "A"), (last + 2, "B"), (last + 3, "C")]
-    assert len(writes) == 1
+    assert journal_lines(store) == lines + 1
     assert store.get("categories", 1)["name"] != "B"  # an id in a row is not a request for that id
     assert on_disk(store)["categories"][str(last + 3)] == {"name": "C"}
     assert store.insert("categories", {"name": "D"})["id"] == last + 4
@@ -143,18 +190,15 @@ def test_memory_store_needs_no_file():
     memory.close()
 
 
-def test_export_is_a_copy_and_replace_brings_it_back_in_one_write(store, monkeypatch):
+def test_export_is_a_copy_and_replace_brings_it_back_as_a_new_snapshot(store):
     saved = store.export()
     saved["customers"]["779"]["business_name"] = "changed in the copy only"
     assert store.get("customers", 779)["business_name"] == "Abas two"
     saved = store.export()
     store.remove("customers", 779)
     store.insert("outbox", {"to": ["x@example.com"]})
-    writes = []
-    real_write = storage.write_atomic
-    monkeypatch.setattr(storage, "write_atomic", lambda *a: (writes.append(1), real_write(*a)))
     store.replace(saved)
-    assert len(writes) == 1
+    assert journal_lines(store) == 1  # the header: everything is in the snapshot
     assert on_disk(store) == saved and store.export() == saved
     assert store.get("customers", 779)["business_name"] == "Abas two"
     assert store.all("outbox") == []
@@ -165,3 +209,23 @@ def test_counts_leave_out_the_stores_bookkeeping(store):
     counts = store.counts()
     assert counts["customers"] == len(fixture_rows("customers"))
     assert not any(name.startswith("_") for name in counts)
+
+
+def test_find_by_follows_every_kind_of_write(store):
+    def ledger_ids(customer):
+        return [e["id"] for e in store.find_by("ledger", "customer_id", customer)]
+
+    assert ledger_ids(779) == [e["id"] for e in store.find("ledger", lambda e: e["customer_id"] == 779)] != []
+    moved = ledger_ids(779)[0]
+    store.update("ledger", moved, {"customer_id": 2319})
+    assert moved not in ledger_ids(779) and moved in ledger_ids(2319)
+    made = store.insert("ledger", {"customer_id": 779, "kind": "invoice", "amount": 1, "date": "2024-01-01"})
+    assert made["id"] in ledger_ids(779)
+    store.remove_by("ledger", "customer_id", 2319)
+    assert ledger_ids(2319) == [] and store.find("ledger", lambda e: e["customer_id"] == 2319) == []
+    with pytest.raises(RuntimeError), store.batch():
+        store.remove("ledger", made["id"])
+        raise RuntimeError
+    assert made["id"] in ledger_ids(779)
+    store.reset()
+    assert ledger_ids(779) == [e["id"] for e in fixture_rows("ledger") if e["customer_id"] == 779]

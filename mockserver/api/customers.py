@@ -71,7 +71,7 @@ def delete_customer(id: int):
     store = db()
     require_customer(store, id)
     with store.batch():
-        store.remove_where(ledger.TABLE, lambda entry: entry["customer_id"] == id)
+        store.remove_by(ledger.TABLE, "customer_id", id)
         store.remove(TABLE, id)
     return {"message": f"Customer {id} deleted"}
 
@@ -141,7 +141,10 @@ def present(store: Store, customers: list[Record]) -> list[dict]:
     Ordered by business name, then id, as the doc's samples are.
     """
     names = category_names(store)
-    totals = ledger.totals_by_customer(store)
+    if len(customers) == 1:  # one customer (get, create, update): its own entries, not the ledger
+        totals = {customers[0]["id"]: ledger.totals_of(store, customers[0]["id"])}
+    else:
+        totals = ledger.totals_by_customer(store)
     views = [
         {**c, "category": names.get(c["category_id"], ""), "transactions": [], "totals": totals.get(c["id"], Totals())}
         for c in customers

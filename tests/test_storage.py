@@ -1,0 +1,96 @@
+"""The journal under the store: what a process that starts after a crash finds."""
+
+import json
+
+import pytest
+
+from mockserver.storage import GENERATION, JournalCorrupt, JournaledStorage, JournaledTinyDB, journal_of, write_atomic
+
+
+def open_db(path, **kw):
+    storage = JournaledStorage(path, **kw)
+    return JournaledTinyDB(storage=lambda: storage), storage
+
+
+def names(db):
+    return [doc["name"] for doc in db.table("t").all()]
+
+
+def test_writes_replay_from_the_journal_without_a_clean_close(tmp_path):
+    db, _ = open_db(tmp_path / "db.json")
+    table = db.table("t")
+    table.insert({"name": "a"})
+    ident = table.insert({"name": "b"})
+    table.update({"name": "b2"}, doc_ids=[ident])
+    table.insert({"name": "c"})
+    table.remove(doc_ids=[1])
+    assert not (tmp_path / "db.json").exists()  # nothing folded yet: all of it is in the journal
+    again, _ = open_db(tmp_path / "db.json")  # the first one never closed: as after SIGKILL
+    assert names(again) == ["b2", "c"]
+    assert again.table("t").insert({"name": "d"}) == 4
+
+
+def test_a_torn_last_line_is_dropped_and_cut_off(tmp_path):
+    db, _ = open_db(tmp_path / "db.json")
+    db.table("t").insert({"name": "acknowledged"})
+    journal = journal_of(tmp_path / "db.json")
+    whole = journal.read_bytes()
+    with journal.open("ab") as f:
+        f.write(b'[["put","t","2",{"name":"torn')
+    again, _ = open_db(tmp_path / "db.json")
+    assert names(again) == ["acknowledged"]
+    assert journal.read_bytes() == whole
+    again.table("t").insert({"name": "next"})
+    third, _ = open_db(tmp_path / "db.json")
+    assert names(third) == ["acknowledged", "next"]
+
+
+def test_a_bad_line_in_the_middle_is_reported_not_skipped(tmp_path):
+    db, _ = open_db(tmp_path / "db.json")
+    db.table("t").insert({"name": "a"})
+    journal = journal_of(tmp_path / "db.json")
+    journal.write_bytes(journal.read_bytes() + b"not json\n" + b'[["put","t","9",{"name":"z"}]]\n')
+    with pytest.raises(JournalCorrupt, match="line 3"):
+        open_db(tmp_path / "db.json")
+
+
+def test_the_journal_is_folded_into_the_snapshot_when_it_outgrows_it(tmp_path):
+    db, storage = open_db(tmp_path / "db.json", compact_at_least=2_000)
+    for i in range(300):
+        db.table("t").insert({"name": f"n{i}"})
+    snapshot = json.loads((tmp_path / "db.json").read_text())
+    assert snapshot[GENERATION] > 1
+    assert journal_of(tmp_path / "db.json").stat().st_size < 2_000 + 100
+    again, _ = open_db(tmp_path / "db.json")
+    assert names(again) == [f"n{i}" for i in range(300)]
+
+
+def test_a_journal_already_folded_in_is_not_replayed_again(tmp_path):
+    """A compaction that crashed after its snapshot but before its new journal."""
+    db, storage = open_db(tmp_path / "db.json")
+    db.table("t").insert({"name": "a"})
+    db.table("t").insert({"name": "b"})
+    # the snapshot of that compaction: generation moved on, and "a" since removed
+    write_atomic(tmp_path / "db.json", {"t": {"2": {"name": "b"}}, GENERATION: 1})
+    again, _ = open_db(tmp_path / "db.json")
+    assert names(again) == ["b"]
+
+
+def test_close_leaves_one_self_contained_snapshot(tmp_path):
+    db, _ = open_db(tmp_path / "db.json")
+    db.table("t").insert({"name": "a"})
+    db.close()
+    assert json.loads((tmp_path / "db.json").read_text())["t"] == {"1": {"name": "a"}}
+    header = journal_of(tmp_path / "db.json").read_text().splitlines()
+    assert len(header) == 1 and json.loads(header[0]) == {"generation": 1}
+
+
+def test_drop_and_truncate_survive_a_restart(tmp_path):
+    db, _ = open_db(tmp_path / "db.json")
+    db.table("t").insert({"name": "a"})
+    db.table("u").insert({"name": "u"})
+    db.table("t").truncate()
+    db.table("t").insert({"name": "after"})
+    db.drop_table("u")
+    again, _ = open_db(tmp_path / "db.json")
+    assert names(again) == ["after"] and "u" not in again.tables()
