@@ -4,23 +4,25 @@ POST /api/v3/clients 422 1.9ms  The given data was invalid. category_id: ...
 GET /api/v3/clients/779 404 0.4ms  [Prefer: code=404]  Customer 42 not found
 """
 
-import logging
 import sys
+import threading
 import time
 
 from flask import Flask, Response, g, request
 
-log = logging.getLogger("mockserver.access")
+_lock = threading.Lock()
+
+
+def write(line: str) -> None:
+    """A line on stderr, whole. Not through `logging`: its records cost about a tenth of
+    a simple GET's time (measured with py-spy under wrk)."""
+    text = f"{time.strftime('%H:%M:%S')} {line}\n"
+    with _lock:
+        sys.stderr.write(text)
+        sys.stderr.flush()
 
 
 def register_access_log(app: Flask) -> None:
-    if not log.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
-        log.propagate = False
-
     @app.after_request
     def _log(response: Response) -> Response:
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
@@ -33,5 +35,5 @@ def register_access_log(app: Flask) -> None:
             body = response.get_json(silent=True)
             if isinstance(body, dict) and "message" in body:
                 line += f"  {body['message']}"
-        log.info(line)
+        write(line)
         return response

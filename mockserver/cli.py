@@ -20,6 +20,10 @@ from .snapshots import SnapshotError, Snapshots
 from .store import Store, StoreInUse
 
 _UNITS = {"": 1, "B": 1, "K": 1000, "KB": 1000, "KIB": 1024, "M": 1000**2, "MB": 1000**2, "MIB": 1024**2}
+# One request thread answers fastest: CPython runs one thread at a time, and hands the
+# GIL between busy ones only every few ms (README, "Choices"). Injected latency is a wait,
+# so it gets threads to wait in.
+LATENCY_THREADS = 8
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,7 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(serve)
     serve.add_argument("--token", help="accept only this bearer token (default: any)")
     serve.add_argument("--fresh", action="store_true", help="reset the store to the fixtures before serving")
-    serve.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
+    serve.add_argument(
+        "--threads",
+        type=int,
+        help="request threads (default 1, or 8 with --latency): each extra one lets one more request wait "
+        "(a Prefer: delay) while others are answered, at some cost in throughput",
+    )
     serve.add_argument(
         "--server", choices=["granian", "waitress"], default="granian", help="WSGI server (default granian)"
     )
@@ -258,7 +267,8 @@ def _serve(args: argparse.Namespace) -> int:
         "MAX_SANDBOXES": args.max_sandboxes,
         "SANDBOX_IDLE_SECONDS": args.sandbox_idle,
     }
-    run(config, args.host, args.port, args.threads, args.server)
+    threads = args.threads or (LATENCY_THREADS if args.latency else 1)
+    run(config, args.host, args.port, threads, args.server)
     return 0
 
 

@@ -135,28 +135,30 @@ def register_journal(app: Flask, pick: Callable[[], tuple[Journal, Clock] | None
 
     @app.after_request
     def _record(response: Response) -> Response:
-        if request.endpoint in skipped or request.path.startswith("/__mock/"):
+        req, state = request._get_current_object(), g._get_current_object()  # type: ignore[attr-defined]
+        if req.endpoint in skipped or req.path.startswith("/__mock/"):
             return response
         picked = pick()
         if picked is None:  # isolated by token, and this caller has no sandbox
             return response
         journal, its_clock = picked
-        op = g.get("operation")
-        dropped = g.get("dropped", False)
+        op = state.get("operation")
+        dropped = state.get("dropped", False)
+        environ = req.environ
         journal.record(
             time=its_clock.now(),
             operation_id=op.operation_id if op is not None else None,
-            method=request.method,
-            path=request.path,
-            query=request.environ.get("QUERY_STRING", ""),
-            headers=[(k, v) for k, v in request.environ.items() if k.startswith("HTTP_") or k in _UNPREFIXED],
+            method=req.method,
+            path=req.path,
+            query=environ.get("QUERY_STRING", ""),
+            headers=[(k, v) for k, v in environ.items() if k[:5] == "HTTP_" or k in _UNPREFIXED],
             request_body=_request_body(),
-            request_type=request.mimetype,
+            request_type=req.mimetype,
             status=None if dropped else response.status_code,
             response_body=None if dropped else _response_body(response),
             response_type=None if dropped else (response.mimetype or None),
-            duration_ms=round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 3),
-            injected=g.get("injected"),
+            duration_ms=round((time.perf_counter() - state.get("started", time.perf_counter())) * 1000, 3),
+            injected=state.get("injected"),
         )
         return response
 
@@ -180,7 +182,8 @@ def _headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 
 def _request_body() -> Any:
-    if not request.content_length and "chunked" not in request.headers.get("Transfer-Encoding", ""):
+    environ = request.environ
+    if environ.get("CONTENT_LENGTH", "0") in ("", "0") and "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", ""):
         return None
     try:
         return _read_request_body()

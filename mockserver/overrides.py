@@ -48,8 +48,10 @@ class Preferences:
 
 
 def intercept(spec: Spec, op: Operation) -> Response | None:
-    prefer = parse_prefer(request.headers.getlist("Prefer"))
     faults: Faults = current().faults
+    if "HTTP_PREFER" not in request.environ and not faults.rules and not faults.server_latency:
+        return None  # the common case, answered before any parsing
+    prefer = parse_prefer(request.headers.getlist("Prefer"))
     number, rule = faults.rule_for(request.method, request.path) or (0, None)
     delay = prefer.delay_ms if prefer.delay_ms is not None else faults.delay_ms(rule)
     if delay:

@@ -79,23 +79,25 @@ def _view(
     allow = ", ".join(m for m in ALL_METHODS if m in allowed)
 
     def view(**path_args: str):
-        op = operations.get("GET" if request.method == "HEAD" else request.method)
+        # Each name looked up once: a lookup through Flask's proxies costs a microsecond,
+        # and they were a fifth of a simple GET's time.
+        req, state, app = request._get_current_object(), g._get_current_object(), current_app._get_current_object()  # type: ignore[attr-defined]
+        method = req.method
+        op = operations.get("GET" if method == "HEAD" else method)
         if op is None:
-            if request.method == "OPTIONS":
+            if method == "OPTIONS":
                 return Response(status=204, headers={"Allow": allow})
-            raise ApiError(
-                405, f"{request.method} {path} is not an operation; it takes {allow}.", headers={"Allow": allow}
-            )
-        g.operation, g.spec = op, spec
-        g.token = check_bearer(request.headers.get("Authorization"), current_app.config["TOKEN"])
+            raise ApiError(405, f"{method} {path} is not an operation; it takes {allow}.", headers={"Allow": allow})
+        state.operation, state.spec = op, spec
+        state.token = token = check_bearer(req.environ.get("HTTP_AUTHORIZATION"), app.config["TOKEN"])
         try:
-            g.sandbox = current_app.extensions[SANDBOXES].get(g.token)
+            state.sandbox = sandbox = app.extensions[SANDBOXES].get(token)
         except SandboxLimit:
-            g.off_contract = True  # a limit of this server's deployment, not of the API
+            state.off_contract = True  # a limit of this server's deployment, not of the API
             raise
         if intercept is not None and (overridden := intercept(spec, op)) is not None:
             return overridden
-        kwargs = validate_request(spec, op, request, path_args, g.sandbox.store)
+        kwargs = validate_request(spec, op, req, path_args, sandbox.store)
         return to_response(handlers[op.operation_id](**kwargs))
 
     view.__name__ = f"view {path}"

@@ -72,8 +72,9 @@ class Store:
     def find_by(self, table: str, field: str, value: Any) -> list[Record]:
         """The records whose `field` is `value`, in id order, through an index."""
         with self._lock:
-            ids = self._indexes.get(table, field, lambda: (self._storage.read() or {}).get(table, {})).get(value, ())
-            return [record for record in map(lambda i: self.get(table, i), sorted(ids)) if record is not None]
+            stored = (self._storage.read() or {}).get(table, {})
+            ids = self._indexes.get(table, field, lambda: stored).get(value, ())
+            return [{"id": i, **stored[str(i)]} for i in sorted(ids)]
 
     # -- writing
 

@@ -12,6 +12,7 @@ from ..schemas.customer import (
 )
 from ..store import Record, Store
 from . import db, period
+from .categories import TABLE as CATEGORIES
 from .categories import category_names
 
 TABLE = "customers"
@@ -140,11 +141,13 @@ def present(store: Store, customers: list[Record]) -> list[dict]:
 
     Ordered by business name, then id, as the doc's samples are.
     """
-    names = category_names(store)
-    if len(customers) == 1:  # one customer (get, create, update): its own entries, not the ledger
-        totals = {customers[0]["id"]: ledger.totals_of(store, customers[0]["id"])}
+    if len(customers) == 1:  # one customer (get, create, update): its own rows, not whole tables
+        only = customers[0]
+        category = store.get(CATEGORIES, only["category_id"])
+        names = {only["category_id"]: category["name"]} if category is not None else {}
+        totals = {only["id"]: ledger.totals_of(store, only["id"])}
     else:
-        totals = ledger.totals_by_customer(store)
+        names, totals = category_names(store), ledger.totals_by_customer(store)
     views = [
         {**c, "category": names.get(c["category_id"], ""), "transactions": [], "totals": totals.get(c["id"], Totals())}
         for c in customers

@@ -1,9 +1,11 @@
 """components/schemas: Category, CategoryInput."""
 
-from marshmallow import Schema, fields
+from marshmallow import fields
+
+from . import RecordSchema
 
 
-class CategorySchema(Schema):
+class CategorySchema(RecordSchema):
     """A category view: the stored record with `customer_count`."""
 
     id = fields.Integer()
@@ -16,6 +18,6 @@ class CategorySchema(Schema):
     customer_count = fields.Integer()
 
 
-class CategoryInputSchema(Schema):
+class CategoryInputSchema(RecordSchema):
     name = fields.String(required=True)
     description = fields.String(allow_none=True, load_default="")

@@ -1,11 +1,12 @@
 """components/schemas: Customer, Transaction, CustomerSummary, CustomerInput, ArchiveInput."""
 
-from marshmallow import EXCLUDE, Schema, fields
+from marshmallow import EXCLUDE, fields
 
 from ..ledger import decimal, formatted, number
+from . import RecordSchema
 
 
-class TransactionSchema(Schema):
+class TransactionSchema(RecordSchema):
     id = fields.Integer()
     customer_id = fields.Integer()
     kind = fields.String()
@@ -16,7 +17,7 @@ class TransactionSchema(Schema):
     description = fields.String()
 
 
-class StoredCustomerSchema(Schema):
+class StoredCustomerSchema(RecordSchema):
     """The fields every representation of a customer shares, in the docs' order; `category`
     is its category's name, looked up beside the record."""
 
@@ -52,7 +53,7 @@ class CustomerSchema(StoredCustomerSchema):
     total_credit = fields.Function(lambda view: formatted(view["totals"].credit))
 
 
-class CustomerSummarySchema(Schema):
+class CustomerSummarySchema(RecordSchema):
     total_deposits = fields.Raw()
     customer_count = fields.Integer()
     archived_customers = fields.Integer()
@@ -60,7 +61,7 @@ class CustomerSummarySchema(Schema):
     total_balance = fields.Raw()
 
 
-class CustomerInputSchema(Schema):
+class CustomerInputSchema(RecordSchema):
     business_name = fields.String(required=True)
     business_address = fields.String(required=True)
     business_phone = fields.String(required=True)
@@ -71,7 +72,7 @@ class CustomerInputSchema(Schema):
     phone_number = fields.String(allow_none=True)
 
 
-class ArchiveInputSchema(Schema):
+class ArchiveInputSchema(RecordSchema):
     """The doc's sample sends the whole customer; only these two fields mean anything."""
 
     class Meta:

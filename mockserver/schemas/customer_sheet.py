@@ -9,9 +9,10 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from ..ledger import CENT, in_cents, number
+from . import RecordSchema
 
 NAME, PHONE, EMAIL, ADDRESS, AMOUNT = "Name", "Phone Number", "Email-Address", "Address", "Upaid Amount"
 COLUMNS = (NAME, PHONE, EMAIL, ADDRESS, AMOUNT)  # the doc's spelling, "Upaid" included
@@ -85,7 +86,7 @@ class CellAmount(fields.Field):
         return number(value)
 
 
-class CustomerRowSchema(Schema):
+class CustomerRowSchema(RecordSchema):
     """Loads {header: cell} into customer fields; dumps a customer view (one with `totals`)
     into {header: value}. The unpaid amount is the customer's balance."""
 

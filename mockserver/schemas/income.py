@@ -3,12 +3,13 @@
 Stored entries keep the API's own camelCase names, so the schemas map field to field.
 """
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from ..ledger import decimal, number
+from . import RecordSchema
 
 
-class IncomeSchema(Schema):
+class IncomeSchema(RecordSchema):
     id = fields.Integer()
     companyId = fields.Integer()
     categoryId = fields.Integer()
@@ -26,32 +27,32 @@ class IncomeSchema(Schema):
     softDelete = fields.Boolean()
 
 
-class NamedSchema(Schema):
+class NamedSchema(RecordSchema):
     """An income category or a client, as an entry shows it beside itself."""
 
     id = fields.Integer()
     name = fields.String()
 
 
-class IncomeDetailSchema(Schema):
+class IncomeDetailSchema(RecordSchema):
     income = fields.Nested(IncomeSchema)
     category = fields.Nested(NamedSchema)
     client = fields.Nested(NamedSchema, allow_none=True)
 
 
-class PageMetaSchema(Schema):
+class PageMetaSchema(RecordSchema):
     total = fields.Integer()
     page = fields.Integer()
     limit = fields.Integer()
     totalPages = fields.Integer()
 
 
-class IncomePageSchema(Schema):
+class IncomePageSchema(RecordSchema):
     data = fields.List(fields.Nested(IncomeDetailSchema))
     meta = fields.Nested(PageMetaSchema)
 
 
-class IncomeInputSchema(Schema):
+class IncomeInputSchema(RecordSchema):
     """What a client may set; the spec has checked every value. Load with partial=True for
     an update, where only the fields sent change."""
 

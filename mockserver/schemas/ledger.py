@@ -3,10 +3,12 @@
 Dumped as the Transaction the customers API shows (schemas/customer.py): one entry, one shape.
 """
 
-from marshmallow import Schema, fields, post_load
+from marshmallow import fields, post_load
+
+from . import RecordSchema
 
 
-class LedgerInputSchema(Schema):
+class LedgerInputSchema(RecordSchema):
     customer_id = fields.Integer(required=True)
     kind = fields.String(required=True)
     amount = fields.Raw(required=True)  # stored as sent: 500 stays 500, 12.5 stays 12.5
