@@ -1,38 +1,169 @@
-"""Benchmarks: prints figures, asserts nothing (a timed unit test would only be flaky).
+"""The figures the README quotes, measured in one run on this machine, with their targets.
 
-    .venv/bin/python bench/benchmark.py          # or: make bench
+    make bench            # or: .venv/bin/python bench/benchmark.py [--quick]
 
-Each figure comes from this run, on this machine; ratios compare runs made here, now.
+Every server is started as a user starts it (`mockserver serve`, a process of its own) and
+loaded from outside:
 
-- import: a customer sheet of 1,000 and of 10,000 rows POSTed to /api/clients-import,
-  through the whole app (multipart parsing, spec validation, openpyxl, marshmallow, the
-  store's one atomic write to disk). Time is the best of a few runs; peak memory is the
-  Python heap's high-water mark during one import (tracemalloc, on a separate run since
-  it slows everything down), and the process's peak RSS.
-- export: the same 10,000 customers (and the fixtures') as .xlsx and as CSV.
+1. Throughput: wrk (Debian's package; 2 threads, 16 connections, 5 s each) on
+   GET /api/v3/clients/779, GET /api/income?page=1&limit=10 and POST /api/v3/clients,
+   against the mock (request validation, the store, marshmallow) and against a bare Flask
+   app answering the same JSON on the same WSGI server with the same settings: the ceiling.
+2. Store size: stores of 1k, 10k and 100k records (customers plus income entries, made by
+   `mockserver seed`), each served in turn: start-up time, resident memory, and the
+   latency of one request at a time (keep-alive, 200 of each) for GET by id, a list page,
+   create, update, delete.
+3. A 10,000-row .xlsx customer import, and a whole `mockserver contract` run.
+
+It asserts nothing (a timed test would only be flaky); it prints figures.
 """
 
-import gc
+import argparse
+import http.client
 import io
-import resource
+import json
+import os
+import re
+import shutil
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
+import urllib.request
 from pathlib import Path
 
 import openpyxl
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from mockserver.schemas.customer_sheet import COLUMNS
 
-from mockserver import create_app  # noqa: E402
-from mockserver.resources import seeded_business  # noqa: E402
-from mockserver.schemas.customer_sheet import COLUMNS  # noqa: E402
-from mockserver.store import STORE  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "bench"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+NEW_CUSTOMER = {
+    "business_name": "Bench Ltd",
+    "business_address": "1 Ring Road",
+    "business_phone": "0244000000",
+    "business_email": "bench@example.com",
+    "category_id": 1,
+}
+GET_BY_ID = "/api/v3/clients/779"
+LIST_PAGE = "/api/income?page=1&limit=10"
 
-AUTH = {"Authorization": "Bearer bench"}
-RUNS = 3
+# The issue's figures for the peers, measured on this kind of machine (issue #8).
+PRISM, WIREMOCK, JSON_SERVER = 2_660, 4_400, 2_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A process answering on a free port; `ready_s` is how long it took to answer GET /."""
+
+    def __init__(self, argv: list[str], port: int, env: dict | None = None):
+        self.port, self.base = port, f"http://127.0.0.1:{port}"
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
+        start = time.perf_counter()
+        self.proc = subprocess.Popen(
+            argv, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, **(env or {})}
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.log.seek(0)
+                raise SystemExit(f"{argv} did not start:\n{self.log.read().decode()[-2000:]}")
+            try:
+                urllib.request.urlopen(self.base + "/", timeout=1).read()
+                break
+            except OSError as e:
+                if getattr(e, "code", None):  # an HTTP error is an answer
+                    break
+                time.sleep(0.02)
+        self.ready_s = time.perf_counter() - start
+
+    def rss_mb(self) -> float:
+        """Resident memory of the process and its children (granian's worker holds the store)."""
+        total, pids = 0, [self.proc.pid]
+        while pids:
+            pid = pids.pop()
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            except OSError:
+                continue
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+            pids += [int(c) for c in children]
+        return total / 1024
+
+    def stop(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self.log.close()
+
+
+def mock(db: Path, *extra: str) -> Server:
+    port = free_port()
+    argv = [sys.executable, "-m", "mockserver", "serve", "--db", str(db), "--port", str(port), "--quiet", *extra]
+    return Server(argv, port)
+
+
+def wrk(base: str, path: str, seconds: int, post: bool = False) -> dict:
+    argv = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-H", f"Authorization: Bearer {TOKEN}"]
+    if post:
+        argv += ["-s", str(Path(__file__).with_name("post.lua"))]
+    out = subprocess.run([*argv, base + path], capture_output=True, text=True, check=True).stdout
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),
+        "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1)),
+        "errors": int(non2xx.group(1)) if non2xx else 0,
+    }
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(\w+)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def call(conn: http.client.HTTPConnection, method: str, path: str, body=None) -> tuple[int, bytes, float]:
+    headers = {**AUTH, **({"Content-Type": "application/json"} if body is not None else {})}
+    start = time.perf_counter()
+    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+    answer = conn.getresponse()
+    data = answer.read()
+    return answer.status, data, (time.perf_counter() - start) * 1000
+
+
+def latencies(base_port: int, count: int) -> dict[str, float]:
+    """p50 ms of each operation, one request at a time on one keep-alive connection."""
+    conn = http.client.HTTPConnection("127.0.0.1", base_port, timeout=60)
+    found: dict[str, list[float]] = {"get by id": [], "list page": [], "create": [], "update": [], "delete": []}
+    made = []
+    for _ in range(count):
+        found["get by id"].append(call(conn, "GET", GET_BY_ID)[2])
+        found["list page"].append(call(conn, "GET", LIST_PAGE)[2])
+        status, data, ms = call(conn, "POST", "/api/v3/clients", NEW_CUSTOMER)
+        assert status == 201, data
+        found["create"].append(ms)
+        made.append(json.loads(data)["id"])
+    for ident in made:
+        found["update"].append(
+            call(conn, "PUT", f"/api/v3/clients/{ident}", {**NEW_CUSTOMER, "business_name": "Re"})[2]
+        )
+    for ident in made:
+        found["delete"].append(call(conn, "DELETE", f"/api/v3/clients/{ident}")[2])
+    conn.close()
+    return {name: statistics.median(values) for name, values in found.items()}
 
 
 def customer_sheet(rows: int) -> bytes:
@@ -42,9 +173,9 @@ def customer_sheet(rows: int) -> bytes:
     for i in range(rows):
         sheet.append(
             [
-                f"Customer {i:05d} Trading Ltd",
+                f"Customer {i:05d} Ltd",
                 f"+233 24 {i % 1000:03d} {i % 10000:04d}",
-                f"accounts{i}@customer{i}.example.com",
+                f"a{i}@c{i}.example.com",
                 f"{i % 300 + 1} Ring Road, Accra",
                 round(i * 13.37 % 50000, 2),
             ]
@@ -54,92 +185,177 @@ def customer_sheet(rows: int) -> bytes:
     return buffer.getvalue()
 
 
-def import_once(data: bytes) -> tuple[float, object]:
-    """Seconds for one import into a fresh store on disk; the app, to look at after."""
-    folder = tempfile.mkdtemp(prefix="mockserver-bench-")
-    app = create_app({"DB_PATH": Path(folder) / "db.json", "TESTING": True})
-    client = app.test_client()
-    form = {"customers": (io.BytesIO(data), "customers.xlsx"), "category_id": "1"}
-    gc.collect()
-    start = time.perf_counter()
-    answer = client.post("/api/clients-import", data=form, headers=AUTH)
-    elapsed = time.perf_counter() - start
-    if answer.status_code != 200:
-        raise SystemExit(f"import failed: {answer.status_code} {answer.get_json()}")
-    return elapsed, app
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
 
 
-def close(app) -> None:
-    app.extensions[STORE].close()
-
-
-def bench_import(rows: int) -> dict:
-    data = customer_sheet(rows)
-    times = []
-    for _ in range(RUNS):
-        elapsed, app = import_once(data)
-        times.append(elapsed)
-        store_bytes = app.extensions[STORE].path.stat().st_size
-        close(app)
-    tracemalloc.start()
-    _, app = import_once(data)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    close(app)
-    return {
-        "rows": rows,
-        "sheet_bytes": len(data),
-        "best_s": min(times),
-        "median_s": statistics.median(times),
-        "heap_peak_mb": peak / 1e6,
-        "store_bytes": store_bytes,
-    }
-
-
-def bench_export(rows: int) -> list[dict]:
-    _, app = import_once(customer_sheet(rows))
-    client = app.test_client()
-    path = f"/api/v3/clients/clients-print/{seeded_business()['encrypted_id']}"
-    found = []
-    for fmt in ("xlsx", "csv"):
-        times = []
-        for _ in range(RUNS):
-            start = time.perf_counter()
-            answer = client.get(f"{path}?format={fmt}", headers=AUTH)
-            times.append(time.perf_counter() - start)
-            assert answer.status_code == 200
-        found.append(
-            {
-                "format": fmt,
-                "customers": len(app.extensions[STORE].all("customers")),
-                "best_s": min(times),
-                "bytes": len(answer.data),
-            }
+def throughput(folder: Path, seconds: int) -> dict:
+    print(f"\n1. Throughput: wrk, 2 threads, 16 connections, {seconds} s each, granian with 1 worker and 1 thread")
+    server = mock(folder / "throughput.json")
+    results = {}
+    bodies = {}
+    for name, path, post in (
+        ("GET by id", GET_BY_ID, False),
+        ("list page", LIST_PAGE, False),
+        ("create", "/api/v3/clients", True),
+    ):
+        if post:
+            conn = http.client.HTTPConnection("127.0.0.1", server.port)
+            bodies[name] = call(conn, "POST", path, NEW_CUSTOMER)[1]
+            conn.close()
+        else:
+            bodies[name] = urllib.request.urlopen(urllib.request.Request(server.base + path, headers=AUTH)).read()
+        results[name] = {"mock": wrk(server.base, path, seconds, post)}
+    server.stop()
+    for name, path, post in (
+        ("GET by id", GET_BY_ID, False),
+        ("list page", LIST_PAGE, False),
+        ("create", "/api/v3/clients", True),
+    ):
+        body_file = folder / f"body-{name.replace(' ', '-')}.json"
+        body_file.write_bytes(bodies[name])
+        port = free_port()
+        bare = Server([sys.executable, str(Path(__file__).with_name("bare.py")), str(port), str(body_file)], port)
+        results[name]["bare"] = wrk(bare.base, path, seconds, post)
+        bare.stop()
+    print(f"   {'':<11}{'mock req/s':>11}{'p50 ms':>8}{'p99 ms':>8}  {'bare Flask':>10}{'p50':>7}{'p99':>7}  mock/bare")
+    for name, r in results.items():
+        m, b = r["mock"], r["bare"]
+        errors = f"   ({m['errors']} non-2xx!)" if m["errors"] else ""
+        print(
+            f"   {name:<11}{m['rps']:>11,.0f}{m['p50']:>8.2f}{m['p99']:>8.2f}  {b['rps']:>10,.0f}{b['p50']:>7.2f}"
+            f"{b['p99']:>7.2f}  {m['rps'] / b['rps']:>8.0%}{errors}"
         )
-    close(app)
-    return found
+    get = results["GET by id"]["mock"]
+    print("   targets (GET by id, with full request validation and the real store):")
+    print(f"     >= WireMock's {WIREMOCK:,} req/s: {get['rps']:,.0f} -> {verdict(get['rps'] >= WIREMOCK)}")
+    print(
+        f"     >= 1.5 x Prism's {PRISM:,} = {1.5 * PRISM:,.0f} req/s: {get['rps']:,.0f} -> "
+        f"{verdict(get['rps'] >= 1.5 * PRISM)}"
+    )
+    print(f"     (json-server: about {JSON_SERVER:,} req/s)")
+    print(f"     p99 < 10 ms at 16 connections: {get['p99']:.2f} ms -> {verdict(get['p99'] < 10)}")
+    return results
+
+
+def sizes(folder: Path, counts: list[int], per_op: int) -> dict:
+    print(
+        f"\n2. Store size: records = customers + income entries (1:4), made by `mockserver seed`; "
+        f"p50 of {per_op} sequential requests each"
+    )
+    rows = {}
+    for total in counts:
+        db = folder / f"size-{total}.json"
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "mockserver",
+                "seed",
+                "--db",
+                str(db),
+                "--customers",
+                str(total // 5),
+                "--income",
+                str(total - total // 5),
+                "--quiet",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        server = mock(db)
+        started, memory = server.ready_s, server.rss_mb()
+        rows[total] = {
+            "startup_s": started,
+            "rss_mb": memory,
+            **latencies(server.port, per_op),
+            "file_mb": db.stat().st_size / 1e6,
+        }
+        rows[total]["rss_after_mb"] = server.rss_mb()
+        server.stop()
+    names = ["get by id", "list page", "create", "update", "delete"]
+    print(
+        f"   {'records':>8}{'file MB':>9}{'start s':>9}{'RSS MB':>8}" + "".join(f"{n:>11}" for n in names) + "   (ms)"
+    )
+    for total, r in rows.items():
+        print(
+            f"   {total:>8,}{r['file_mb']:>9.1f}{r['startup_s']:>9.2f}{r['rss_after_mb']:>8.0f}"
+            + "".join(f"{r[n]:>11.2f}" for n in names)
+        )
+    small, big = rows[min(rows)], rows[max(rows)]
+    print(f"   targets (at {max(rows):,} records against {min(rows):,}):")
+    for name in ("get by id", "create"):
+        ratio = big[name] / small[name]
+        print(
+            f"     {name} within 1.5x: {big[name]:.2f} / {small[name]:.2f} ms = {ratio:.2f}x -> {verdict(ratio <= 1.5)}"
+        )
+    print(f"     start-up under 2 s: {big['startup_s']:.2f} s -> {verdict(big['startup_s'] < 2)}")
+    print(f"     memory under 300 MB: {big['rss_after_mb']:.0f} MB -> {verdict(big['rss_after_mb'] < 300)}")
+    return rows
+
+
+def import_and_contract(folder: Path, max_examples: int) -> None:
+    print("\n3. Import and contract")
+    import requests
+
+    server = mock(folder / "import.json")
+    sheet = customer_sheet(10_000)
+    start = time.perf_counter()
+    answer = requests.post(
+        server.base + "/api/clients-import",
+        headers=AUTH,
+        timeout=300,
+        files={"customers": ("customers.xlsx", sheet)},
+        data={"category_id": "1"},
+    )
+    took = time.perf_counter() - start
+    server.stop()
+    print(
+        f"   10,000-row .xlsx import ({len(sheet) / 1e3:,.0f} KB): {answer.status_code} in {took:.2f} s "
+        f"({10_000 / took:,.0f} rows/s)"
+    )
+    server = mock(folder / "contract.json", "--token", TOKEN)
+    start = time.perf_counter()
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mockserver",
+            "contract",
+            "--base-url",
+            server.base,
+            "--token",
+            TOKEN,
+            "--max-examples",
+            str(max_examples),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+    )
+    took = time.perf_counter() - start
+    server.stop()
+    cases = re.search(r"(\d[\d,]*) (?:test )?cases?", run.stdout)
+    print(
+        f"   mockserver contract (all phases, --max-examples {max_examples}): exit {run.returncode} in {took:.1f} s"
+        + (f", {cases.group(1)} cases" if cases else "")
+    )
+    if run.returncode:
+        print(run.stdout[-3000:])
 
 
 def main() -> None:
-    print(f"python {sys.version.split()[0]}, openpyxl {openpyxl.__version__}, best of {RUNS}\n")
-    print("import (POST /api/clients-import, fresh store on disk each time)")
-    print(f"{'rows':>7} {'sheet':>9} {'best':>8} {'median':>8} {'rows/s':>8} {'heap peak':>10} {'store':>9}")
-    results = [bench_import(rows) for rows in (1_000, 10_000)]
-    for r in results:
-        print(
-            f"{r['rows']:>7,} {r['sheet_bytes'] / 1e3:>7.0f}KB {r['best_s']:>7.2f}s {r['median_s']:>7.2f}s "
-            f"{r['rows'] / r['best_s']:>8,.0f} {r['heap_peak_mb']:>8.1f}MB {r['store_bytes'] / 1e6:>7.1f}MB"
-        )
-    small, large = results
-    print(
-        f"10x the rows took {large['best_s'] / small['best_s']:.1f}x the time "
-        f"and {large['heap_peak_mb'] / small['heap_peak_mb']:.1f}x the heap"
-    )
-    print(f"process peak RSS so far: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:.0f} MB\n")
-
-    print("export (GET /api/v3/clients/clients-print/{bid})")
-    for r in bench_export(10_000):
-        print(f"{r['format']:>5}: {r['customers']:,} customers in {r['best_s']:.2f}s, {r['bytes'] / 1e3:,.0f} KB")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="shorter runs and smaller stores, to try the script")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench needs wrk: apt-get install wrk")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory(prefix="mockserver-bench-") as tmp:
+        folder = Path(tmp)
+        throughput(folder, 2 if args.quick else 5)
+        sizes(folder, [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000], 20 if args.quick else 200)
+        import_and_contract(folder, 2 if args.quick else 20)
 
 
 if __name__ == "__main__":

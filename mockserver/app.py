@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, g, request
 
 from .access_log import register_access_log
+from .auth import register_admin_check
 from .clock import Clock
 from .cors import ANY, register_cors
 from .docs import register_docs
@@ -45,7 +46,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     keeps), LATENCY ((min, max) milliseconds before every API answer, or None), CORS_ORIGINS
     (origins a browser page may call from; ["*"] for any, [] for none), ISOLATION ("shared":
     one store for all; "token": a sandbox per bearer token, see sandbox.py), MAX_SANDBOXES
-    and SANDBOX_IDLE_SECONDS (its bounds).
+    and SANDBOX_IDLE_SECONDS (its bounds), ADMIN_TOKEN (the control plane then needs it in
+    X-Mock-Admin; `serve` makes one when bound beyond localhost).
     `mockserver serve --fresh` resets the store before the app exists, so a respawned worker
     never wipes it."""
     app = MockFlask(__name__)
@@ -60,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         LATENCY=None,
         CORS_ORIGINS=[ANY],
         ISOLATION="shared",
+        ADMIN_TOKEN=None,
         MAX_SANDBOXES=DEFAULT_MAX_SANDBOXES,
         SANDBOX_IDLE_SECONDS=DEFAULT_SANDBOX_IDLE,
     )
@@ -74,6 +77,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         g.started = time.perf_counter()
 
     register_error_handlers(app)
+    if app.config["ADMIN_TOKEN"]:
+        register_admin_check(app, app.config["ADMIN_TOKEN"])
     if app.config["CORS_ORIGINS"]:
         register_cors(app, app.config["CORS_ORIGINS"])
     register_routes(app, spec, handlers_for(spec, API_PACKAGE), intercept)

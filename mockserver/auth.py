@@ -2,7 +2,10 @@
 
 import hmac
 
+from flask import Flask, request
+
 from .errors import ApiError
+from .remote import ADMIN_HEADER
 
 _HINT = "Send an Authorization: Bearer <token> header."
 
@@ -22,3 +25,22 @@ def check_bearer(header: str | None, accepted: str | None) -> str:
 
 def _unauthorized(message: str) -> ApiError:
     return ApiError(401, message, headers={"WWW-Authenticate": 'Bearer realm="mockserver"'})
+
+
+def register_admin_check(app: Flask, admin_token: str) -> None:
+    """The control plane (reset, snapshots, clock...) of a server others can reach answers
+    only to whoever holds the admin token; its spec stays readable, as the API's is."""
+
+    @app.before_request
+    def _admin_only() -> None:
+        path = request.path
+        if not path.startswith("/__mock/") or path.startswith("/__mock/openapi.") or request.method == "OPTIONS":
+            return
+        given = request.headers.get(ADMIN_HEADER, "")
+        if not hmac.compare_digest(given.encode(), admin_token.encode()):
+            problem = "a wrong" if given else "no"
+            raise ApiError(
+                403,
+                f"This server's control plane needs the header '{ADMIN_HEADER}: <admin token>' "
+                f"(serve --admin-token, or the one it printed at start); this request sent {problem} admin token.",
+            )

@@ -3,6 +3,7 @@
 import argparse
 import os
 import re
+import secrets
 import shutil
 import sys
 from datetime import date
@@ -12,7 +13,7 @@ from .app import DEFAULT_DB, DEFAULT_IMPORT_ROWS, DEFAULT_MAX_BODY, DEFAULT_MAX_
 from .contract import PHASES
 from .cors import ANY
 from .journal import DEFAULT_SIZE
-from .remote import ControlError, control
+from .remote import ADMIN_ENV, ADMIN_HEADER, ControlError, control
 from .resources import seeded_business
 from .sandbox import sandbox_folder
 from .seed import DEFAULT_UNTIL
@@ -24,6 +25,7 @@ _UNITS = {"": 1, "B": 1, "K": 1000, "KB": 1000, "KIB": 1024, "M": 1000**2, "MB":
 # GIL between busy ones only every few ms (README, "Choices"). Injected latency is a wait,
 # so it gets threads to wait in.
 LATENCY_THREADS = 8
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     _db_option(serve)
     serve.add_argument("--token", help="accept only this bearer token (default: any)")
+    serve.add_argument(
+        "--admin-token",
+        default=os.environ.get(ADMIN_ENV),
+        help=f"the control plane (/__mock/) then needs the header '{ADMIN_HEADER}: <this>' (default "
+        f"${ADMIN_ENV}; bound beyond localhost without one, a random one is made and printed)",
+    )
     serve.add_argument("--fresh", action="store_true", help="reset the store to the fixtures before serving")
     serve.add_argument(
         "--threads",
@@ -242,12 +250,17 @@ def _serve(args: argparse.Namespace) -> int:
 
     if args.fresh:
         _reset_file(args.db)
+    if args.admin_token is None and args.host not in LOOPBACK:
+        # Reachable from other machines: anyone there could reset or rewind the store.
+        args.admin_token = secrets.token_urlsafe(16)
     url = f"http://{'localhost' if args.host == '127.0.0.1' else args.host}:{args.port}"
     tokens = f"only 'Bearer {args.token}'" if args.token else "any 'Authorization: Bearer <token>'"
     print(f"mockserver on {url}  (store {args.db}, {args.server})", flush=True)
     print(f"  accepts {tokens}", flush=True)
     if args.isolation == "token":
         print(f"  a sandbox per token: at most {args.max_sandboxes}, deleted after {args.sandbox_idle:g}s idle")
+    if args.admin_token:
+        print(f"  control plane needs '{ADMIN_HEADER}: {args.admin_token}' (set ${ADMIN_ENV} for the CLI)", flush=True)
     print(f"  try: curl -H 'Authorization: Bearer demo' {url}/api/v3/clients", flush=True)
     print(f"  docs: {url}/docs  (spec: {url}/openapi.yaml)", flush=True)
     print(f"  control plane (reset, snapshots, journal, clock, ledger, faults): {url}/__mock/openapi.yaml", flush=True)
@@ -256,6 +269,7 @@ def _serve(args: argparse.Namespace) -> int:
     config = {
         "DB_PATH": args.db,
         "TOKEN": args.token,
+        "ADMIN_TOKEN": args.admin_token,
         "VALIDATE_RESPONSES": args.validate_responses,
         "ACCESS_LOG": not args.quiet,
         "MAX_CONTENT_LENGTH": args.max_body_size,

@@ -6,7 +6,7 @@ which the Built frontend already parses), and its message names its subject.
 
 import logging
 
-from flask import Flask, Response, json, request
+from flask import Flask, Response, g, json, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,8 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(e: HTTPException):
         # Keep werkzeug's headers (Allow on 405, ...) and swap only the HTML body for JSON.
         response = e.get_response()
+        if e.code == 413:
+            g.off_contract = True  # this server's --max-body-size, not the API's
         response.set_data(json.dumps({"message": _http_message(e)}))
         response.content_type = "application/json"
         return response

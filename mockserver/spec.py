@@ -63,6 +63,10 @@ class Operation:
     # status code ("200") -> media type -> validator, for checking our own answers
     responses: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    @functools.cached_property
+    def query_names(self) -> frozenset[str]:
+        return frozenset(p.name for p in self.parameters if p.location == "query")
+
     def response_validator(self, status: int, media_type: str):
         media = self.responses.get(str(status)) or self.responses.get(f"{str(status)[0]}XX") or {}
         return media.get(media_type)

@@ -1,0 +1,31 @@
+"""The larger fuzzing budget (marker `fuzz`; `.ci/run` runs it with the rest, `pytest -m fuzz`
+alone): Schemathesis's own CLI, through `mockserver contract`, over the whole openapi.yaml in
+all four phases and with every check, against a server process started as a user starts it.
+Zero server errors and zero schema violations, or it fails."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.server_process import ServerProcess
+
+MAX_EXAMPLES = 100  # 4,884 cases in 33 s here; the in-process suite (test_contract.py) runs 30
+
+
+@pytest.mark.fuzz
+def test_the_whole_spec_fuzzed_in_every_phase_finds_nothing(tmp_path, record_property):
+    with ServerProcess("--db", str(tmp_path / "db.json"), "--token", "fuzz", "--quiet") as server:
+        run = subprocess.run(
+            [sys.executable, "-m", "mockserver", "contract", "--base-url", server.base, "--token", "fuzz",
+             "--max-examples", str(MAX_EXAMPLES), "--seed", "20261121",
+             "--phases", "examples,coverage,fuzzing,stateful"],
+            capture_output=True, text=True, cwd=tmp_path, timeout=600,
+        )  # fmt: skip
+    tally = re.search(r"(\d+) generated, (\d+) passed", run.stdout)
+    assert run.returncode == 0 and tally, run.stdout[-5000:]
+    generated, passed = map(int, tally.groups())
+    record_property("cases", generated)
+    assert generated == passed and generated > 2_000
+    assert "Internal server error" not in server.log
