@@ -35,9 +35,9 @@ def validate_request(
         # A misspelt filter silently ignored would answer the wrong question. 422 with the
         # others where the operation documents it; a 400 beyond the docs where not.
         takes = ", ".join(sorted(op.query_names)) or "none"
-        problems = {name: [f"is not a query parameter of this operation; it takes: {takes}"] for name in unknown}
+        strangers = {name: [f"is not a query parameter of this operation; it takes: {takes}"] for name in unknown}
         if "422" in op.responses:
-            raise invalid(problems)
+            raise invalid(strangers)
         g.off_contract = True
         raise ApiError(400, f"Unknown query parameter {', '.join(map(repr, unknown))}; this operation takes: {takes}.")
     for param in op.parameters:
