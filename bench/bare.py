@@ -4,6 +4,7 @@ the same settings as `mockserver serve` (granian, one worker, one thread).
     python bench/bare.py PORT BODY_FILE
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from flask import Flask, Response
 
 def create() -> Flask:
     app = Flask(__name__)
-    body = Path(__import__("os").environ["BARE_BODY"]).read_bytes()
+    body = Path(os.environ["BARE_BODY"]).read_bytes()
 
     @app.route("/<path:anything>", methods=["GET", "POST"])
     def answer(anything: str) -> Response:
@@ -22,8 +23,6 @@ def create() -> Flask:
 
 
 if __name__ == "__main__":
-    import os
-
     from granian import Granian
     from granian.constants import Interfaces
     from granian.log import LogLevels

@@ -1,6 +1,6 @@
 """components/schemas: Category, CategoryInput."""
 
-from marshmallow import fields
+from marshmallow import Schema, fields
 
 from . import RecordSchema
 
@@ -18,6 +18,6 @@ class CategorySchema(RecordSchema):
     customer_count = fields.Integer()
 
 
-class CategoryInputSchema(RecordSchema):
+class CategoryInputSchema(Schema):
     name = fields.String(required=True)
     description = fields.String(allow_none=True, load_default="")

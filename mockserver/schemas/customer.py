@@ -1,6 +1,6 @@
 """components/schemas: Customer, Transaction, CustomerSummary, CustomerInput, ArchiveInput."""
 
-from marshmallow import EXCLUDE, fields
+from marshmallow import EXCLUDE, Schema, fields
 
 from ..ledger import decimal, formatted, number
 from . import RecordSchema
@@ -61,7 +61,7 @@ class CustomerSummarySchema(RecordSchema):
     total_balance = fields.Raw()
 
 
-class CustomerInputSchema(RecordSchema):
+class CustomerInputSchema(Schema):
     business_name = fields.String(required=True)
     business_address = fields.String(required=True)
     business_phone = fields.String(required=True)
@@ -72,7 +72,7 @@ class CustomerInputSchema(RecordSchema):
     phone_number = fields.String(allow_none=True)
 
 
-class ArchiveInputSchema(RecordSchema):
+class ArchiveInputSchema(Schema):
     """The doc's sample sends the whole customer; only these two fields mean anything."""
 
     class Meta:

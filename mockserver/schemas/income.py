@@ -3,7 +3,7 @@
 Stored entries keep the API's own camelCase names, so the schemas map field to field.
 """
 
-from marshmallow import fields
+from marshmallow import Schema, fields
 
 from ..ledger import decimal, number
 from . import RecordSchema
@@ -52,7 +52,7 @@ class IncomePageSchema(RecordSchema):
     meta = fields.Nested(PageMetaSchema)
 
 
-class IncomeInputSchema(RecordSchema):
+class IncomeInputSchema(Schema):
     """What a client may set; the spec has checked every value. Load with partial=True for
     an update, where only the fields sent change."""
 

@@ -3,12 +3,10 @@
 Dumped as the Transaction the customers API shows (schemas/customer.py): one entry, one shape.
 """
 
-from marshmallow import fields, post_load
-
-from . import RecordSchema
+from marshmallow import Schema, fields, post_load
 
 
-class LedgerInputSchema(RecordSchema):
+class LedgerInputSchema(Schema):
     customer_id = fields.Integer(required=True)
     kind = fields.String(required=True)
     amount = fields.Raw(required=True)  # stored as sent: 500 stays 500, 12.5 stays 12.5
