@@ -2,29 +2,23 @@
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request
 
+from . import defaults
 from .access_log import register_access_log
 from .auth import register_admin_check
 from .clock import Clock
-from .cors import ANY, register_cors
+from .cors import register_cors
 from .docs import register_docs
 from .errors import register_error_handlers
-from .journal import DEFAULT_SIZE, Journal, register_journal
+from .journal import Journal, register_journal
 from .overrides import intercept
 from .resources import CONTROL_SPEC_PATH, SPEC_PATH, seeded_business
 from .routing import API_PACKAGE, CONTROL_PACKAGE, check_response, handlers_for, register_routes
 from .sandbox import SANDBOXES, of_request, open_sandboxes
 from .spec import Spec, load_spec
-
-DEFAULT_DB = Path(".mockserver") / "db.json"
-DEFAULT_MAX_BODY = 5 * 1024 * 1024  # a 10,000-customer sheet is about 400 KB
-DEFAULT_IMPORT_ROWS = 10_000
-DEFAULT_MAX_SANDBOXES = 100
-DEFAULT_SANDBOX_IDLE = 24 * 3600.0
 
 
 class MockFlask(Flask):
@@ -52,19 +46,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     never wipes it."""
     app = MockFlask(__name__)
     app.config.from_mapping(
-        DB_PATH=DEFAULT_DB,
+        DB_PATH=defaults.DB,
         TOKEN=None,
         VALIDATE_RESPONSES=False,
         ACCESS_LOG=False,
-        MAX_CONTENT_LENGTH=DEFAULT_MAX_BODY,
-        IMPORT_MAX_ROWS=DEFAULT_IMPORT_ROWS,
-        JOURNAL_SIZE=DEFAULT_SIZE,
+        MAX_CONTENT_LENGTH=defaults.MAX_BODY,
+        IMPORT_MAX_ROWS=defaults.IMPORT_ROWS,
+        JOURNAL_SIZE=defaults.JOURNAL_SIZE,
         LATENCY=None,
-        CORS_ORIGINS=[ANY],
+        CORS_ORIGINS=[defaults.ANY_ORIGIN],
         ISOLATION="shared",
         ADMIN_TOKEN=None,
-        MAX_SANDBOXES=DEFAULT_MAX_SANDBOXES,
-        SANDBOX_IDLE_SECONDS=DEFAULT_SANDBOX_IDLE,
+        MAX_SANDBOXES=defaults.MAX_SANDBOXES,
+        SANDBOX_IDLE_SECONDS=defaults.SANDBOX_IDLE,
     )
     app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the docs' field order

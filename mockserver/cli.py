@@ -9,15 +9,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from .app import DEFAULT_DB, DEFAULT_IMPORT_ROWS, DEFAULT_MAX_BODY, DEFAULT_MAX_SANDBOXES, DEFAULT_SANDBOX_IDLE
+from . import defaults
 from .contract import PHASES
-from .cors import ANY
-from .journal import DEFAULT_SIZE
 from .remote import ADMIN_ENV, ADMIN_HEADER, ControlError, control
 from .resources import seeded_business
-from .sandbox import sandbox_folder
-from .seed import DEFAULT_UNTIL
-from .snapshots import SnapshotError, Snapshots
 from .store import Store, StoreInUse
 
 _UNITS = {"": 1, "B": 1, "K": 1000, "KB": 1000, "KIB": 1024, "M": 1000**2, "MB": 1000**2, "MIB": 1024**2}
@@ -46,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         hint = "" if args.command == "serve" else "; or pass --url to ask the server that holds it"
         print(f"mockserver: {e}{hint}", file=sys.stderr)
         return 1
-    except (SnapshotError, ControlError) as e:
+    except ControlError as e:
         print(f"mockserver: {e}", file=sys.stderr)
         return 1
 
@@ -85,17 +80,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--max-body-size",
         type=_size,
-        default=DEFAULT_MAX_BODY,
+        default=defaults.MAX_BODY,
         metavar="SIZE",
-        help=f"largest request body, an upload included: 413 above it (default {DEFAULT_MAX_BODY // 1024**2}MiB; "
+        help=f"largest request body, an upload included: 413 above it (default {defaults.MAX_BODY // 1024**2}MiB; "
         "bytes, or with KB, MB, KiB, MiB)",
     )
     serve.add_argument(
         "--import-max-rows",
         type=int,
-        default=DEFAULT_IMPORT_ROWS,
+        default=defaults.IMPORT_ROWS,
         metavar="N",
-        help=f"most customers one spreadsheet import takes (default {DEFAULT_IMPORT_ROWS:,})",
+        help=f"most customers one spreadsheet import takes (default {defaults.IMPORT_ROWS:,})",
     )
 
     serve.add_argument(
@@ -107,9 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--journal-size",
         type=_count,
-        default=DEFAULT_SIZE,
+        default=defaults.JOURNAL_SIZE,
         metavar="N",
-        help=f"API requests GET /__mock/requests keeps (default {DEFAULT_SIZE:,}; 0: no journal)",
+        help=f"API requests GET /__mock/requests keeps (default {defaults.JOURNAL_SIZE:,}; 0: no journal)",
     )
 
     serve.add_argument(
@@ -130,15 +125,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--max-sandboxes",
         type=_count,
-        default=DEFAULT_MAX_SANDBOXES,
+        default=defaults.MAX_SANDBOXES,
         metavar="N",
         help=f"with --isolation token: most sandboxes at once; a new token beyond it gets 503 "
-        f"(default {DEFAULT_MAX_SANDBOXES})",
+        f"(default {defaults.MAX_SANDBOXES})",
     )
     serve.add_argument(
         "--sandbox-idle",
         type=_duration,
-        default=DEFAULT_SANDBOX_IDLE,
+        default=defaults.SANDBOX_IDLE,
         metavar="TIME",
         help="with --isolation token: delete a sandbox unused this long: 90s, 30m, 12h, 7d (default 24h)",
     )
@@ -185,16 +180,16 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument(
         "--until",
         type=date.fromisoformat,
-        default=DEFAULT_UNTIL,
+        default=defaults.SEED_UNTIL,
         metavar="DATE",
-        help=f"last day of the generated history, which spans three years (default {DEFAULT_UNTIL})",
+        help=f"last day of the generated history, which spans three years (default {defaults.SEED_UNTIL})",
     )
     seed.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
 def _db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"TinyDB file (default {DEFAULT_DB})")
+    parser.add_argument("--db", type=Path, default=defaults.DB, help=f"TinyDB file (default {defaults.DB})")
 
 
 def _target_options(parser: argparse.ArgumentParser) -> None:
@@ -288,7 +283,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _origins(given: list[str] | None) -> list[str]:
     if not given:
-        return [ANY]
+        return [defaults.ANY_ORIGIN]
     return [origin.rstrip("/") for origin in given if origin.lower() != "none"]
 
 
@@ -307,6 +302,8 @@ def _reset_file(db: Path) -> None:
     if not store.seeded:
         store.reset()
     store.close()
+    from .sandbox import sandbox_folder
+
     shutil.rmtree(sandbox_folder(db), ignore_errors=True)
     print(f"mockserver: {db} reset to the fixtures", flush=True)
 
@@ -376,11 +373,13 @@ def _snapshot(args: argparse.Namespace) -> int:
         }[args.action]
         result = control(args.url, args.token, method, path)
     else:
-        store = Store(args.db)
+        from .snapshots import SnapshotError  # it needs flask, which `serve` leaves to its worker
+
         try:
-            result = _snapshot_offline(Snapshots(store), args.action, args.name)
-        finally:
-            store.close()
+            result = _snapshot_offline(args.db, args.action, args.name)
+        except SnapshotError as e:
+            print(f"mockserver: {e}", file=sys.stderr)
+            return 1
     if args.action == "list":
         for snapshot in result:
             print(f"{snapshot['name']}  {snapshot['created_at']}  {_counts(snapshot['records'])}")
@@ -390,16 +389,23 @@ def _snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
-def _snapshot_offline(snapshots: Snapshots, action: str, name: str | None):
-    if action == "list":
-        return [s.summary() for s in snapshots.all()]
-    assert name is not None
-    if action == "save":
-        return snapshots.save(name)[0].summary()
-    found = snapshots.restore(name) if action == "restore" else snapshots.delete(name)
-    if not found:
-        raise SnapshotError(f"no snapshot {name!r} in {snapshots.folder}")
-    return None
+def _snapshot_offline(db: Path, action: str, name: str | None):
+    from .snapshots import SnapshotError, Snapshots
+
+    store = Store(db)
+    try:
+        snapshots = Snapshots(store)
+        if action == "list":
+            return [s.summary() for s in snapshots.all()]
+        assert name is not None
+        if action == "save":
+            return snapshots.save(name)[0].summary()
+        found = snapshots.restore(name) if action == "restore" else snapshots.delete(name)
+        if not found:
+            raise SnapshotError(f"no snapshot {name!r} in {snapshots.folder}")
+        return None
+    finally:
+        store.close()
 
 
 def _counts(records: dict[str, int]) -> str:

@@ -13,7 +13,9 @@ from collections.abc import Iterable
 
 from flask import Flask, Response, request
 
-ANY = "*"
+from .defaults import ANY_ORIGIN
+
+ANY = ANY_ORIGIN
 # What a browser hides from scripts unless told: the export's file name, the 401's
 # challenge, a 405's methods, a forced answer's Preference-Applied, Retry-After.
 EXPOSED = "Allow, Content-Disposition, Content-Length, Location, Preference-Applied, Retry-After, WWW-Authenticate"

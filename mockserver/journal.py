@@ -20,10 +20,10 @@ from urllib.parse import parse_qsl
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
+from . import defaults
 from .clock import Clock, iso_ms
 from .patterns import path_matcher
 
-DEFAULT_SIZE = 1000
 MAX_BODY_BYTES = 16 * 1024  # of a body kept; a longer one is cut, saying so
 HIDDEN = "[redacted]"
 
@@ -79,7 +79,7 @@ class _Entry:
 
 
 class Journal:
-    def __init__(self, size: int = DEFAULT_SIZE):
+    def __init__(self, size: int = defaults.JOURNAL_SIZE):
         self._entries: deque[_Entry] = deque(maxlen=size)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()

@@ -20,7 +20,6 @@ from .api import categories as customer_categories
 from .api import customers, income
 from .store import Record, Store
 
-DEFAULT_UNTIL = date(2024, 11, 30)  # the month of the docs' samples
 HISTORY_DAYS = 3 * 365
 CUSTOMER_CATEGORIES = ["Retail", "Wholesale", "Corporate", "Government", "NGO", "Schools", "Hospitality", "Healthcare"]
 INCOME_CATEGORIES = [

@@ -9,17 +9,18 @@ must have exactly one owner.
 
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from .app import create_app
+if TYPE_CHECKING:
+    from flask import Flask
 
 ENV = "MOCKSERVER_CONFIG"
 
 
-def app_from_env() -> Flask:
+def app_from_env() -> "Flask":
     """granian's factory target: the app with the settings `serve` put in the environment."""
+    from .app import create_app  # here, in the worker: the supervising process never needs it
+
     config = json.loads(os.environ.get(ENV, "{}"))
     return create_app(config)
 
@@ -27,6 +28,8 @@ def app_from_env() -> Flask:
 def run(config: dict[str, Any], host: str, port: int, threads: int, server: str) -> None:
     if server == "waitress":
         import waitress
+
+        from .app import create_app
 
         waitress.serve(create_app(config), host=host, port=port, threads=threads, ident="mockserver")
         return

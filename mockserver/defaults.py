@@ -1,0 +1,17 @@
+"""Every setting's default, in a module that imports nothing of weight.
+
+The CLI's help shows them, and `serve` only supervises granian's worker: it should not
+load flask, the schemas and the spec (20 MB of a process that answers nothing) to know them.
+"""
+
+from datetime import date
+from pathlib import Path
+
+DB = Path(".mockserver") / "db.json"
+MAX_BODY = 5 * 1024 * 1024  # a 10,000-customer sheet is about 400 KB
+IMPORT_ROWS = 10_000
+MAX_SANDBOXES = 100
+SANDBOX_IDLE = 24 * 3600.0
+JOURNAL_SIZE = 1000  # API requests GET /__mock/requests keeps
+ANY_ORIGIN = "*"  # in CORS_ORIGINS: a browser page from any origin may call
+SEED_UNTIL = date(2024, 11, 30)  # the month of the docs' samples
