@@ -7,8 +7,8 @@ thousand records or of a million. Records come back as plain dicts with their `i
 stored documents are never handed out.
 
 TinyDB has no indexes, so a lookup by field is a scan of the table; the few the API makes
-on every request (a customer's ledger entries) get an index here, kept by the storage's
-change feed and built on first use.
+on every request (a customer's ledger entries, a page of income newest first) get an
+index here, kept by the storage's change feed and built on first use.
 
 Ids only grow: a deleted record's id is never given again, even after a restart, so a
 client holding an old id gets 404 rather than somebody else's record. A reset or a
@@ -16,12 +16,15 @@ snapshot restore is the exception on purpose: it puts back the sequences with th
 so the same calls after it give the same ids.
 """
 
+import bisect
 import fcntl
 import json
+import math
 import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +39,16 @@ _SEQUENCES = "_sequences"  # table -> last id given
 
 class StoreInUse(RuntimeError):
     pass
+
+
+@dataclass(frozen=True, eq=False)
+class Ordering:
+    """A table's records sorted by `key` (then id), those `keep` accepts: an index the store
+    keeps sorted as they change, so a page of them costs no sort of the whole table."""
+
+    table: str
+    key: Callable[[Record], Any]
+    keep: Callable[[Record], bool] = lambda record: True
 
 
 class Store:
@@ -75,6 +88,19 @@ class Store:
             stored = (self._storage.read() or {}).get(table, {})
             ids = self._indexes.get(table, field, lambda: stored).get(value, ())
             return [{"id": i, **stored[str(i)]} for i in sorted(ids)]
+
+    def ordered(self, ordering: Ordering, low: Any = None, high: Any = None, **equal: Any) -> list[int]:
+        """Ids of the records in `ordering`, ascending, whose key lies in [low, high] (None:
+        unbounded) and whose fields have the values in `equal`."""
+        with self._lock:
+            stored = (self._storage.read() or {}).get(ordering.table, {})
+            entries = self._indexes.ordered(ordering, lambda: stored)
+            first = 0 if low is None else bisect.bisect_left(entries, (low,))
+            last = len(entries) if high is None else bisect.bisect_right(entries, (high, math.inf))
+            ids = [ident for _, ident in entries[first:last]]
+            if equal:
+                ids = [i for i in ids if all(stored[str(i)].get(f) == v for f, v in equal.items())]
+            return ids
 
     # -- writing
 
@@ -138,7 +164,8 @@ class Store:
 
     @contextmanager
     def batch(self) -> Iterator["Store"]:
-        """Every write inside reaches disk as one atomic write, or none does."""
+        """Every write inside reaches disk as one atomic write, or none does; no other
+        request's read or write comes in between."""
         with self._lock:
             self._storage.begin()
             try:
@@ -215,11 +242,13 @@ def files_of(path: Path) -> list[Path]:
 
 
 class _Indexes:
-    """field value -> ids, per (table, field) asked for; dropped when a change is too big to
-    follow row by row (a reset, a restore, a rollback) and built again on next use."""
+    """field value -> ids, per (table, field) asked for, and sorted (key, id) lists per
+    Ordering; dropped when a change is too big to follow row by row (a reset, a restore, a
+    rollback) and built again on next use."""
 
     def __init__(self):
         self._by: dict[tuple[str, str], dict[Any, set[int]]] = {}
+        self._ordered: dict[Ordering, list[tuple[Any, int]]] = {}
 
     def get(self, table: str, field: str, stored: Callable[[], dict[str, Record]]) -> dict[Any, set[int]]:
         index = self._by.get((table, field))
@@ -229,10 +258,28 @@ class _Indexes:
                 index.setdefault(doc.get(field), set()).add(int(key))
         return index
 
+    def ordered(self, ordering: Ordering, stored: Callable[[], dict[str, Record]]) -> list[tuple[Any, int]]:
+        entries = self._ordered.get(ordering)
+        if entries is None:
+            kept = ((ordering.key(doc), int(key)) for key, doc in stored().items() if ordering.keep(doc))
+            entries = self._ordered[ordering] = sorted(kept)
+        return entries
+
     def changed(self, table: str | None, ident: int, before: Record | None, after: Record | None) -> None:
         if table is None:
             self._by.clear()
+            self._ordered.clear()
             return
+        for ordering, entries in self._ordered.items():
+            if ordering.table != table:
+                continue
+            if before is not None and ordering.keep(before):
+                entry = (ordering.key(before), ident)
+                at = bisect.bisect_left(entries, entry)
+                if at < len(entries) and entries[at] == entry:
+                    del entries[at]
+            if after is not None and ordering.keep(after):
+                bisect.insort(entries, (ordering.key(after), ident))
         for (indexed, field), index in self._by.items():
             if indexed != table:
                 continue

@@ -6,7 +6,7 @@ import pytest
 
 from mockserver import storage
 from mockserver.storage import JournaledStorage, journal_of
-from mockserver.store import Store, StoreInUse, files_of
+from mockserver.store import Ordering, Store, StoreInUse, files_of
 from tests.conftest import fixture_rows
 
 
@@ -229,3 +229,45 @@ def test_find_by_follows_every_kind_of_write(store):
     assert made["id"] in ledger_ids(779)
     store.reset()
     assert ledger_ids(779) == [e["id"] for e in fixture_rows("ledger") if e["customer_id"] == 779]
+
+
+def test_ordered_follows_every_kind_of_write(store):
+    by_date = Ordering("ledger", key=lambda e: e["date"], keep=lambda e: e["kind"] != "void")
+
+    def scanned(low=None, high=None, **equal):
+        rows = store.find(
+            "ledger",
+            lambda e: (
+                e["kind"] != "void"
+                and (low is None or e["date"] >= low)
+                and (high is None or e["date"] <= high)
+                and all(e[f] == v for f, v in equal.items())
+            ),
+        )
+        return [e["id"] for e in sorted(rows, key=lambda e: (e["date"], e["id"]))]
+
+    def agrees() -> bool:
+        days = sorted({e["date"] for e in store.all("ledger")})
+        low, high = days[1], days[-2]
+        return all(
+            store.ordered(by_date, *bounds, **equal) == scanned(*bounds, **equal)
+            for bounds in [(), (low,), (None, high), (low, high), (high, low)]
+            for equal in [{}, {"customer_id": 779}]
+        )
+
+    assert len(store.ordered(by_date)) == len(store.all("ledger")) > 2 and agrees()
+    first = store.ordered(by_date)[0]
+    store.update("ledger", first, {"date": "2099-01-01"})
+    assert store.ordered(by_date)[-1] == first and agrees()
+    store.update("ledger", first, {"kind": "void"})
+    assert first not in store.ordered(by_date) and agrees()
+    made = store.insert("ledger", {"customer_id": 779, "kind": "invoice", "amount": 1, "date": "1999-01-01"})
+    assert store.ordered(by_date)[0] == made["id"] and agrees()
+    with pytest.raises(RuntimeError), store.batch():
+        store.remove("ledger", made["id"])
+        raise RuntimeError
+    assert store.ordered(by_date)[0] == made["id"] and agrees()
+    store.remove("ledger", made["id"])
+    assert made["id"] not in store.ordered(by_date) and agrees()
+    store.reset()
+    assert len(store.ordered(by_date)) == len(fixture_rows("ledger")) and agrees()

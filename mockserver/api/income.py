@@ -13,13 +13,15 @@ from datetime import date, timedelta
 from .. import clock
 from ..errors import invalid, not_found
 from ..schemas.income import IncomeDetailSchema, IncomeInputSchema, IncomePageSchema, IncomeSchema
-from ..store import Record, Store
+from ..store import Ordering, Record, Store
 from . import db, period
 
 TABLE = "summit_income"
 CATEGORIES = "summit_income_categories"
 CLIENTS = "summit_clients"
 COMPANY_ID = 1  # the docs' only Summit company
+# The live entries by date; the id breaks ties, so the order is total and pages never overlap.
+BY_DATE = Ordering(TABLE, key=lambda entry: entry["incomeDate"], keep=lambda entry: not entry["softDelete"])
 
 _income = IncomeSchema()
 _detail = IncomeDetailSchema()
@@ -30,20 +32,13 @@ _input = IncomeInputSchema()
 def list_income(page: int = 1, limit: int = 10, category_id: int | None = None, start_date="", end_date=""):
     start, end = period(start_date, end_date, ("startDate", "endDate"))
     store = db()
-
-    def wanted(entry: Record) -> bool:
-        return (
-            not entry["softDelete"]
-            and (category_id is None or entry["categoryId"] == category_id)
-            and (start is None or entry["incomeDate"] >= start.isoformat())
-            and (end is None or entry["incomeDate"] <= end.isoformat())
-        )
-
-    # Newest first; the id breaks ties, so the order is total and pages never overlap.
-    entries = sorted(store.find(TABLE, wanted), key=lambda e: (e["incomeDate"], e["id"]), reverse=True)
-    shown = entries[(page - 1) * limit : page * limit]
-    meta = {"total": len(entries), "page": page, "limit": limit, "totalPages": math.ceil(len(entries) / limit)}
-    return _page.dump({"data": [_with_references(store, e) for e in shown], "meta": meta})
+    in_category = {} if category_id is None else {"categoryId": category_id}
+    with store.batch():  # the ids and the records they name, read as one
+        ids = store.ordered(BY_DATE, start and start.isoformat(), end and end.isoformat(), **in_category)
+        newest_first = ids[::-1][(page - 1) * limit : page * limit]
+        shown = [_with_references(store, _require_entry(store, i)) for i in newest_first]
+    meta = {"total": len(ids), "page": page, "limit": limit, "totalPages": math.ceil(len(ids) / limit)}
+    return _page.dump({"data": shown, "meta": meta})
 
 
 def create_income(body: dict):
