@@ -347,15 +347,21 @@ def import_and_contract(folder: Path, max_examples: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs and smaller stores, to try the script")
+    parser.add_argument(
+        "--only", choices=["throughput", "sizes", "import"], help="one part (1, 2 or 3), when working on it"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("bench needs wrk: apt-get install wrk")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="mockserver-bench-") as tmp:
         folder = Path(tmp)
-        throughput(folder, 2 if args.quick else 5)
-        sizes(folder, [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000], 20 if args.quick else 200)
-        import_and_contract(folder, 2 if args.quick else 20)
+        if args.only in (None, "throughput"):
+            throughput(folder, 2 if args.quick else 5)
+        if args.only in (None, "sizes"):
+            sizes(folder, [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000], 20 if args.quick else 200)
+        if args.only in (None, "import"):
+            import_and_contract(folder, 2 if args.quick else 20)
 
 
 if __name__ == "__main__":

@@ -89,18 +89,35 @@ class Store:
             ids = self._indexes.get(table, field, lambda: stored).get(value, ())
             return [{"id": i, **stored[str(i)]} for i in sorted(ids)]
 
-    def ordered(self, ordering: Ordering, low: Any = None, high: Any = None, **equal: Any) -> list[int]:
-        """Ids of the records in `ordering`, ascending, whose key lies in [low, high] (None:
-        unbounded) and whose fields have the values in `equal`."""
+    def ordered(
+        self,
+        ordering: Ordering,
+        low: Any = None,
+        high: Any = None,
+        where: Record | None = None,
+        *,
+        reverse: bool = False,
+        skip: int = 0,
+        take: int | None = None,
+    ) -> tuple[int, list[int]]:
+        """How many records of `ordering` have a key in [low, high] (None: unbounded) and the
+        field values in `where`; and the ids of `take` of them after the first `skip`, in key
+        order or, with `reverse`, the other way. Without `where` that costs no scan at all."""
         with self._lock:
             stored = (self._storage.read() or {}).get(ordering.table, {})
             entries = self._indexes.ordered(ordering, lambda: stored)
             first = 0 if low is None else bisect.bisect_left(entries, (low,))
             last = len(entries) if high is None else bisect.bisect_right(entries, (high, math.inf))
-            ids = [ident for _, ident in entries[first:last]]
-            if equal:
-                ids = [i for i in ids if all(stored[str(i)].get(f) == v for f, v in equal.items())]
-            return ids
+            if where:
+                entries = [
+                    e for e in entries[first:last] if all(stored[str(e[1])].get(f) == v for f, v in where.items())
+                ]
+                first, last = 0, len(entries)
+            total = max(0, last - first)
+            end = total if take is None else min(total, skip + take)
+            # the [skip, end) of them, counted from the low end or, reversed, from the high end
+            chosen = range(last - 1 - skip, last - 1 - end, -1) if reverse else range(first + skip, first + end)
+            return total, [entries[p][1] for p in chosen]
 
     # -- writing
 

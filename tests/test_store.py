@@ -234,40 +234,48 @@ def test_find_by_follows_every_kind_of_write(store):
 def test_ordered_follows_every_kind_of_write(store):
     by_date = Ordering("ledger", key=lambda e: e["date"], keep=lambda e: e["kind"] != "void")
 
-    def scanned(low=None, high=None, **equal):
+    def scanned(low=None, high=None, where=None):
         rows = store.find(
             "ledger",
             lambda e: (
                 e["kind"] != "void"
                 and (low is None or e["date"] >= low)
                 and (high is None or e["date"] <= high)
-                and all(e[f] == v for f, v in equal.items())
+                and all(e[f] == v for f, v in (where or {}).items())
             ),
         )
         return [e["id"] for e in sorted(rows, key=lambda e: (e["date"], e["id"]))]
 
+    def ids() -> list[int]:
+        return store.ordered(by_date)[1]
+
     def agrees() -> bool:
         days = sorted({e["date"] for e in store.all("ledger")})
         low, high = days[1], days[-2]
-        return all(
-            store.ordered(by_date, *bounds, **equal) == scanned(*bounds, **equal)
-            for bounds in [(), (low,), (None, high), (low, high), (high, low)]
-            for equal in [{}, {"customer_id": 779}]
-        )
+        windows = [(False, 0, None), (True, 0, None), (False, 1, 2), (True, 1, 2), (True, 0, 999)]
+        for bounds in [{}, {"low": low}, {"high": high}, {"low": low, "high": high}, {"low": high, "high": low}]:
+            for where in [None, {"customer_id": 779}]:
+                expected = scanned(**bounds, where=where)
+                for reverse, skip, take in windows:
+                    window = (expected[::-1] if reverse else expected)[skip : None if take is None else skip + take]
+                    got = store.ordered(by_date, **bounds, where=where, reverse=reverse, skip=skip, take=take)
+                    if got != (len(expected), window):
+                        return False
+        return True
 
-    assert len(store.ordered(by_date)) == len(store.all("ledger")) > 2 and agrees()
-    first = store.ordered(by_date)[0]
+    assert len(ids()) == len(store.all("ledger")) > 2 and agrees()
+    first = ids()[0]
     store.update("ledger", first, {"date": "2099-01-01"})
-    assert store.ordered(by_date)[-1] == first and agrees()
+    assert ids()[-1] == first and agrees()
     store.update("ledger", first, {"kind": "void"})
-    assert first not in store.ordered(by_date) and agrees()
+    assert first not in ids() and agrees()
     made = store.insert("ledger", {"customer_id": 779, "kind": "invoice", "amount": 1, "date": "1999-01-01"})
-    assert store.ordered(by_date)[0] == made["id"] and agrees()
+    assert ids()[0] == made["id"] and agrees()
     with pytest.raises(RuntimeError), store.batch():
         store.remove("ledger", made["id"])
         raise RuntimeError
-    assert store.ordered(by_date)[0] == made["id"] and agrees()
+    assert ids()[0] == made["id"] and agrees()
     store.remove("ledger", made["id"])
-    assert made["id"] not in store.ordered(by_date) and agrees()
+    assert made["id"] not in ids() and agrees()
     store.reset()
-    assert len(store.ordered(by_date)) == len(fixture_rows("ledger")) and agrees()
+    assert len(ids()) == len(fixture_rows("ledger")) and agrees()

@@ -32,12 +32,13 @@ _input = IncomeInputSchema()
 def list_income(page: int = 1, limit: int = 10, category_id: int | None = None, start_date="", end_date=""):
     start, end = period(start_date, end_date, ("startDate", "endDate"))
     store = db()
-    in_category = {} if category_id is None else {"categoryId": category_id}
+    in_category = None if category_id is None else {"categoryId": category_id}
     with store.batch():  # the ids and the records they name, read as one
-        ids = store.ordered(BY_DATE, start and start.isoformat(), end and end.isoformat(), **in_category)
-        newest_first = ids[::-1][(page - 1) * limit : page * limit]
+        since, until = start and start.isoformat(), end and end.isoformat()
+        skip = (page - 1) * limit
+        total, newest_first = store.ordered(BY_DATE, since, until, in_category, reverse=True, skip=skip, take=limit)
         shown = [_with_references(store, _require_entry(store, i)) for i in newest_first]
-    meta = {"total": len(ids), "page": page, "limit": limit, "totalPages": math.ceil(len(ids) / limit)}
+    meta = {"total": total, "page": page, "limit": limit, "totalPages": math.ceil(total / limit)}
     return _page.dump({"data": shown, "meta": meta})
 
 
