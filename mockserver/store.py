@@ -108,10 +108,10 @@ class Store:
             entries = self._indexes.ordered(ordering, lambda: stored)
             first = 0 if low is None else bisect.bisect_left(entries, (low,))
             last = len(entries) if high is None else bisect.bisect_right(entries, (high, math.inf))
-            if where:
-                entries = [
-                    e for e in entries[first:last] if all(stored[str(e[1])].get(f) == v for f, v in where.items())
-                ]
+            if where:  # through the fields' indexes: a set lookup per entry, not a record's
+                having = [self._indexes.get(ordering.table, f, lambda: stored).get(v, set()) for f, v in where.items()]
+                wanted = set.intersection(*having)
+                entries = [e for e in entries[first:last] if e[1] in wanted]
                 first, last = 0, len(entries)
             total = max(0, last - first)
             end = total if take is None else min(total, skip + take)
