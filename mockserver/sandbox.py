@@ -29,7 +29,7 @@ from .errors import ApiError
 from .faults import Faults
 from .journal import Journal
 from .snapshots import Snapshots
-from .store import Store, files_of
+from .store import Store, data_files_of, files_of
 
 SANDBOXES = "mockserver.sandboxes"  # the app's Shared or PerToken, in Flask's app.extensions
 TOUCH_EVERY = 60.0  # seconds: how stale a sandbox file's mtime (its last use, after a restart) may be
@@ -180,7 +180,7 @@ class PerToken:
             for file in self.folder.glob("*.json"):
                 with contextlib.suppress(FileNotFoundError):  # deleted since the glob
                     # writes go to the journal; the snapshot changes only when it is folded in
-                    on_disk[file.stem] = max(f.stat().st_mtime for f in files_of(file)[:2])
+                    on_disk[file.stem] = max(f.stat().st_mtime for f in data_files_of(file))
         return {**on_disk, **{key: sandbox.last_used for key, sandbox in self._open.items()}}
 
     def _stored(self, key: str) -> bool:

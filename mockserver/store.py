@@ -85,9 +85,8 @@ class Store:
     def find_by(self, table: str, field: str, value: Any) -> list[Record]:
         """The records whose `field` is `value`, in id order, through an index."""
         with self._lock:
-            stored = (self._storage.read() or {}).get(table, {})
-            ids = self._indexes.get(table, field, lambda: stored).get(value, ())
-            return [{"id": i, **stored[str(i)]} for i in sorted(ids)]
+            stored = self._stored(table)
+            return [{"id": i, **stored[str(i)]} for i in self._ids_by(table, field, value)]
 
     def ordered(
         self,
@@ -104,7 +103,7 @@ class Store:
         field values in `where`; and the ids of `take` of them after the first `skip`, in key
         order or, with `reverse`, the other way. Without `where` that costs no scan at all."""
         with self._lock:
-            stored = (self._storage.read() or {}).get(ordering.table, {})
+            stored = self._stored(ordering.table)
             entries = self._indexes.ordered(ordering, lambda: stored)
             first = 0 if low is None else bisect.bisect_left(entries, (low,))
             last = len(entries) if high is None else bisect.bisect_right(entries, (high, math.inf))
@@ -153,7 +152,7 @@ class Store:
 
     def remove_by(self, table: str, field: str, value: Any) -> int:
         with self.batch():
-            ids = [record["id"] for record in self.find_by(table, field, value)]
+            ids = self._ids_by(table, field, value)
             if ids:
                 self._table(table).remove(doc_ids=ids)
             return len(ids)
@@ -229,6 +228,13 @@ class Store:
 
     # -- inside
 
+    def _stored(self, table: str) -> dict[str, Record]:
+        """The table's documents as the storage holds them: to read, never to hand out."""
+        return (self._storage.read() or {}).get(table, {})
+
+    def _ids_by(self, table: str, field: str, value: Any) -> list[int]:
+        return sorted(self._indexes.get(table, field, lambda: self._stored(table)).get(value, ()))
+
     def _table(self, name: str):
         # cache_size=0: TinyDB's query cache hands out shared lists (LIBNOTES §2).
         return self._db.table(name, cache_size=0)
@@ -238,7 +244,7 @@ class Store:
         """One server per file: a second one would overwrite the first one's writes."""
         path.parent.mkdir(parents=True, exist_ok=True)
         # Held open for the store's whole life: the flock lasts as long as the handle.
-        handle = open(path.with_name(path.name + ".lock"), "a+")  # noqa: SIM115
+        handle = open(_lock_of(path), "a+")  # noqa: SIM115
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -253,9 +259,18 @@ class Store:
         return handle
 
 
+def data_files_of(path: Path) -> list[Path]:
+    """The files that hold a store's records: its snapshot and its journal."""
+    return [path, journal_of(path)]
+
+
 def files_of(path: Path) -> list[Path]:
     """What a store on disk consists of, for deleting it whole."""
-    return [path, journal_of(path), path.with_name(path.name + ".lock")]
+    return [*data_files_of(path), _lock_of(path)]
+
+
+def _lock_of(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
 
 
 class _Indexes:

@@ -6,7 +6,7 @@ import pytest
 
 from mockserver import storage
 from mockserver.storage import JournaledStorage, journal_of
-from mockserver.store import Ordering, Store, StoreInUse, files_of
+from mockserver.store import Ordering, Store, StoreInUse, data_files_of
 from tests.conftest import fixture_rows
 
 
@@ -21,7 +21,7 @@ def on_disk(store):
     """What a process started now would load: the files copied aside, opened there."""
     aside = store.path.parent / "aside"
     aside.mkdir(exist_ok=True)
-    for file in files_of(store.path)[:2]:
+    for file in data_files_of(store.path):
         shutil.copy(file, aside / file.name)
     return JournaledStorage(aside / store.path.name).read()
 
@@ -54,7 +54,7 @@ def test_every_write_is_on_disk_when_it_returns(store):
 
 
 def test_failed_write_leaves_files_and_memory_as_they_were(store, monkeypatch):
-    files = [f.read_bytes() for f in files_of(store.path)[:2]]
+    files = [f.read_bytes() for f in data_files_of(store.path)]
     sequences = store.export()["_sequences"]
 
     def disk_full(fd):
@@ -67,7 +67,7 @@ def test_failed_write_leaves_files_and_memory_as_they_were(store, monkeypatch):
     assert "Lost" not in [c["name"] for c in store.all("categories")]
     assert store.export()["_sequences"] == sequences
     # written to the file but never acknowledged: it must not come back at the next start
-    assert [f.read_bytes() for f in files_of(store.path)[:2]] == files
+    assert [f.read_bytes() for f in data_files_of(store.path)] == files
 
 
 def test_a_short_write_is_cut_off_before_the_error(store, monkeypatch):
