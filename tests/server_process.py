@@ -10,6 +10,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 AUTH = {"Authorization": "Bearer process-token"}
 
@@ -67,6 +68,18 @@ class ServerProcess:
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read() or b"null")
 
+    def kill(self) -> None:
+        """SIGKILL to the server and its worker, as a crash; back once every process of the
+        group is gone. A process killed inside an fsync dies only when the fsync returns, and
+        holds the store's lock until then: a restart before that would find it in use."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(5)
+        deadline = time.monotonic() + 10
+        while _alive_in_group(self.proc.pid):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"processes of group {self.proc.pid} outlived SIGKILL by 10 s")
+            time.sleep(0.01)
+
     def stop(self) -> str:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -81,3 +94,15 @@ class ServerProcess:
         text = self.output.read()
         self.output.close()
         return text
+
+
+def _alive_in_group(group: int) -> bool:
+    """Whether a process of the group still runs (a zombie has closed its files)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _parent, its_group = stat.read_text().rpartition(")")[2].split()[:3]
+        except (OSError, ValueError):
+            continue  # gone while we looked
+        if int(its_group) == group and state != "Z":
+            return True
+    return False

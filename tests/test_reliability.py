@@ -3,9 +3,7 @@ write load. What a 2xx acknowledged must be there afterwards, every time."""
 
 import http.client
 import json
-import os
 import random
-import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -106,7 +104,7 @@ def test_sigkill_during_a_write_load_loses_no_acknowledged_write(tmp_path):
         for t in threads:
             t.start()
         stop.wait(rng.uniform(0.05, 0.4))
-        os.killpg(server.proc.pid, signal.SIGKILL)
+        server.kill()
         stop.set()
         for t in threads:
             t.join()
