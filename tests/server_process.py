@@ -97,12 +97,18 @@ class ServerProcess:
 
 
 def _alive_in_group(group: int) -> bool:
-    """Whether a process of the group still runs (a zombie has closed its files)."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    """Whether a process of the group still runs a thread. Its main thread alone is not
+    enough to look at: killed, it shows as a zombie while a thread stuck in an fsync still
+    holds the process's files, the store's lock among them."""
+    for process in Path("/proc").glob("[0-9]*"):
         try:
-            state, _parent, its_group = stat.read_text().rpartition(")")[2].split()[:3]
+            its_group = int((process / "stat").read_text().rpartition(")")[2].split()[2])
+            if its_group == group and any(_state(task) != "Z" for task in (process / "task").iterdir()):
+                return True
         except (OSError, ValueError):
             continue  # gone while we looked
-        if int(its_group) == group and state != "Z":
-            return True
     return False
+
+
+def _state(task: Path) -> str:
+    return (task / "stat").read_text().rpartition(")")[2].split()[0]
