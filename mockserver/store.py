@@ -75,8 +75,10 @@ class Store:
 
     def get(self, table: str, ident: int) -> Record | None:
         with self._lock:
-            doc = self._table(table).get(doc_id=ident)
-            return _record(doc) if doc is not None else None
+            # From the storage, not TinyDB's Table.get, which copies the row into a Document
+            # only for us to copy it again: a fifth of a GET by id's store time.
+            doc = self._stored(table).get(str(ident))
+            return {"id": ident, **doc} if doc is not None else None
 
     def find(self, table: str, where: Callable[[Record], bool]) -> list[Record]:
         with self._lock:
