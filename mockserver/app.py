@@ -16,14 +16,17 @@ from .errors import register_error_handlers
 from .journal import Journal, register_journal
 from .overrides import intercept
 from .resources import CONTROL_SPEC_PATH, SPEC_PATH, seeded_business
-from .routing import API_PACKAGE, CONTROL_PACKAGE, check_response, handlers_for, register_routes
+from .routing import API_PACKAGE, CONTROL_PACKAGE, WholeResponse, check_response, handlers_for, register_routes
 from .sandbox import SANDBOXES, of_request, open_sandboxes
 from .spec import Spec, load_spec
 
 
 class MockFlask(Flask):
     """Flask, minus a check it repeats: whether each hook and view is a coroutine, asked
-    with `inspect` on every call (5 times a request, 5% of a simple GET)."""
+    with `inspect` on every call (5 times a request, 5% of a simple GET); and with answers
+    handed to the server whole (WholeResponse)."""
+
+    response_class = WholeResponse
 
     def ensure_sync(self, func: Callable) -> Callable:
         known = self.__dict__.setdefault("_sync", {})

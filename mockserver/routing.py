@@ -104,6 +104,21 @@ def _view(
     return view
 
 
+class WholeResponse(Response):
+    """A Response whose body, already in memory, goes to the WSGI server as a list: granian
+    sends a list in one call, where an iterator costs it a wrapper and a call per chunk
+    (about 3% of a GET by id's throughput)."""
+
+    def get_app_iter(self, environ: dict) -> Any:
+        # _on_close: what werkzeug's ClosingIterator would call after the last chunk
+        if not self.is_sequence or self._on_close or self.direct_passthrough:
+            return super().get_app_iter(environ)
+        status = self.status_code
+        if environ["REQUEST_METHOD"] == "HEAD" or 100 <= status < 200 or status in (204, 304):
+            return []
+        return list(self.iter_encoded())
+
+
 def to_response(result: Any) -> Response:
     if isinstance(result, Response):
         return result
@@ -112,7 +127,7 @@ def to_response(result: Any) -> Response:
         result, status, *rest = result
         headers = rest[0] if rest else None
     body = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
-    return Response(body, status=status, headers=headers, mimetype="application/json")
+    return WholeResponse(body, status=status, headers=headers, mimetype="application/json")
 
 
 def check_response(response: Response) -> Response:

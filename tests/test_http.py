@@ -1,8 +1,9 @@
 """What every operation shares: auth, unknown routes and methods, the spec served."""
 
 import pytest
+from werkzeug.test import EnvironBuilder
 
-from mockserver.resources import CONTROL_SPEC_PATH
+from mockserver.resources import CONTROL_SPEC_PATH, seeded_business
 from mockserver.routing import API_PACKAGE, handlers_for
 from mockserver.sandbox import shared
 from mockserver.spec import Spec, load_spec
@@ -97,3 +98,28 @@ def test_unexpected_error_is_500_json_not_html():
     answer = app.test_client().get("/api/v3/clients", headers={"Authorization": "Bearer t"})
     assert answer.status_code == 500
     assert "mockserver bug" in answer.json["message"]
+
+
+def _wsgi(app, method: str, path: str) -> tuple[str, list, object]:
+    """The app called as a WSGI server calls it: (status, headers, what it returned)."""
+    started = []
+    environ = EnvironBuilder(path=path, method=method, headers={"Authorization": "Bearer t"}).get_environ()
+    body = app.wsgi_app(environ, lambda status, headers, exc_info=None: started.append((status, headers)))
+    return started[0][0], started[0][1], body
+
+
+def test_answers_in_memory_reach_the_server_as_one_list(app):
+    status, headers, body = _wsgi(app, "GET", "/api/v3/clients/779")
+    assert status == "200 OK" and isinstance(body, list)
+    assert len(b"".join(body)) == int(dict(headers)["Content-Length"]) > 0
+    status, headers, body = _wsgi(app, "HEAD", "/api/v3/clients/779")
+    assert status == "200 OK" and body == [] and int(dict(headers)["Content-Length"]) > 0
+    status, _, body = _wsgi(app, "GET", "/api/v3/clients/999999")
+    assert status == "404 NOT FOUND" and b"999999" in b"".join(body)
+
+
+def test_a_file_sent_as_it_is_read_is_still_streamed(app):
+    status, _, body = _wsgi(app, "GET", f"/api/v3/clients/clients-print/{seeded_business()['encrypted_id']}")
+    assert status == "200 OK" and not isinstance(body, list)
+    assert b"".join(body)[:2] == b"PK"  # an .xlsx is a zip
+    body.close()
