@@ -5,6 +5,7 @@ it). Totals are summed in Decimal so that "43,228,120.29" comes out to the cent.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -31,6 +32,17 @@ class Totals:
             return Totals(self.debit + amount, self.credit)
         return Totals(self.debit, self.credit + amount)
 
+    @staticmethod
+    def of(entries: Iterable[Record]) -> "Totals":
+        """The entries' totals, summed without a Totals per entry (every customer answer does it)."""
+        debit = credit = ZERO
+        for entry in entries:
+            if entry["kind"] == "invoice":
+                debit += decimal(entry["amount"])
+            else:
+                credit += decimal(entry["amount"])
+        return Totals(debit, credit)
+
 
 def decimal(value: int | float | str) -> Decimal:
     return Decimal(str(value))
@@ -51,19 +63,17 @@ def formatted(value: Decimal) -> str:
 
 
 def totals_by_customer(store: Store) -> dict[int, Totals]:
-    totals: dict[int, Totals] = defaultdict(Totals)
+    """Every customer's totals, in one pass over the ledger; Totals() for a customer without entries."""
+    grouped: dict[int, list[Record]] = defaultdict(list)
     for entry in store.all(TABLE):
-        totals[entry["customer_id"]] = totals[entry["customer_id"]].add(entry)
-    return totals
+        grouped[entry["customer_id"]].append(entry)
+    return defaultdict(Totals, {customer: Totals.of(entries) for customer, entries in grouped.items()})
 
 
 def totals_of(store: Store, customer_id: int) -> Totals:
     """One customer's totals, from its own entries only: a customer's answer costs the same
     however big the ledger is."""
-    totals = Totals()
-    for entry in store.find_by(TABLE, "customer_id", customer_id):
-        totals = totals.add(entry)
-    return totals
+    return Totals.of(store.find_by(TABLE, "customer_id", customer_id))
 
 
 def entries_of(store: Store, customer_id: int, start: date | None = None, end: date | None = None) -> list[Record]:
