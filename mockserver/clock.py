@@ -29,44 +29,42 @@ class Clock:
     """Real time, or a virtual time: frozen at a moment, or running on from one."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._virtual: datetime | None = None  # the virtual time when it was last set
-        self._set_at = datetime.now(UTC)  # the real time it was set at
-        self._frozen = True
+        self._lock = threading.Lock()  # for changes that read the clock first (advance)
+        # (the virtual time when it was last set, or None; the real time it was set at;
+        # frozen?), replaced whole: every request reads it, without taking a lock
+        self._state: tuple[datetime | None, datetime, bool] = (None, datetime.now(UTC), True)
 
     def now(self) -> datetime:
-        with self._lock:
-            real = datetime.now(UTC)
-            if self._virtual is None:
-                moment = real
-            else:
-                moment = self._virtual if self._frozen else self._virtual + (real - self._set_at)
+        virtual, set_at, frozen = self._state
+        real = datetime.now(UTC)
+        moment = real if virtual is None else virtual if frozen else virtual + (real - set_at)
         # Millisecond precision: the finest any of the APIs' timestamps show (Summit's).
         return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
     @property
     def virtual(self) -> bool:
-        return self._virtual is not None
+        return self._state[0] is not None
 
     @property
     def frozen(self) -> bool:
-        return self._virtual is not None and self._frozen
+        return self._state[0] is not None and self._state[2]
 
     def set(self, moment: datetime, frozen: bool = True) -> None:
         with self._lock:
-            self._virtual, self._set_at, self._frozen = _in_range(moment), datetime.now(UTC), frozen
+            self._state = (_in_range(moment), datetime.now(UTC), frozen)
 
     def advance(self, delta: timedelta) -> None:
         """Move the clock; a frozen one stays frozen, and real time moved runs on from there."""
-        try:
-            target = self.now() + delta
-        except OverflowError:
-            raise OutOfRange("that would move the clock past what it can show (1970 to 9999)") from None
-        self.set(target, frozen=self.frozen)
+        with self._lock:  # two advances at once both count
+            try:
+                target = self.now() + delta
+            except OverflowError:
+                raise OutOfRange("that would move the clock past what it can show (1970 to 9999)") from None
+            self._state = (_in_range(target), datetime.now(UTC), self.frozen)
 
     def real(self) -> None:
         with self._lock:
-            self._virtual, self._frozen = None, True
+            self._state = (None, datetime.now(UTC), True)
 
 
 def _in_range(moment: datetime) -> datetime:

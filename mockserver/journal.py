@@ -41,7 +41,7 @@ class _Entry:
     query: str  # as sent, decoded when read
     headers: list[tuple[str, str]]  # the environ's CGI names, made header names when read
     request_body: Any  # bytes, or a form already described
-    request_type: str
+    request_type: str  # the Content-Type headers as sent: parsed when read
     status: int | None
     response_body: Any  # bytes, or a description
     response_type: str | None
@@ -66,12 +66,12 @@ class _Entry:
                 "path": self.path,
                 "query": query,
                 "headers": _headers((_header_name(key), value) for key, value in self.headers),
-                "body": _body(self.request_body, self.request_type),
+                "body": _body(self.request_body, _mimetype(self.request_type)),
             },
             "response": {
                 "status": self.status,
-                "content_type": self.response_type,
-                "body": _body(self.response_body, self.response_type or ""),
+                "content_type": _mimetype(self.response_type or "") or None,
+                "body": _body(self.response_body, _mimetype(self.response_type or "")),
             },
             "duration_ms": self.duration_ms,
             "injected": self.injected,
@@ -153,10 +153,10 @@ def register_journal(app: Flask, pick: Callable[[], tuple[Journal, Clock] | None
             query=environ.get("QUERY_STRING", ""),
             headers=[(k, v) for k, v in environ.items() if k[:5] == "HTTP_" or k in _UNPREFIXED],
             request_body=_request_body(),
-            request_type=req.mimetype,
+            request_type=environ.get("CONTENT_TYPE", ""),
             status=None if dropped else response.status_code,
             response_body=None if dropped else _response_body(response),
-            response_type=None if dropped else (response.mimetype or None),
+            response_type=None if dropped else response.headers.get("Content-Type"),
             duration_ms=round((time.perf_counter() - state.get("started", time.perf_counter())) * 1000, 3),
             injected=state.get("injected"),
         )
@@ -200,24 +200,24 @@ def _read_request_body() -> Any:
             upload.stream.seek(0)
             form[name] = {"filename": upload.filename, "content_type": upload.mimetype, "size": size}
         return form
-    return _kept(request.get_data(cache=True), request.mimetype)
+    return _kept(request.get_data(cache=True), request.environ.get("CONTENT_TYPE", ""))
 
 
 def _response_body(response: Response) -> Any:
     if response.is_streamed:  # a file sent as it is read: reading it here would consume it
         size = f"{response.content_length:,} bytes" if response.content_length is not None else "streamed"
         return f"<{size} of {response.mimetype or 'unknown type'}>"
-    return _kept(response.get_data(), response.mimetype or "")
+    return _kept(response.get_data(), response.headers.get("Content-Type", ""))
 
 
-def _kept(raw: bytes, mimetype: str) -> Any:
+def _kept(raw: bytes, content_type: str) -> Any:
     """The bytes to keep: a body over MAX_BODY_BYTES is cut now, saying so, so that a full
     ring stays a few megabytes."""
     if len(raw) <= MAX_BODY_BYTES:
         return raw
     text = raw[:MAX_BODY_BYTES].decode("utf-8", errors="ignore")
     if _is_binary(text):
-        return f"<{len(raw):,} bytes of {mimetype or 'unknown type'}>"
+        return f"<{len(raw):,} bytes of {_mimetype(content_type) or 'unknown type'}>"
     return text + f"… (cut: {len(raw):,} bytes in all)"
 
 
@@ -238,6 +238,11 @@ def _body(raw: Any, mimetype: str) -> Any:
     except UnicodeDecodeError:
         return f"<{len(raw):,} bytes of {mimetype or 'unknown type'}>"
     return f"<{len(raw):,} bytes of {mimetype or 'unknown type'}>" if _is_binary(text) else text
+
+
+def _mimetype(content_type: str) -> str:
+    """application/json; charset=utf-8 -> application/json, as werkzeug's `mimetype` reads it."""
+    return content_type.partition(";")[0].strip().lower()
 
 
 def _is_binary(text: str) -> bool:
