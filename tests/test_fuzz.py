@@ -11,11 +11,11 @@ import pytest
 
 from tests.server_process import ServerProcess
 
-MAX_EXAMPLES = 100  # 4,884 cases in 33 s here; the in-process suite (test_contract.py) runs 30
+MAX_EXAMPLES = 100  # 4,904 cases in 42 s here; the in-process suite (test_contract.py) runs 30
 
 
 @pytest.mark.fuzz
-def test_the_whole_spec_fuzzed_in_every_phase_finds_nothing(tmp_path, record_property):
+def test_the_whole_spec_fuzzed_in_every_phase_finds_nothing(tmp_path):
     with ServerProcess("--db", str(tmp_path / "db.json"), "--token", "fuzz", "--quiet") as server:
         run = subprocess.run(
             [sys.executable, "-m", "mockserver", "contract", "--base-url", server.base, "--token", "fuzz",
@@ -26,6 +26,7 @@ def test_the_whole_spec_fuzzed_in_every_phase_finds_nothing(tmp_path, record_pro
     tally = re.search(r"(\d+) generated, (\d+) passed", run.stdout)
     assert run.returncode == 0 and tally, run.stdout[-5000:]
     generated, passed = map(int, tally.groups())
-    record_property("cases", generated)
+    # printed, not record_property: that one breaks a run with --junitxml (xunit2); `-rP` shows it
+    print(f"fuzz: {generated:,} cases generated, {passed:,} passed")
     assert generated == passed and generated > 2_000
     assert "Internal server error" not in server.log
