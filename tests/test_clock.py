@@ -1,10 +1,14 @@
 """GET/PUT/DELETE /__mock/clock: the time every stamp, default and sent mail reads."""
 
 import io
+import sys
+import threading
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from mockserver.clock import Clock
 from tests.conftest import ROOT
 
 NEW = {
@@ -119,3 +123,21 @@ def test_advancing_past_the_clocks_range_is_422(client):
     huge = client.put("/__mock/clock", json={"advance": "P99999999999D"})
     assert huge.status_code == 422 and "advance" in huge.json["errors"]
     assert client.get("/__mock/clock").json["now"] == "9999-12-30T00:00:00.000Z"
+
+
+def test_advances_at_once_all_count():
+    clock, start = Clock(), datetime(2024, 1, 1, tzinfo=UTC)
+    clock.set(start)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as CPython will, to meet the race
+    try:
+        threads = [
+            threading.Thread(target=lambda: [clock.advance(timedelta(hours=1)) for _ in range(200)]) for _ in range(8)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert clock.now() == start + timedelta(hours=8 * 200)
