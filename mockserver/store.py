@@ -110,7 +110,7 @@ class Store:
             first = 0 if low is None else bisect.bisect_left(entries, (low,))
             last = len(entries) if high is None else bisect.bisect_right(entries, (high, math.inf))
             if where:  # through the fields' indexes: a set lookup per entry, not a record's
-                having = [self._indexes.get(ordering.table, f, lambda: stored).get(v, set()) for f, v in where.items()]
+                having = [self._index(ordering.table, f).get(v, set()) for f, v in where.items()]
                 wanted = set.intersection(*having)
                 entries = [e for e in entries[first:last] if e[1] in wanted]
                 first, last = 0, len(entries)
@@ -234,8 +234,11 @@ class Store:
         """The table's documents as the storage holds them: to read, never to hand out."""
         return (self._storage.read() or {}).get(table, {})
 
+    def _index(self, table: str, field: str) -> dict[Any, set[int]]:
+        return self._indexes.get(table, field, lambda: self._stored(table))
+
     def _ids_by(self, table: str, field: str, value: Any) -> list[int]:
-        return sorted(self._indexes.get(table, field, lambda: self._stored(table)).get(value, ()))
+        return sorted(self._index(table, field).get(value, ()))
 
     def _table(self, name: str):
         # cache_size=0: TinyDB's query cache hands out shared lists (LIBNOTES §2).
