@@ -27,10 +27,8 @@ class Totals:
         return self.debit - self.credit
 
     def add(self, entry: Record) -> "Totals":
-        amount = decimal(entry["amount"])
-        if entry["kind"] == "invoice":
-            return Totals(self.debit + amount, self.credit)
-        return Totals(self.debit, self.credit + amount)
+        more = Totals.of((entry,))
+        return Totals(self.debit + more.debit, self.credit + more.credit)
 
     @staticmethod
     def of(entries: Iterable[Record]) -> "Totals":
