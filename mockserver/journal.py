@@ -57,6 +57,7 @@ class _Entry:
                 query[name].append(value)
             else:
                 query[name] = [query[name], value]
+        response_type = _mimetype(self.response_type or "")
         return {
             "id": self.id,
             "time": iso_ms(self.time),
@@ -70,8 +71,8 @@ class _Entry:
             },
             "response": {
                 "status": self.status,
-                "content_type": _mimetype(self.response_type or "") or None,
-                "body": _body(self.response_body, _mimetype(self.response_type or "")),
+                "content_type": response_type or None,
+                "body": _body(self.response_body, response_type),
             },
             "duration_ms": self.duration_ms,
             "injected": self.injected,
@@ -145,6 +146,7 @@ def register_journal(app: Flask, pick: Callable[[], tuple[Journal, Clock] | None
         op = state.get("operation")
         dropped = state.get("dropped", False)
         environ = req.environ
+        content_type = None if dropped else response.headers.get("Content-Type")
         journal.record(
             time=its_clock.now(),
             operation_id=op.operation_id if op is not None else None,
@@ -155,8 +157,8 @@ def register_journal(app: Flask, pick: Callable[[], tuple[Journal, Clock] | None
             request_body=_request_body(),
             request_type=environ.get("CONTENT_TYPE", ""),
             status=None if dropped else response.status_code,
-            response_body=None if dropped else _response_body(response),
-            response_type=None if dropped else response.headers.get("Content-Type"),
+            response_body=None if dropped else _response_body(response, content_type or ""),
+            response_type=content_type,
             duration_ms=round((time.perf_counter() - state.get("started", time.perf_counter())) * 1000, 3),
             injected=state.get("injected"),
         )
@@ -203,11 +205,11 @@ def _read_request_body() -> Any:
     return _kept(request.get_data(cache=True), request.environ.get("CONTENT_TYPE", ""))
 
 
-def _response_body(response: Response) -> Any:
+def _response_body(response: Response, content_type: str) -> Any:
     if response.is_streamed:  # a file sent as it is read: reading it here would consume it
         size = f"{response.content_length:,} bytes" if response.content_length is not None else "streamed"
         return f"<{size} of {response.mimetype or 'unknown type'}>"
-    return _kept(response.get_data(), response.headers.get("Content-Type", ""))
+    return _kept(response.get_data(), content_type)
 
 
 def _kept(raw: bytes, content_type: str) -> Any:
