@@ -13,6 +13,7 @@ from . import defaults
 from .contract import PHASES
 from .remote import ADMIN_ENV, ADMIN_HEADER, ControlError, control
 from .resources import seeded_business
+from .serving.preflight import StartupError
 from .store import Store, StoreInUse
 
 _UNITS = {"": 1, "B": 1, "K": 1000, "KB": 1000, "KIB": 1024, "M": 1000**2, "MB": 1000**2, "MIB": 1024**2}
@@ -27,7 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else argv
     argv, passthrough = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said by the command's own parser, whose usage lists the options it takes
+        parser.commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")  # type: ignore[attr-defined]
     args.passthrough = passthrough
     if args.command == "contract" and not args.token:
         parser.error("contract needs --token (or $MOCKSERVER_TOKEN): the bearer token the server accepts")
@@ -41,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         hint = "" if args.command == "serve" else "; or pass --url to ask the server that holds it"
         print(f"mockserver: {e}{hint}", file=sys.stderr)
         return 1
-    except ControlError as e:
+    except (ControlError, StartupError) as e:
         print(f"mockserver: {e}", file=sys.stderr)
         return 1
 
@@ -50,11 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mockserver", description="A stateful mock of the Built Accounting and Summit APIs."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
+    parser.commands = commands.choices  # type: ignore[attr-defined]
 
     serve = commands.add_parser("serve", help="serve the API (seeded from fixtures/ on first start)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
     _db_option(serve)
     serve.add_argument("--token", help="accept only this bearer token (default: any)")
     serve.add_argument(
@@ -207,6 +212,21 @@ def _target_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mockserver")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
+def _port(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: write a number from 1 to 65535")
+    return int(text)
+
+
 def _count(text: str) -> int:
     if not text.strip().isdigit():
         raise argparse.ArgumentTypeError(f"{text!r} is not a count: write a whole number, 0 or more")
@@ -241,26 +261,8 @@ def _size(text: str) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .server import run
+    from . import serving
 
-    if args.fresh:
-        _reset_file(args.db)
-    if args.admin_token is None and args.host not in LOOPBACK:
-        # Reachable from other machines: anyone there could reset or rewind the store.
-        args.admin_token = secrets.token_urlsafe(16)
-    url = f"http://{'localhost' if args.host == '127.0.0.1' else args.host}:{args.port}"
-    tokens = f"only 'Bearer {args.token}'" if args.token else "any 'Authorization: Bearer <token>'"
-    print(f"mockserver on {url}  (store {args.db}, {args.server})", flush=True)
-    print(f"  accepts {tokens}", flush=True)
-    if args.isolation == "token":
-        print(f"  a sandbox per token: at most {args.max_sandboxes}, deleted after {args.sandbox_idle:g}s idle")
-    if args.admin_token:
-        print(f"  control plane needs '{ADMIN_HEADER}: {args.admin_token}' (set ${ADMIN_ENV} for the CLI)", flush=True)
-    print(f"  try: curl -H 'Authorization: Bearer demo' {url}/api/v3/clients", flush=True)
-    print(f"  docs: {url}/docs  (spec: {url}/openapi.yaml)", flush=True)
-    print(f"  control plane (reset, snapshots, journal, clock, ledger, faults): {url}/__mock/openapi.yaml", flush=True)
-    bid = seeded_business()["encrypted_id"]
-    print(f"  business id (bid): {bid}, customers as .xlsx: {url}/api/v3/clients/clients-print/{bid}", flush=True)
     config = {
         "DB_PATH": args.db,
         "TOKEN": args.token,
@@ -276,8 +278,28 @@ def _serve(args: argparse.Namespace) -> int:
         "MAX_SANDBOXES": args.max_sandboxes,
         "SANDBOX_IDLE_SECONDS": args.sandbox_idle,
     }
+    serving.preflight(config, args.host, args.port)
+    if args.fresh:
+        _reset_file(args.db)
+    if not args.admin_token and args.host not in LOOPBACK:
+        # Reachable from other machines: anyone there could reset or rewind the store.
+        args.admin_token = secrets.token_urlsafe(16)
+    url = f"http://{'localhost' if args.host == '127.0.0.1' else args.host}:{args.port}"
+    tokens = f"only 'Bearer {args.token}'" if args.token else "any 'Authorization: Bearer <token>'"
+    print(f"mockserver on {url}  (store {args.db}, {args.server})", flush=True)
+    print(f"  accepts {tokens}", flush=True)
+    if args.isolation == "token":
+        print(f"  a sandbox per token: at most {args.max_sandboxes}, deleted after {args.sandbox_idle:g}s idle")
+    if args.admin_token:
+        print(f"  control plane needs '{ADMIN_HEADER}: {args.admin_token}' (set ${ADMIN_ENV} for the CLI)", flush=True)
+    print(f"  try: curl -H 'Authorization: Bearer {args.token or 'demo'}' {url}/api/v3/clients", flush=True)
+    print(f"  docs: {url}/docs  (spec: {url}/openapi.yaml)", flush=True)
+    print(f"  control plane (reset, snapshots, journal, clock, ledger, faults): {url}/__mock/openapi.yaml", flush=True)
+    bid = seeded_business()["encrypted_id"]
+    print(f"  business id (bid): {bid}, customers as .xlsx: {url}/api/v3/clients/clients-print/{bid}", flush=True)
     threads = args.threads or (LATENCY_THREADS if args.latency else 1)
-    run(config, args.host, args.port, threads, args.server)
+    config["ADMIN_TOKEN"] = args.admin_token
+    serving.run(config, args.host, args.port, threads, args.server)
     return 0
 
 
@@ -319,18 +341,22 @@ def _phases(text: str) -> list[str]:
 def _contract(args: argparse.Namespace) -> int:
     from . import contract
 
-    code = contract.run(
-        contract.schemathesis_args(
-            args.base_url,
-            args.token,
-            args.max_examples,
-            args.seed,
-            args.phases,
-            args.workers,
-            args.junit_xml,
-            args.passthrough,
+    try:
+        code = contract.run(
+            contract.schemathesis_args(
+                args.base_url,
+                args.token,
+                args.max_examples,
+                args.seed,
+                args.phases,
+                args.workers,
+                args.junit_xml,
+                args.passthrough,
+            )
         )
-    )
+    except contract.NotRun as e:
+        print(f"mockserver contract: {e}", file=sys.stderr, flush=True)
+        return contract.NOT_RUN
     verdict = "conforms to" if code == 0 else f"does NOT conform to (exit {code})"
     report = f"; JUnit report: {args.junit_xml}" if args.junit_xml else ""
     print(f"mockserver contract: {args.base_url} {verdict} openapi.yaml{report}", flush=True)

@@ -29,7 +29,7 @@ from .errors import ApiError
 from .faults import Faults
 from .journal import Journal
 from .snapshots import Snapshots
-from .store import Store, data_files_of, files_of
+from .store import Store, claim, data_files_of, files_of, release
 
 SANDBOXES = "mockserver.sandboxes"  # the app's Shared or PerToken, in Flask's app.extensions
 TOUCH_EVERY = 60.0  # seconds: how stale a sandbox file's mtime (its last use, after a restart) may be
@@ -87,20 +87,23 @@ class PerToken:
 
     def __init__(
         self,
-        folder: Path | None,
+        db: str | os.PathLike | None,
         limit: int,
         idle_seconds: float,
         journal_size: int,
         latency: tuple[int, int] | None,
     ):
-        self.folder = folder  # None: sandboxes in memory, gone with the process
+        # None: sandboxes in memory, gone with the process
+        self.folder = sandbox_folder(db) if db is not None else None
+        # One server per folder of sandboxes, as per store file: it holds the store's lock.
+        self._claimed = claim(Path(db)) if db is not None else None
         self.limit, self.idle_seconds = limit, idle_seconds
         self._journal_size, self._latency = journal_size, latency
         self._open: dict[str, Sandbox] = {}
         self._lock = threading.Lock()
         self._swept = time.time()
-        if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
+        if self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
 
     def get(self, token: str | None, create: bool = True) -> Sandbox | None:
         """The token's sandbox, made on first use; with create=False, None if it has none."""
@@ -136,6 +139,9 @@ class PerToken:
             for sandbox in self._open.values():
                 sandbox.store.close()
             self._open.clear()
+            if self._claimed is not None:
+                release(self._claimed)
+                self._claimed = None
 
     # -- inside (under the lock)
 
@@ -178,9 +184,11 @@ class PerToken:
         on_disk = {}
         if self.folder is not None:
             for file in self.folder.glob("*.json"):
-                with contextlib.suppress(FileNotFoundError):  # deleted since the glob
-                    # writes go to the journal; the snapshot changes only when it is folded in
-                    on_disk[file.stem] = max(f.stat().st_mtime for f in data_files_of(file))
+                # writes go to the journal (gone once a clean stop folded it in); the snapshot
+                # changes only when it is folded in
+                times = [_mtime(f) for f in data_files_of(file)]
+                if any(times):  # none: deleted since the glob
+                    on_disk[file.stem] = max(times)
         return {**on_disk, **{key: sandbox.last_used for key, sandbox in self._open.items()}}
 
     def _stored(self, key: str) -> bool:
@@ -188,12 +196,23 @@ class PerToken:
         return self.folder is not None and (self.folder / f"{key}.json").exists()
 
 
+def _mtime(path: Path) -> float:
+    """The file's last change, or 0.0 if there is no such file."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
+
+
 def open_sandboxes(app: Flask) -> Shared | PerToken:
     config = app.config
     if config["ISOLATION"] == "token":
-        folder = sandbox_folder(config["DB_PATH"]) if config["DB_PATH"] is not None else None
         return PerToken(
-            folder, config["MAX_SANDBOXES"], config["SANDBOX_IDLE_SECONDS"], config["JOURNAL_SIZE"], config["LATENCY"]
+            config["DB_PATH"],
+            config["MAX_SANDBOXES"],
+            config["SANDBOX_IDLE_SECONDS"],
+            config["JOURNAL_SIZE"],
+            config["LATENCY"],
         )
     return Shared(Sandbox.open(config["DB_PATH"], config["JOURNAL_SIZE"], config["LATENCY"]))
 

@@ -1,7 +1,7 @@
 """TinyDB storage whose write costs the change, not the database.
 
 TinyDB's own storages hand the whole database to `write()` on every change, and its
-`Table` copies a whole table to apply one (shared/LIBNOTES.md §2): a create in a store of
+`Table` copies a whole table to apply one (TinyDB 4.8's table.py): a create in a store of
 100,000 records rewrote 30 MB. Here the data lives in memory and reaches disk in two files:
 
 - `db.json`, a snapshot: the whole database, written atomically (temp file, fsync,
@@ -79,11 +79,14 @@ class JournaledStorage(Storage):
             self._commit()
 
     def close(self) -> None:
+        """A clean stop leaves one self-contained file: the journal folded in, and gone."""
         if self._fd is not None:
             if self._journal_bytes > len(self._header()):
-                self._checkpoint()  # a clean stop leaves one self-contained file
+                self._checkpoint()
             os.close(self._fd)
             self._fd = None
+            assert self.journal_path is not None
+            self.journal_path.unlink(missing_ok=True)
 
     # -- rows, from JournaledTable
 

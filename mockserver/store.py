@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from tinydb.table import Document
 
@@ -56,7 +56,7 @@ class Store:
         self.path = Path(path).resolve() if path is not None else None
         self.fixtures = fixtures
         self._lock = threading.RLock()
-        self._lockfile = self._claim(self.path) if self.path is not None else None
+        self._lockfile = claim(self.path) if self.path is not None else None
         self._storage = JournaledStorage(self.path)
         self._db = JournaledTinyDB(storage=lambda: self._storage)
         self._db.default_table_name = "_default"
@@ -225,7 +225,7 @@ class Store:
         with self._lock:
             self._db.close()
         if self._lockfile is not None:
-            self._lockfile.close()
+            release(self._lockfile)
             self._lockfile = None
 
     # -- inside
@@ -241,14 +241,16 @@ class Store:
         return sorted(self._index(table, field).get(value, ()))
 
     def _table(self, name: str):
-        # cache_size=0: TinyDB's query cache hands out shared lists (LIBNOTES §2).
+        # cache_size=0: TinyDB's query cache hands out the same list to every caller, to be
+        # mutated by any of them.
         return self._db.table(name, cache_size=0)
 
-    @staticmethod
-    def _claim(path: Path):
-        """One server per file: a second one would overwrite the first one's writes."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Held open for the store's whole life: the flock lasts as long as the handle.
+
+def claim(path: Path) -> IO[str]:
+    """One server per file: a second one would overwrite the first one's writes. The lock
+    lasts as long as the returned handle is open."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
         handle = open(_lock_of(path), "a+")  # noqa: SIM115
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -257,11 +259,25 @@ class Store:
             owner = handle.read().strip() or "another process"
             handle.close()
             raise StoreInUse(f"{path} is in use by {owner}; stop it or choose another --db") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"mockserver pid {os.getpid()}")
-        handle.flush()
-        return handle
+        try:
+            current = os.stat(_lock_of(path)).st_ino
+        except FileNotFoundError:
+            current = None
+        if current == os.fstat(handle.fileno()).st_ino:
+            break
+        handle.close()  # locked a file its owner removed on closing: lock the one there now
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"mockserver pid {os.getpid()}")
+    handle.flush()
+    return handle
+
+
+def release(handle: IO[str]) -> None:
+    """Ends a `claim`. The file goes while still held: a stopped server leaves its store as
+    one file (and `claim` knows to lock again a file removed under it)."""
+    Path(handle.name).unlink(missing_ok=True)
+    handle.close()
 
 
 def data_files_of(path: Path) -> list[Path]:

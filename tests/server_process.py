@@ -12,7 +12,16 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tests.patience import patience
+
 AUTH = {"Authorization": "Bearer process-token"}
+
+
+def run_cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    """`mockserver ARGS` to its end, with what it printed."""
+    return subprocess.run(
+        [sys.executable, "-m", "mockserver", *args], capture_output=True, text=True, timeout=patience(60), cwd=cwd
+    )
 
 
 def free_port() -> int:
@@ -36,13 +45,14 @@ class ServerProcess:
         )
         self._wait_ready()
 
-    def _wait_ready(self, timeout: float = 30) -> None:
+    def _wait_ready(self) -> None:
+        timeout = patience(30)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited {self.proc.returncode}: {self.stop()}")
             try:
-                urllib.request.urlopen(self.base + "/", timeout=1)
+                urllib.request.urlopen(self.base + "/", timeout=patience(1))
                 return
             except OSError:
                 time.sleep(0.1)
@@ -63,7 +73,7 @@ class ServerProcess:
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=patience(10)) as response:
                 return response.status, json.loads(response.read() or b"null")
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read() or b"null")
@@ -73,18 +83,18 @@ class ServerProcess:
         group is gone. A process killed inside an fsync dies only when the fsync returns, and
         holds the store's lock until then: a restart before that would find it in use."""
         os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(5)
-        deadline = time.monotonic() + 10
+        self.proc.wait(patience(5))
+        deadline = time.monotonic() + patience(10)
         while _alive_in_group(self.proc.pid):
             if time.monotonic() > deadline:
-                raise TimeoutError(f"processes of group {self.proc.pid} outlived SIGKILL by 10 s")
+                raise TimeoutError(f"processes of group {self.proc.pid} outlived SIGKILL by {patience(10):.0f} s")
             time.sleep(0.01)
 
     def stop(self) -> str:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
             try:
-                self.proc.wait(15)
+                self.proc.wait(patience(15))
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(5)

@@ -1,0 +1,141 @@
+"""Serving the app: the checks before start, the WSGI server, and a clean stop.
+
+granian (Rust, the default) answers 1.4x waitress's requests/s on this app (see README,
+"Choices"). On a GIL build of CPython granian always runs the app in a worker process it
+spawns, so the worker builds the app itself from the settings this process puts in the
+environment (MOCKSERVER_CONFIG); exactly one worker, because the store is in-process and
+must have exactly one owner.
+
+A start-up problem is one line and exit status 1. The common ones (a busy port, a store in
+use or unwritable) are found here before any server starts (preflight.py); anything the
+worker still meets while building the app it reports in one line, and it tells this
+process (SIGUSR1) to stop instead of letting granian respawn it into a crash loop.
+On SIGINT or SIGTERM the stores are closed, which folds each journal into its file.
+"""
+
+import json
+import os
+import signal
+import sys
+from multiprocessing import util
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .preflight import StartupError, check_port, check_store
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+ENV = "MOCKSERVER_CONFIG"
+
+
+def app_from_env() -> "Flask":
+    """granian's factory target: the app with the settings `serve` put in the environment."""
+    config = json.loads(os.environ.get(ENV, "{}"))
+    app = _build(config)
+    if app is None:
+        os.kill(os.getppid(), signal.SIGUSR1)
+        os._exit(1)
+    # granian's worker returns from its serve loop on SIGTERM/SIGINT and exits through
+    # multiprocessing, which runs these finalizers (atexit handlers it does not).
+    util.Finalize(app, _close, args=(app,), exitpriority=10)
+    return app
+
+
+def preflight(config: dict[str, Any], host: str, port: int) -> None:
+    """StartupError (or StoreInUse) for what would stop the server from starting."""
+    check_port(host, port)
+    db = config.get("DB_PATH")
+    if db is not None:
+        from ..sandbox import sandbox_folder
+        from ..store import claim
+
+        db = Path(db)
+        check_store(db, (sandbox_folder(db),) if config.get("ISOLATION") == "token" else ())
+        claim(db).close()
+
+
+def run(config: dict[str, Any], host: str, port: int, threads: int, server: str) -> None:
+    """Serves until SIGINT or SIGTERM (after `preflight`)."""
+    if server == "waitress":
+        _serve_waitress(config, host, port, threads)
+    else:
+        _serve_granian(config, host, port, threads)
+
+
+def _serve_waitress(config: dict[str, Any], host: str, port: int, threads: int) -> None:
+    import waitress
+
+    app = _build(config)
+    if app is None:
+        raise SystemExit(1)
+    # waitress stops its loop on SystemExit or KeyboardInterrupt; SIGTERM raises neither.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="mockserver")
+    finally:
+        _close(app)
+
+
+def _serve_granian(config: dict[str, Any], host: str, port: int, threads: int) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+
+    os.environ[ENV] = json.dumps({k: str(v) if k == "DB_PATH" and v is not None else v for k, v in config.items()})
+    granian = Granian(
+        target="mockserver.serving:app_from_env",
+        factory=True,
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=1,
+        blocking_threads=threads,
+        log_access=False,
+        # Errors only: the banner says where we listen, and granian warns about any thread
+        # count above 2 x cores + 1, which is our measured choice (README, "Choices").
+        log_level=LogLevels.error,
+        # A worker that dies once it serves (it should not) comes back rather than leaving
+        # a dead port; one that cannot start says so and stops us (app_from_env).
+        respawn_failed_workers=True,
+    )
+    failed = []
+
+    def worker_failed(*_: Any) -> None:
+        failed.append(True)
+        granian.signal_handler_interrupt()
+
+    signal.signal(signal.SIGUSR1, worker_failed)
+    try:
+        granian.serve()
+    except SystemExit as e:  # granian exits 1 when a worker died
+        if e.code and not failed:
+            raise
+    if failed:
+        raise SystemExit(1)
+
+
+def _build(config: dict[str, Any]) -> "Flask | None":
+    """The app, or None after one line on stderr saying why it cannot start."""
+    from ..app import create_app
+    from ..storage import JournalCorrupt
+    from ..store import StoreInUse
+
+    try:
+        return create_app(config)
+    except (StartupError, StoreInUse, JournalCorrupt) as e:
+        problem = str(e)
+    except OSError as e:
+        problem = f"cannot open the store: {e.strerror}" + (f": {e.filename}" if e.filename else "")
+    print(f"mockserver: {problem}", file=sys.stderr, flush=True)
+    return None
+
+
+def _close(app: "Flask") -> None:
+    from ..sandbox import SANDBOXES
+
+    app.extensions[SANDBOXES].close()
+
+
+def _exit_on_signal(*_: Any) -> None:
+    raise SystemExit(0)
