@@ -2,16 +2,18 @@
 
 import json
 import re
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
 from flask import request
 
 from mockserver import create_app
+from mockserver.cli import main
+from mockserver.contract import NOT_RUN
 from mockserver.spec import load_spec
 from mockserver.threaded import serving
-from tests.server_process import ServerProcess
-from tests.test_cli import run_cli
+from tests.server_process import ServerProcess, run_cli
 
 TOKEN = "contract-token"
 QUICK = ("--max-examples", "5", "--seed", "1")
@@ -91,3 +93,13 @@ def test_contract_needs_a_token_and_known_phases():
     assert no_token.returncode == 2 and "contract needs --token" in no_token.stderr
     bad_phase = run_cli("contract", "--base-url", "http://127.0.0.1:9", "--token", "t", "--phases", "examples,smoke")
     assert bad_phase.returncode == 2 and "phases are examples, coverage, fuzzing, stateful" in bad_phase.stderr
+
+
+def test_without_schemathesis_it_says_no_run_happened_with_its_own_status(monkeypatch, capsys):
+    for name in [m for m in sys.modules if m == "schemathesis" or m.startswith("schemathesis.")]:
+        monkeypatch.setitem(sys.modules, name, None)  # as if the extra were not installed
+    code = main(["contract", "--base-url", "http://127.0.0.1:9", "--token", TOKEN])
+    out, err = capsys.readouterr()
+    assert code == NOT_RUN and code not in (0, 1, 2)
+    assert "no contract test ran" in err and "pip install -e '.[contract]'" in err
+    assert "conform" not in out + err
