@@ -3,13 +3,24 @@ files it copies exist, the wheel `pip install .` builds carries the spec, fixtur
 contract settings, and its command is one the CLI takes."""
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 import zipfile
+from pathlib import Path
+
+import pytest
 
 from mockserver.cli import build_parser
 from tests.conftest import ROOT
+from tests.patience import patience
+from tests.server_process import ServerProcess, free_port
+from tests.test_cli import NEW
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
 
@@ -33,7 +44,7 @@ def test_the_wheel_carries_spec_fixtures_and_contract_settings(tmp_path):
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(ROOT)],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=patience(300),
     )
     assert built.returncode == 0, built.stderr
     [wheel] = tmp_path.glob("mockserver-*.whl")
@@ -43,3 +54,108 @@ def test_the_wheel_carries_spec_fixtures_and_contract_settings(tmp_path):
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "mockserver = mockserver.cli:main" in text and "mockserver = mockserver.pytest_plugin" in text
+
+
+@pytest.fixture
+def behind_nginx(tmp_path):
+    """deploy/nginx.conf as it is, but for its ports, run by Debian's nginx in front of two
+    `serve --isolation token` replicas; yields (nginx's base URL, the two replicas)."""
+    nginx = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
+    if nginx is None:
+        if os.environ.get("MOCKSERVER_REQUIRE_NGINX"):
+            pytest.fail("MOCKSERVER_REQUIRE_NGINX is set but nginx is not installed")
+        pytest.skip("nginx is not installed (apt-get install nginx-light)")
+    replica = ("--isolation", "token", "--quiet")
+    with (
+        ServerProcess("--db", str(tmp_path / "r1" / "db.json"), *replica) as one,
+        ServerProcess("--db", str(tmp_path / "r2" / "db.json"), *replica) as two,
+    ):
+        port = free_port()
+        config = (ROOT / "deploy" / "nginx.conf").read_text()
+        for old, new in (("127.0.0.1:8001", one.port), ("127.0.0.1:8002", two.port), ("127.0.0.1:8080", port)):
+            assert old in config
+            config = config.replace(old, f"127.0.0.1:{new}")
+        (tmp_path / "nginx.conf").write_text(config)
+        proc = subprocess.Popen(
+            [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + patience(10)
+            while True:
+                assert proc.poll() is None, f"nginx exited: {proc.stderr.read() if proc.stderr else ''}"
+                try:
+                    urllib.request.urlopen(base + "/", timeout=patience(1))
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, "nginx did not answer"
+                    time.sleep(0.05)
+            yield base, (one, two)
+        finally:
+            proc.terminate()
+            proc.wait(patience(10))
+            assert proc.stderr is not None
+            proc.stderr.close()
+
+
+def _through(base, method, path, authorization, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method, headers={"Authorization": authorization})
+    request.add_header("Accept", "application/json")
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=patience(10)) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+SPELLINGS = ["Bearer {}", "bearer {}", "BEARER  {}", "Bearer {}  "]
+
+
+def test_nginx_keeps_each_token_on_one_replica_whatever_its_spelling(behind_nginx):
+    base, replicas = behind_nginx
+    tokens = [f"visitor-{i}" for i in range(16)]
+    made = {}
+    for token in tokens:
+        status, customer = _through(base, "POST", "/api/v3/clients", f"Bearer {token}", {**NEW, "business_name": token})
+        assert status == 201, customer
+        made[token] = customer["id"]
+    for token in tokens:
+        for spelling in SPELLINGS:
+            status, customer = _through(base, "GET", f"/api/v3/clients/{made[token]}", spelling.format(token))
+            assert (status, customer.get("business_name")) == (200, token), (token, spelling)
+    # both replicas hold sandboxes, and no token has one on both
+    held = [
+        {
+            t
+            for t in tokens
+            if r.call("GET", "/api/v3/clients", headers={"Authorization": f"Bearer {t}"})[1][-1]["business_name"] == t
+        }
+        for r in replicas
+    ]  # noqa: E501
+    assert held[0] and held[1] and not held[0] & held[1] and held[0] | held[1] == set(tokens)
+
+
+def test_nginx_keeps_tokens_apart_and_resets_only_the_callers_sandbox(behind_nginx):
+    base, _ = behind_nginx
+    ids = {}
+    for token in ("alice", "bob"):
+        status, customer = _through(base, "POST", "/api/v3/clients", f"Bearer {token}", {**NEW, "business_name": token})
+        assert status == 201
+        ids[token] = customer["id"]
+    assert ids["alice"] == ids["bob"]  # each sandbox counts from the same fixtures
+    assert _through(base, "GET", f"/api/v3/clients/{ids['alice']}", "Bearer alice")[1]["business_name"] == "alice"
+    assert _through(base, "POST", "/__mock/reset", "bearer  alice")[0] == 200
+    assert _through(base, "GET", f"/api/v3/clients/{ids['alice']}", "Bearer alice")[0] == 404
+    assert _through(base, "GET", f"/api/v3/clients/{ids['bob']}", "Bearer bob")[1]["business_name"] == "bob"
+
+
+def test_nginx_passes_the_port_on_so_advertised_links_work(behind_nginx):
+    base, _ = behind_nginx
+    status, index = _through(base, "GET", "/", "Bearer any")
+    assert status == 200 and index["docs"] == f"{base}/docs"
