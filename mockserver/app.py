@@ -11,7 +11,7 @@ from .access_log import register_access_log
 from .auth import register_admin_check
 from .clock import Clock
 from .cors import register_cors
-from .docs import register_docs
+from .docs import index_page, register_docs
 from .errors import register_error_handlers
 from .journal import Journal, register_journal
 from .overrides import intercept
@@ -103,7 +103,7 @@ def _register_index(app: Flask, operation_count: int, control: Spec) -> list[str
 
     @app.get("/")
     def index():
-        return {
+        about = {
             "name": "mockserver",
             "about": "A stateful mock of the Built Accounting and Summit APIs",
             "docs": request.host_url + "docs",
@@ -120,5 +120,9 @@ def _register_index(app: Flask, operation_count: int, control: Spec) -> list[str
                 "import_max_rows": app.config["IMPORT_MAX_ROWS"],
             },
         }
+        # a browser gets the same as a page of links; curl (*/*) and clients get JSON
+        if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
+            return index_page(about)
+        return about
 
     return [index.__name__, "static"]

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from flask import Flask, Response, send_from_directory
+from markupsafe import escape
 from swagger_ui_bundle import swagger_ui_path
 
 from .resources import CONTROL_SPEC_PATH, SPEC_PATH
@@ -82,3 +83,40 @@ def _fixed(body: str, mimetype: str):
 def _for_this_server(document: dict) -> str:
     servers = [THIS_SERVER] + [s for s in document.get("servers", []) if s.get("url") != THIS_SERVER["url"]]
     return json.dumps({**document, "servers": servers}, ensure_ascii=False)
+
+
+def _link(url: str) -> str:
+    return f'<a href="{escape(url)}">{escape(url)}</a>'
+
+
+def index_page(about: dict) -> Response:
+    """GET / for a person: what the JSON says, with its links clickable."""
+    controls = "".join(
+        f"<li><code>{escape(op)}</code>: {escape(summary)}</li>" for op, summary in about["controls"].items()
+    )
+    sandboxes = ", ".join(f"{escape(k)}: {escape(v)}" for k, v in about["sandboxes"].items())
+    limits = ", ".join(f"{escape(k)}: {escape(v)}" for k, v in about["limits"].items())
+    api = escape(about["docs"].removesuffix("docs"))
+    body = f"""<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="UTF-8"><title>mockserver</title>
+<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem}}
+code,pre{{background:#f4f4f4;padding:0 .2em}}pre{{padding:.5em;overflow-x:auto}}</style></head>
+<body>
+<h1>mockserver</h1>
+<p>{escape(about["about"])}: {escape(about["operations"])} operations. Every API call needs
+<code>{escape(about["auth"])}</code> (any token, unless the server was started with one).</p>
+<ul>
+<li>Docs, with Try it out: {_link(about["docs"])}</li>
+<li>The API's spec: {_link(about["spec"])}</li>
+<li>The control plane's spec: {_link(about["control_plane"])}</li>
+<li>Customers as .xlsx (business id <code>{escape(about["business_id"])}</code>): {_link(about["customer_export"])}</li>
+</ul>
+<pre>curl -H 'Authorization: Bearer demo' {api}api/v3/clients/779</pre>
+<h2>Control plane</h2>
+<ul>{controls}</ul>
+<p>Sandboxes: {sandboxes}. Limits: {limits}. This page as JSON: <code>Accept: application/json</code>.</p>
+</body>
+</html>
+"""
+    return Response(body, mimetype="text/html")

@@ -3,7 +3,7 @@
 An upload is untrusted, so a file is checked before openpyxl opens it, and what openpyxl
 would do on its own is bounded:
 - the zip is measured first: openpyxl has no limit, and a 200 KB file that unpacks to
-  200 MB of XML costs that much memory even in read-only mode (shared/LIBNOTES.md §5);
+  200 MB of XML costs that much memory even in read-only mode (measured with openpyxl 3.1);
 - XML entities are refused by defusedxml, which openpyxl uses when it is installed;
 - the sheet's declared <dimension> is ignored: read-only mode stops at its last row, so a
   stale one would drop customers silently;

@@ -1,8 +1,6 @@
 import argparse
 import http.client
 import json
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -10,7 +8,8 @@ import pytest
 
 from mockserver.cli import _duration, _latency, _size
 from tests.conftest import fixture_rows
-from tests.server_process import AUTH, ServerProcess
+from tests.patience import patience
+from tests.server_process import AUTH, ServerProcess, run_cli
 
 NEW = {
     "business_name": "Process Ltd",
@@ -19,12 +18,6 @@ NEW = {
     "business_email": "",
     "category_id": 1,
 }
-
-
-def run_cli(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "mockserver", *args], capture_output=True, text=True, timeout=60, cwd=cwd
-    )
 
 
 @pytest.fixture
@@ -219,7 +212,7 @@ def test_a_dropped_connection_ends_without_a_whole_answer(db, server_name):
         assert server.call("GET", "/__mock/faults")[1]["server_latency_ms"] == {"min": 20, "max": 30}
         rule = {"method": "POST", "path": "/api/v3/clients", "drop_rate": 1}
         assert server.call("PUT", "/__mock/faults", {"rules": [rule]})[0] == 200
-        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=patience(10))
         body = json.dumps(NEW)
         headers = {**AUTH, "Content-Type": "application/json"}
         with pytest.raises((http.client.RemoteDisconnected, http.client.IncompleteRead)):
@@ -232,3 +225,27 @@ def test_a_dropped_connection_ends_without_a_whole_answer(db, server_name):
         server.call("GET", "/api/v3/clients/779", headers={"Prefer": "code=404"})
     assert "POST /api/v3/clients dropped " in server.log and "[fault rule 1: drop]" in server.log
     assert "GET /api/v3/clients/779 404 " in server.log and "[Prefer: code=404]  Customer 42 not found" in server.log
+
+
+def test_version_is_the_installed_one():
+    from importlib.metadata import version
+
+    result = run_cli("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"mockserver {version('mockserver')}"
+
+
+def test_a_mistyped_option_is_named_with_the_commands_own_usage():
+    result = run_cli("serve", "--prot", "5000")
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: mockserver serve [-h] [--host HOST] [--port PORT]")
+    assert "mockserver serve: error: unrecognized arguments: --prot 5000" in result.stderr
+
+
+def test_port_has_help_with_its_default():
+    assert "port to listen on (default 8000)" in " ".join(run_cli("serve", "--help").stdout.split())
+
+
+def test_the_banner_suggests_the_token_the_server_accepts(db):
+    with ServerProcess("--db", db, "--token", "s3cret") as server:
+        pass
+    assert "try: curl -H 'Authorization: Bearer s3cret'" in server.log and "Bearer demo" not in server.log

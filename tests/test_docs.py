@@ -47,3 +47,16 @@ def test_docs_are_not_journaled(client):
     client.get("/docs")
     client.get("/openapi.json")
     assert client.get("/__mock/requests").json == []
+
+
+def test_the_index_is_a_page_of_links_for_a_browser_and_json_for_clients(client):
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    page = client.get("/", headers={"Accept": browser})
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    for link in ("http://localhost/docs", "http://localhost/openapi.yaml", "http://localhost/__mock/openapi.yaml"):
+        assert f'<a href="{link}">' in html
+    assert "<code>POST /__mock/reset</code>" in html
+    for accept in ("application/json", "*/*", None):
+        answer = client.get("/", headers={"Accept": accept} if accept else {})
+        assert answer.mimetype == "application/json" and answer.get_json()["docs"] == "http://localhost/docs"

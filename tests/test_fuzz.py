@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from tests.patience import patience
 from tests.server_process import ServerProcess
 
 MAX_EXAMPLES = 100  # 4,904 cases in 42 s here; the in-process suite (test_contract.py) runs 30
@@ -21,7 +22,7 @@ def test_the_whole_spec_fuzzed_in_every_phase_finds_nothing(tmp_path):
             [sys.executable, "-m", "mockserver", "contract", "--base-url", server.base, "--token", "fuzz",
              "--max-examples", str(MAX_EXAMPLES), "--seed", "20261121",
              "--phases", "examples,coverage,fuzzing,stateful"],
-            capture_output=True, text=True, cwd=tmp_path, timeout=600,
+            capture_output=True, text=True, cwd=tmp_path, timeout=patience(600),
         )  # fmt: skip
     tally = re.search(r"(\d+) generated, (\d+) passed", run.stdout)
     assert run.returncode == 0 and tally, run.stdout[-5000:]

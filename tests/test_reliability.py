@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from mockserver.store import Store
+from tests.patience import patience
 from tests.server_process import AUTH, ServerProcess
 
 NEW = {
@@ -32,7 +33,7 @@ def test_8_threads_of_250_creates_are_all_acknowledged_stored_and_distinct(tmp_p
         before = len(server.call("GET", "/api/v3/clients")[1])
 
         def creates(worker: int) -> list[int]:
-            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=patience(30))
             ids = []
             for i in range(250):
                 status, body = post(conn, "/api/v3/clients", {**NEW, "business_name": f"w{worker} n{i}"})
@@ -59,7 +60,7 @@ def test_concurrent_payments_to_one_customer_all_count(tmp_path):
         before = server.call("GET", "/api/v3/clients/779")[1]["unformated_balance"]
 
         def pay(worker: int) -> None:
-            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=patience(30))
             for _ in range(50):
                 payment = {"customer_id": 779, "kind": "payment", "amount": 1.25, "date": "2024-05-01"}
                 assert post(conn, "/__mock/ledger", payment)[0] == 201
@@ -73,7 +74,7 @@ def test_concurrent_payments_to_one_customer_all_count(tmp_path):
 
 def write_until_killed(port: int, label: str, stop: threading.Event, acknowledged: list[int]) -> None:
     """POSTs customers until the server dies, noting the id of every 201."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=patience(5))
     try:
         n = 0
         while not stop.is_set():

@@ -7,6 +7,7 @@ import urllib.error
 import urllib.request
 
 from tests.conftest import ApiClient, make_app
+from tests.patience import patience
 from tests.server_process import AUTH, ServerProcess
 
 FROZEN = "2024-11-04T16:13:37Z"
@@ -137,7 +138,7 @@ class ProcessClient:
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=patience(10)) as response:
                 return _Answer(response.status, response.read())
         except urllib.error.HTTPError as e:
             return _Answer(e.code, e.read())

@@ -4,8 +4,7 @@ import pytest
 
 from mockserver.sandbox import shared
 from tests.conftest import ApiClient, fixture_rows, make_app
-from tests.server_process import ServerProcess
-from tests.test_cli import run_cli
+from tests.server_process import ServerProcess, run_cli
 
 
 @pytest.fixture(scope="module")
