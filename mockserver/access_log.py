@@ -2,6 +2,7 @@
 
 POST /api/v3/clients 422 1.9ms  The given data was invalid. category_id: ...
 GET /api/v3/clients/779 404 0.4ms  [Prefer: code=404]  Customer 42 not found
+POST /api/v3/clients 201 2.3ms  [ignored body field "buisness_name"]
 """
 
 import sys
@@ -9,6 +10,8 @@ import threading
 import time
 
 from flask import Flask, Response, g, request
+
+from .validation import warnings
 
 _lock = threading.Lock()
 
@@ -31,6 +34,8 @@ def register_access_log(app: Flask) -> None:
         line = f"{request.method} {request.full_path.rstrip('?')} {status} {elapsed:.1f}ms"
         if injected:  # so a forced or faulted answer is not mistaken for the handler's
             line += f"  [{injected}]"
+        if ignored := warnings():  # a misspelt field the backend would drop silently
+            line += f"  [{'; '.join(ignored)}]"
         if not dropped and response.status_code >= 400 and response.mimetype == "application/json":
             body = response.get_json(silent=True)
             if isinstance(body, dict) and "message" in body:

@@ -19,6 +19,7 @@ from .resources import CONTROL_SPEC_PATH, SPEC_PATH, seeded_business
 from .routing import API_PACKAGE, CONTROL_PACKAGE, WholeResponse, check_response, handlers_for, register_routes
 from .sandbox import SANDBOXES, of_request, open_sandboxes
 from .spec import Spec, load_spec
+from .validation import register_warnings
 
 
 class MockFlask(Flask):
@@ -44,7 +45,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     (origins a browser page may call from; ["*"] for any, [] for none), ISOLATION ("shared":
     one store for all; "token": a sandbox per bearer token, see sandbox.py), MAX_SANDBOXES
     and SANDBOX_IDLE_SECONDS (its bounds), ADMIN_TOKEN (the control plane then needs it in
-    X-Mock-Admin; `serve` makes one when bound beyond localhost).
+    X-Mock-Admin; `serve` makes one when bound beyond localhost), STRICT (unknown query
+    parameters and body fields refused with 422, not ignored with a warning), BUSINESS_ID
+    (the one `bid` the export takes; None: any names the store's business).
     `mockserver serve --fresh` resets the store before the app exists, so a respawned worker
     never wipes it."""
     app = MockFlask(__name__)
@@ -60,6 +63,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         CORS_ORIGINS=[defaults.ANY_ORIGIN],
         ISOLATION="shared",
         ADMIN_TOKEN=None,
+        STRICT=False,
+        BUSINESS_ID=None,
         MAX_SANDBOXES=defaults.MAX_SANDBOXES,
         SANDBOX_IDLE_SECONDS=defaults.SANDBOX_IDLE,
     )
@@ -74,11 +79,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         g.started = time.perf_counter()
 
     register_error_handlers(app)
+    register_warnings(app)
     if app.config["ADMIN_TOKEN"]:
         register_admin_check(app, app.config["ADMIN_TOKEN"])
     if app.config["CORS_ORIGINS"]:
         register_cors(app, app.config["CORS_ORIGINS"])
-    register_routes(app, spec, handlers_for(spec, API_PACKAGE), intercept)
+    register_routes(app, spec, handlers_for(spec, API_PACKAGE), intercept, lenient=True)
     register_routes(app, control, handlers_for(control, CONTROL_PACKAGE))
     if app.config["VALIDATE_RESPONSES"]:
         app.after_request(check_response)

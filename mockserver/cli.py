@@ -80,6 +80,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--quiet", action="store_true", help="no line per request")
     serve.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse unknown query parameters and body fields with 422 (default: ignore them, as the Laravel "
+        "backend does, saying so in an X-Mock-Warning header; a request can ask with 'Prefer: strict')",
+    )
+    serve.add_argument(
+        "--business-id",
+        metavar="BID",
+        help="the export (/api/v3/clients/clients-print/BID) takes only this business id (default: any id "
+        "exports the store's business)",
+    )
+    serve.add_argument(
         "--validate-responses", action="store_true", help="check every answer against openapi.yaml (slower)"
     )
     serve.add_argument(
@@ -277,6 +289,8 @@ def _serve(args: argparse.Namespace) -> int:
         "ISOLATION": args.isolation,
         "MAX_SANDBOXES": args.max_sandboxes,
         "SANDBOX_IDLE_SECONDS": args.sandbox_idle,
+        "STRICT": args.strict,
+        "BUSINESS_ID": args.business_id,
     }
     serving.preflight(config, args.host, args.port)
     if args.fresh:
@@ -295,8 +309,10 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"  try: curl -H 'Authorization: Bearer {args.token or 'demo'}' {url}/api/v3/clients", flush=True)
     print(f"  docs: {url}/docs  (spec: {url}/openapi.yaml)", flush=True)
     print(f"  control plane (reset, snapshots, journal, clock, ledger, faults): {url}/__mock/openapi.yaml", flush=True)
-    bid = seeded_business()["encrypted_id"]
+    bid = args.business_id or seeded_business()["encrypted_id"]
     print(f"  business id (bid): {bid}, customers as .xlsx: {url}/api/v3/clients/clients-print/{bid}", flush=True)
+    if args.strict:
+        print("  strict: unknown query parameters and body fields get 422", flush=True)
     threads = args.threads or (LATENCY_THREADS if args.latency else 1)
     config["ADMIN_TOKEN"] = args.admin_token
     serving.run(config, args.host, args.port, threads, args.server)

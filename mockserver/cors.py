@@ -17,8 +17,12 @@ from .defaults import ANY_ORIGIN
 
 ANY = ANY_ORIGIN
 # What a browser hides from scripts unless told: the export's file name, the 401's
-# challenge, a 405's methods, a forced answer's Preference-Applied, Retry-After.
-EXPOSED = "Allow, Content-Disposition, Content-Length, Location, Preference-Applied, Retry-After, WWW-Authenticate"
+# challenge, a 405's methods, a forced answer's Preference-Applied, Retry-After, and what
+# the mock ignored (X-Mock-Warning).
+EXPOSED = (
+    "Allow, Content-Disposition, Content-Length, Location, Preference-Applied, Retry-After, WWW-Authenticate, "
+    "X-Mock-Warning"
+)
 METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
 MAX_AGE = "600"  # seconds a browser may reuse a preflight (Chromium caps it at 7200)
 

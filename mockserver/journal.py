@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 from . import defaults
 from .clock import Clock, iso_ms
 from .patterns import path_matcher
+from .validation import warnings
 
 MAX_BODY_BYTES = 16 * 1024  # of a body kept; a longer one is cut, saying so
 HIDDEN = "[redacted]"
@@ -47,6 +48,7 @@ class _Entry:
     response_type: str | None
     duration_ms: float
     injected: str | None
+    warnings: list[str]  # what was ignored (validation.warnings)
 
     def to_json(self) -> dict[str, Any]:
         query: dict[str, Any] = {}
@@ -76,6 +78,7 @@ class _Entry:
             },
             "duration_ms": self.duration_ms,
             "injected": self.injected,
+            "warnings": self.warnings,
         }
 
 
@@ -161,6 +164,7 @@ def register_journal(app: Flask, pick: Callable[[], tuple[Journal, Clock] | None
             response_type=content_type,
             duration_ms=round((time.perf_counter() - state.get("started", time.perf_counter())) * 1000, 3),
             injected=state.get("injected"),
+            warnings=warnings(),
         )
         return response
 

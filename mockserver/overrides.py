@@ -4,7 +4,7 @@ and before validation, so an overridden request never reaches the store.
 In order: the delay (`Prefer: delay=300`, else the matching fault rule's latency, else
 the server-wide `--latency`), then a fault rule's drop or error, then a forced response
 (`Prefer: code=404`, `example=NAME`, `dynamic=true`; Prism's Prefer header). Anything
-else goes on to the handler.
+else goes on to the handler; `Prefer: strict` is read on the way by validation.
 """
 
 import os
@@ -40,6 +40,7 @@ class Preferences:
     dynamic: bool = False
     delay_ms: int | None = None
     seed: int | None = None
+    strict: bool = False  # unknown query parameters and body fields refused (validation.py)
     applied: list[str] = field(default_factory=list)
 
     @property
@@ -51,7 +52,7 @@ def intercept(spec: Spec, op: Operation) -> Response | None:
     faults: Faults = current().faults
     if "HTTP_PREFER" not in request.environ and not faults.rules and not faults.server_latency:
         return None  # the common case, answered before any parsing
-    prefer = parse_prefer(request.headers.getlist("Prefer"))
+    prefer = g.prefer = parse_prefer(request.headers.getlist("Prefer"))
     number, rule = faults.rule_for(request.method, request.path) or (0, None)
     delay = prefer.delay_ms if prefer.delay_ms is not None else faults.delay_ms(rule)
     if delay:
@@ -89,6 +90,8 @@ def parse_prefer(headers: list[str]) -> Preferences:
                 prefer.delay_ms = _number(name, value, 0, MAX_DELAY_MS)
             elif name == "seed":
                 prefer.seed = _number(name, value, 0, 2**63 - 1)
+            elif name == "strict" and not value:
+                prefer.strict = True
             else:
                 continue
             prefer.applied.append(f"{name}={value}")

@@ -61,19 +61,29 @@ def handlers_for(spec: Spec, package: str) -> dict[str, Handler]:
 Intercept = Callable[[Spec, Operation], Response | None]
 
 
-def register_routes(app: Flask, spec: Spec, handlers: dict[str, Handler], intercept: Intercept | None = None) -> None:
-    """`intercept` may answer a request in the handler's place (overrides.intercept)."""
+def register_routes(
+    app: Flask, spec: Spec, handlers: dict[str, Handler], intercept: Intercept | None = None, lenient: bool = False
+) -> None:
+    """`intercept` may answer a request in the handler's place (overrides.intercept).
+    `lenient`: unknown query parameters and body fields are ignored with a warning, as the
+    real backend ignores them, unless the server is --strict or the request says
+    `Prefer: strict` (validation.py)."""
     by_path: dict[str, dict[str, Operation]] = defaultdict(dict)
     for op in spec.operations:
         by_path[op.path][op.method] = op
     for path, operations in by_path.items():
         rule = re.sub(r"{(\w+)}", r"<\1>", path)
-        view = _view(spec, path, operations, handlers, intercept)
+        view = _view(spec, path, operations, handlers, intercept, lenient)
         app.add_url_rule(rule, endpoint=path, view_func=view, methods=ALL_METHODS, provide_automatic_options=False)
 
 
 def _view(
-    spec: Spec, path: str, operations: dict[str, Operation], handlers: dict[str, Handler], intercept: Intercept | None
+    spec: Spec,
+    path: str,
+    operations: dict[str, Operation],
+    handlers: dict[str, Handler],
+    intercept: Intercept | None,
+    lenient: bool,
 ):
     allowed = set(operations) | {"OPTIONS"} | ({"HEAD"} if "GET" in operations else set())
     allow = ", ".join(m for m in ALL_METHODS if m in allowed)
@@ -97,7 +107,9 @@ def _view(
             raise
         if intercept is not None and (overridden := intercept(spec, op)) is not None:
             return overridden
-        kwargs = validate_request(spec, op, req, path_args, sandbox.store)
+        prefer = state.get("prefer")  # parsed by intercept, where there is a Prefer header
+        strict = not lenient or app.config["STRICT"] or (prefer is not None and prefer.strict)
+        kwargs = validate_request(spec, op, req, path_args, sandbox.store, strict)
         return to_response(handlers[op.operation_id](**kwargs))
 
     view.__name__ = f"view {path}"

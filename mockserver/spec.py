@@ -32,10 +32,14 @@ class Parameter:
     types: frozenset[str]  # JSON types the wire string may be read as
     validator: Any
     default: Any = None
+    # x-references on a path id: the record it names is looked up before anything else is
+    # validated, as Laravel's route-model binding answers 404 before the form request runs.
+    references: dict | None = None
+    argument: str | None = None  # x-handler-argument: the handler's name for it, where two share one
 
     @property
     def py_name(self) -> str:
-        return python_name(self.name)
+        return self.argument or python_name(self.name)
 
 
 FORM = "multipart/form-data"
@@ -50,6 +54,10 @@ class Body:
     # Form fields that carry a file (a schema with contentMediaType or format binary); the
     # validator sees each as its file name.
     files: frozenset[str] = frozenset()
+    # With `x-unknown-fields: ignored`, the fields a body may have; others are dropped with a
+    # warning, as Laravel drops what its rules do not name (422 when strict). None: the
+    # schema alone decides.
+    known: frozenset[str] | None = None
 
     @property
     def is_form(self) -> bool:
@@ -69,6 +77,14 @@ class Operation:
     @functools.cached_property
     def query_names(self) -> frozenset[str]:
         return frozenset(p.name for p in self.parameters if p.location == "query")
+
+    @functools.cached_property
+    def path_parameters(self) -> tuple[Parameter, ...]:
+        return tuple(p for p in self.parameters if p.location == "path")
+
+    @functools.cached_property
+    def query_parameters(self) -> tuple[Parameter, ...]:
+        return tuple(p for p in self.parameters if p.location != "path")
 
     def response_validator(self, status: int, media_type: str):
         media = self.responses.get(str(status)) or self.responses.get(f"{str(status)[0]}XX") or {}
@@ -143,6 +159,8 @@ class Spec:
                 types=self.wire_types(p["schema"]),
                 validator=self._deferred(p["schema"]),
                 default=self.resolve(p["schema"]).get("default"),
+                references=p.get("x-references"),
+                argument=p.get("x-handler-argument"),
             )
             for p in params
         )
@@ -168,7 +186,8 @@ class Spec:
         request_body = self.resolve(request_body)
         content = request_body.get("content", {})
         schema = (content.get("application/json") or content.get(FORM) or {}).get("schema")
-        properties = (self.resolve(schema) or {}).get("properties", {})
+        resolved = self.resolve(schema) or {}
+        properties = resolved.get("properties", {})
         return Body(
             required=request_body.get("required", False),
             media_types=tuple(content),
@@ -179,6 +198,7 @@ class Spec:
                 for name, field in properties.items()
                 if "contentMediaType" in self.resolve(field) or self.resolve(field).get("format") == "binary"
             ),
+            known=frozenset(properties) if resolved.get("x-unknown-fields") == "ignored" else None,
         )
 
     def wire_types(self, schema: dict) -> frozenset[str]:

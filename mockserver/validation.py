@@ -12,10 +12,10 @@ import math
 import re
 from typing import Any
 
-from flask import Request, g
+from flask import Flask, Request, Response, g
 from werkzeug.datastructures import FileStorage
 
-from .errors import ApiError, invalid
+from .errors import ApiError, invalid, not_found
 from .spec import FORM, Operation, Spec
 from .store import Store
 
@@ -23,27 +23,54 @@ from .store import Store
 # A zero fraction is allowed because JSON Schema counts 3600.0 as an integer, so the spec
 # does too (Schemathesis sends ?category_id=3600.0 as valid data).
 _INTEGER = re.compile(r"^([+-]?\d{1,100})(?:\.0+)?$")
+WARNING_HEADER = "X-Mock-Warning"
+MAX_WARNINGS = 20  # headers a request gets at most; a body of 10,000 unknown fields gets a count
 
 
 def validate_request(
-    spec: Spec, op: Operation, request: Request, path_args: dict[str, str], store: Store
+    spec: Spec, op: Operation, request: Request, path_args: dict[str, str], store: Store, strict: bool = True
 ) -> dict[str, Any]:
-    """Return the handler's keyword arguments, or raise ApiError."""
+    """Return the handler's keyword arguments, or raise ApiError. Not `strict`, what the
+    spec marks as ignorable (unknown query parameters, body fields beyond a schema with
+    `x-unknown-fields: ignored`) is dropped with a warning (`warnings()`), as the Laravel
+    backend drops it; `strict`, it is refused."""
     kwargs: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
+    _read_parameters(spec, op.path_parameters, path_args, kwargs, errors)
+    if not errors:
+        _require_referenced(op, kwargs, store)
     # request.args parses even an empty query string into a MultiDict: most calls have none
     query = request.args if request.environ.get("QUERY_STRING") else {}
     if unknown := [name for name in query if name not in op.query_names]:
-        # A misspelt filter silently ignored would answer the wrong question. 422 with the
-        # others where the operation documents it; a 400 beyond the docs where not.
         takes = ", ".join(sorted(op.query_names)) or "none"
-        strangers = {name: [f"is not a query parameter of this operation; it takes: {takes}"] for name in unknown}
-        if "422" in op.responses:
-            raise invalid(strangers)
-        g.off_contract = True
-        raise ApiError(400, f"Unknown query parameter {', '.join(map(repr, unknown))}; this operation takes: {takes}.")
-    for param in op.parameters:
-        source = path_args if param.location == "path" else query
+        if not strict:
+            for name in unknown:
+                _warn(f"ignored query parameter {json.dumps(name)}; this operation takes: {takes}")
+        elif "422" in op.responses:
+            raise invalid(
+                {name: [f"is not a query parameter of this operation; it takes: {takes}"] for name in unknown}
+            )
+        else:
+            g.off_contract = True
+            raise ApiError(
+                400, f"Unknown query parameter {', '.join(map(repr, unknown))}; this operation takes: {takes}."
+            )
+    _read_parameters(spec, op.query_parameters, query, kwargs, errors)
+    if op.body is not None:
+        body, body_errors = _read_body(spec, op, request)
+        if isinstance(body, dict):
+            if op.body.known is not None:
+                body = _unknown_fields(op.body.known, body, body_errors, strict)
+            body_errors.update(_missing_references(spec, op.body.schema, body, body_errors, store))
+        errors.update(body_errors)
+        kwargs["body"] = body
+    if errors:
+        raise invalid(errors)
+    return kwargs
+
+
+def _read_parameters(spec: Spec, parameters, source, kwargs: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    for param in parameters:
         raw = source.get(param.name)
         if raw is None:
             if param.required:
@@ -56,15 +83,61 @@ def validate_request(
             errors[param.name] = [_describe(spec, param.schema, e) for e in param.validator.iter_errors(value)]
         else:
             kwargs[param.py_name] = value
-    if op.body is not None:
-        body, body_errors = _read_body(spec, op, request)
-        if isinstance(body, dict):
-            body_errors.update(_missing_references(spec, op.body.schema, body, body_errors, store))
-        errors.update(body_errors)
-        kwargs["body"] = body
-    if errors:
-        raise invalid(errors)
-    return kwargs
+
+
+def _require_referenced(op: Operation, kwargs: dict[str, Any], store: Store) -> None:
+    """404 for a path id that names no record, before the query and body are looked at."""
+    for param in op.path_parameters:
+        if (reference := param.references) is not None and (ident := kwargs.get(param.py_name)) is not None:
+            record = store.get(reference["table"], ident)
+            if record is None or ("gone-if" in reference and record.get(reference["gone-if"])):
+                raise not_found(reference["noun"], ident)
+
+
+def _unknown_fields(known: frozenset[str], body: dict, errors: dict[str, list[str]], strict: bool) -> dict:
+    unknown = [name for name in body if name not in known]
+    if not unknown:
+        return body
+    if strict:
+        for name in unknown:
+            errors.setdefault(name, ["is not a field of this request"])
+        return body
+    for name in unknown:
+        _warn(f"ignored body field {json.dumps(name)}")
+    return {name: value for name, value in body.items() if name in known}
+
+
+def _warn(text: str) -> None:
+    """A warning for the X-Mock-Warning header, the journal and the log; the first few
+    only, however many a request earns, and a count of the rest."""
+    kept = g.setdefault("warnings", [])
+    if len(kept) < MAX_WARNINGS:
+        kept.append(text[:200])
+    else:
+        g.warnings_left_out = g.get("warnings_left_out", 0) + 1
+
+
+def warnings() -> list[str]:
+    """The request's warnings (in a request context)."""
+    kept = g.get("warnings")
+    if not kept:
+        return []
+    left_out = g.get("warnings_left_out", 0)
+    return [*kept, f"and {left_out} more ignored"] if left_out else list(kept)
+
+
+def register_warnings(app: Flask) -> None:
+    """Each warning in its own X-Mock-Warning header (JSON-quoted names: no header can be
+    broken by what a client sent), and strictness asked for in Prefer said applied."""
+
+    @app.after_request
+    def _add_warnings(response: Response) -> Response:
+        for text in warnings():
+            response.headers.add(WARNING_HEADER, text)
+        prefer = g.get("prefer")
+        if prefer is not None and prefer.strict and "Preference-Applied" not in response.headers:
+            response.headers["Preference-Applied"] = "strict"
+        return response
 
 
 def _read_wire_value(types: frozenset[str], raw: str) -> Any:

@@ -45,8 +45,11 @@ def broken_server():
         yield base_url
 
 
-def test_a_live_mockserver_conforms(tmp_path):
-    with ServerProcess("--db", str(tmp_path / "db.json"), "--token", TOKEN, "--quiet") as server:
+# Lenient (the Laravel backend's way: unknown fields ignored) and strict (refused) are both
+# faithful readings of docs that say nothing on it; the contract passes each.
+@pytest.mark.parametrize("reading", [[], ["--strict"]], ids=["lenient", "strict"])
+def test_a_live_mockserver_conforms(tmp_path, reading):
+    with ServerProcess("--db", str(tmp_path / "db.json"), "--token", TOKEN, "--quiet", *reading) as server:
         result = run_cli(
             "contract",
             "--base-url",

@@ -143,11 +143,17 @@ def _customer_fields(row: dict) -> dict:
 
 
 def _business(store: Store, bid: str) -> Record:
-    found = store.find(BUSINESSES, lambda b: b["encrypted_id"] == bid)
-    if not found:
+    """The store's business for any bid: the real one comes from creating the business,
+    which no documented endpoint does, so a frontend holds a bid this mock cannot know.
+    Started with --business-id, only that one is taken, for testing the 404."""
+    pinned = current_app.config["BUSINESS_ID"]
+    if pinned is not None and bid != pinned:
         raise ApiError(
-            404, f"Business {bid} not found; `mockserver serve` prints this server's business id, and GET / shows it"
+            404, f"Business {bid} not found; this server takes only the business id {pinned} (--business-id)"
         )
+    found = store.find(BUSINESSES, lambda b: b["encrypted_id"] == bid) or store.all(BUSINESSES)
+    if not found:
+        raise ApiError(404, f"Business {bid} not found; this store has no business")
     return found[0]
 
 

@@ -77,12 +77,15 @@ def delete_customer(id: int):
     return {"message": f"Customer {id} deleted"}
 
 
-def list_transactions(id: int, from_: str = "", to: str = ""):
+def list_transactions(id: int, from_: str = "", to: str = "", transaction_id: str = ""):
     store = db()
     customer = require_customer(store, id)
     start, end = period(from_, to)
     view = present(store, [customer])[0]
-    view["transactions"] = _transactions.dump(ledger.entries_of(store, id, start, end))
+    entries = ledger.entries_of(store, id, start, end)
+    if transaction_id:  # "the transaction identifier": that one, or none if it is not among them
+        entries = [e for e in entries if str(e["id"]) == transaction_id.strip()]
+    view["transactions"] = _transactions.dump(entries)
     return [_customer.dump(view)]
 
 

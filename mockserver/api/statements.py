@@ -1,6 +1,9 @@
 """Statement e-mails (docs 001 and 000). The mock sends no mail: each message goes to the
 outbox table, which GET /__mock/outbox reads back (mockserver/control/outbox.py)."""
 
+import json
+from datetime import datetime
+
 from .. import clock, ledger
 from ..errors import invalid
 from . import db, period
@@ -13,6 +16,7 @@ SENT = "Transactions sent"  # the doc's answer, a JSON string
 def send_statement(id: int, body: dict, from_: str = "", to: str = ""):
     store = db()
     customer = require_customer(store, id)
+    _check_send_time(body.get("send_tome"))
     start, end = period(from_, to)
     now = clock.now()
     end = end or now.date()  # no ?to=: everything up to today
@@ -39,6 +43,17 @@ def send_statement(id: int, body: dict, from_: str = "", to: str = ""):
 
 # The older path (doc 000) is the same operation.
 send_statement_legacy = send_statement
+
+
+def _check_send_time(value: str | None) -> None:
+    """The schema takes the forms (a date; a date and time with T or a space, zoned or not;
+    null or empty for now); this refuses the ones no calendar has, 2024-02-30 10:00."""
+    if not value:
+        return
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise invalid({"send_tome": [f"is not a date and time that exists (got {json.dumps(value)})"]}) from None
 
 
 def _recipients(customer: dict, others: list[str]) -> list[str]:
