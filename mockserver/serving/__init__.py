@@ -36,6 +36,11 @@ def app_from_env() -> "Flask":
     if app is None:
         os.kill(os.getppid(), signal.SIGUSR1)
         os._exit(1)
+    # Ctrl-C reaches the whole process group, so the worker would get SIGINT and then the
+    # supervisor's SIGTERM; granian's worker can miss its own wake-up between the two and
+    # never exit (1 stop in 6 under load). Blocked here, before granian starts its threads
+    # (they inherit the mask), SIGINT is left to the supervisor, which stops us with SIGTERM.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     # granian's worker returns from its serve loop on SIGTERM/SIGINT and exits through
     # multiprocessing, which runs these finalizers (atexit handlers it does not).
     util.Finalize(app, _close, args=(app,), exitpriority=10)
