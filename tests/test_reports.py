@@ -306,3 +306,26 @@ def test_legacy_filter_backwards_period_names_the_body_field(client):
     body = {"id": 779, "start_date": "2022-01-01", "end_date": "2021-12-31"}
     answer = client.post("/api/client/transactions/779", json=body)
     assert answer.status_code == 422 and list(answer.json["errors"]) == ["start_date"]
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/api/v3/reports/customers/client/1/2024-11-01/2024-11-30", ""),
+        ("/api/client/transactions/1", "?from=2024-11-01&to=2024-11-30"),
+    ],
+    ids=["v3", "legacy"],
+)
+def test_a_filter_without_a_body_reads_the_path(client, path, query):
+    with_body = client.post(
+        path + query,
+        json={"id": 1, "from": "2024-11-01", "to": "2024-11-30"}
+        if "v3" in path
+        else {"id": 1, "start_date": "2024-11-01", "end_date": "2024-11-30"},
+    )
+    without = client.post(path + query)
+    assert without.status_code == with_body.status_code == 200 and without.json == with_body.json
+
+
+def test_the_legacy_filter_without_body_or_period_is_the_whole_history(client):
+    assert client.post("/api/client/transactions/1").json == [client.get("/api/client/1").json]

@@ -62,8 +62,10 @@ def get_income(income_id: int):
 
 
 def update_income(income_id: int, body: dict):
-    changes = _input.load(body, partial=True)
+    changes = _input.load(body or {}, partial=True)
     store = db()
+    if not changes:  # nothing to change: as Eloquent saves a clean model, updatedAt stays
+        return _income.dump(_require_entry(store, income_id))
     with store.batch():  # read, check and write as one: a delete in between cannot be overwritten
         entry = _scheduled({**_require_entry(store, income_id), **changes}, changes)
         record = store.update(TABLE, income_id, {**entry, "updatedAt": clock.summit(clock.now())})

@@ -38,16 +38,17 @@ def customer_income(id: int, from_: str, to: str):
     return _line_of(store, require_customer(store, id), *_bounded(from_, to))
 
 
-def filter_customer_income(id: int, from_: str, to: str, body: dict):
+def filter_customer_income(id: int, from_: str, to: str, body: dict | None = None):
     store = db()
     customer = require_customer(store, id)
-    _must_agree(
-        [
-            ("id", body["id"], id, "the path"),
-            ("from", body["from"], from_, "the path"),
-            ("to", body["to"], to, "the path"),
-        ]
-    )
+    if body is not None:  # the doc's sample repeats the path; the path alone says the same
+        _must_agree(
+            [
+                ("id", body["id"], id, "the path"),
+                ("from", body["from"], from_, "the path"),
+                ("to", body["to"], to, "the path"),
+            ]
+        )
     return [_line_of(store, customer, *_bounded(from_, to))]
 
 
@@ -63,7 +64,11 @@ def get_client_legacy(id: int):
     return _line.dump(_view(store, customer, entries, start, end))
 
 
-def filter_client_transactions_legacy(id: int, body: dict, from_: str = "", to: str = ""):
+def filter_client_transactions_legacy(id: int, body: dict | None = None, from_: str = "", to: str = ""):
+    if body is None:  # no body: the period of ?from and ?to, or the whole history
+        if not (from_ and to):
+            return [get_client_legacy(id)]
+        body = {"id": id, "start_date": from_, "end_date": to}
     store = db()
     customer = require_customer(store, id)
     _must_agree(
