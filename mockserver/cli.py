@@ -186,6 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     contract.add_argument("--workers", type=_count, default=1, metavar="N", help="concurrent workers (1)")
     contract.add_argument("--junit-xml", type=Path, metavar="PATH", help="also write a JUnit XML report for CI")
+    contract.add_argument(
+        "--aliases",
+        action="store_true",
+        help="also require the second paths the docs' prose gives for two operations (/api/v3/clients/categories, "
+        "/api/importcustomers); by default a backend need serve only the samples' paths",
+    )
 
     seed = commands.add_parser(
         "seed", help="demo data at scale: the fixtures plus generated customers, ledger history and income"
@@ -368,7 +374,10 @@ def _contract(args: argparse.Namespace) -> int:
                 args.workers,
                 args.junit_xml,
                 args.passthrough,
-            )
+                args.aliases,
+            ),
+            args.base_url,
+            args.token,
         )
     except contract.NotRun as e:
         print(f"mockserver contract: {e}", file=sys.stderr, flush=True)

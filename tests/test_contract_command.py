@@ -8,9 +8,11 @@ import xml.etree.ElementTree as ET
 import pytest
 from flask import request
 
+from bench.mutants import DEFECTS
+from bench.mutants import TOKEN as MUTANT_TOKEN
 from mockserver import create_app
 from mockserver.cli import main
-from mockserver.contract import NOT_RUN
+from mockserver.contract import NOT_RUN, alias_operations
 from mockserver.spec import load_spec
 from mockserver.threaded import serving
 from tests.server_process import ServerProcess, run_cli
@@ -64,7 +66,8 @@ def test_a_live_mockserver_conforms(tmp_path, reading):
     assert result.returncode == 0, result.stdout[-3000:]
     assert f"mockserver contract: {server.base} conforms to openapi.yaml" in result.stdout
     tests, failures, _ = junit(tmp_path / "j.xml")
-    assert failures == 0 and tests > len(load_spec().operations)  # every operation, and the stateful phase
+    # every operation but the prose's alias paths, and the stateful phase
+    assert failures == 0 and tests == len(load_spec().operations) - len(alias_operations()) + 1
 
 
 def test_a_broken_server_fails_with_a_readable_report(broken_server, tmp_path):
@@ -106,3 +109,16 @@ def test_without_schemathesis_it_says_no_run_happened_with_its_own_status(monkey
     assert code == NOT_RUN and code not in (0, 1, 2)
     assert "no contract test ran" in err and "pip install -e '.[contract]'" in err
     assert "conform" not in out + err
+
+
+def test_a_defect_of_meaning_fails_the_run_naming_the_rule(tmp_path):
+    """A balance with its sign flipped is well-formed: only a check of meaning sees it."""
+    [defect] = [d for d in DEFECTS if d.name == "balance-sign-flipped"]
+    app = create_app({"DB_PATH": None, "TOKEN": MUTANT_TOKEN})
+    defect.plant(app)
+    with serving(app) as base_url:
+        result = run_cli("contract", "--base-url", base_url, "--token", MUTANT_TOKEN, *QUICK, cwd=tmp_path)
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "checks of meaning, ids steered to the listed ones: 7 customers" in result.stdout
+    assert "MS100 customer_figures_agree: customer " in result.stdout
+    assert "expected: " in result.stdout and "actual: " in result.stdout

@@ -10,9 +10,26 @@ what a CI job gets; anything after `--` goes to `schemathesis run` as it is.
 
 from pathlib import Path
 
-from .resources import CONTRACT_CONFIG_PATH, SPEC_PATH
+from ..resources import CONTRACT_CONFIG_PATH, SPEC_PATH
+from ..spec import load
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
+
+
+def alias_operations() -> list[str]:
+    """The operations the spec marks x-alias-of: a second path the docs' prose gives."""
+    paths = load(SPEC_PATH)["paths"].values()
+    return [op["operationId"] for item in paths for op in item.values() if isinstance(op, dict) and "x-alias-of" in op]
+
+
+# Where the docs are open, the contract accepts each reasonable reading; the run says which.
+READINGS = (
+    "unknown body fields and query parameters ignored or refused with 422",
+    "a path id looked up before the body is validated, or after",
+    "404 or 405 for a method a path does not take where a wider route matches it",
+    "the prose's alias paths served or not (--aliases to require them)",
+    "422 for a schema-valid request that breaks a rule stated in words (an unknown reference, a duplicate name)",
+)
 
 
 def schemathesis_args(
@@ -24,8 +41,14 @@ def schemathesis_args(
     workers: int,
     junit_xml: Path | None,
     extra: list[str],
+    aliases: bool = False,
 ) -> list[str]:
+    """Without `aliases`, the prose's second paths for an operation (x-alias-of in the spec)
+    are left out: a backend serves the sample's path and need not serve both."""
     args = ["--config-file", str(CONTRACT_CONFIG_PATH), "run", str(SPEC_PATH)]
+    if not aliases:
+        for alias in alias_operations():
+            args += ["--exclude-operation-id", alias]
     args += ["--url", base_url.rstrip("/"), "--header", f"Authorization: Bearer {token}"]
     args += ["--checks", "all", "--phases", ",".join(phases), "--max-examples", str(max_examples)]
     args += ["--workers", str(workers), "--generation-database", "none"]  # leave no .hypothesis/ behind
@@ -45,8 +68,9 @@ class NotRun(RuntimeError):
     pass
 
 
-def run(args: list[str]) -> int:
-    """Schemathesis's exit code: 0 when every check held; NotRun if it is not installed."""
+def run(args: list[str], base_url: str | None = None, token: str | None = None) -> int:
+    """Schemathesis's exit code: 0 when every check held; NotRun if it is not installed.
+    With `base_url`, the checks of meaning run too, on what the target lists steered to."""
     try:
         from schemathesis.cli import schemathesis as cli
     except ImportError:
@@ -54,6 +78,14 @@ def run(args: list[str]) -> int:
             "Schemathesis is not installed, so no contract test ran; install the extra with "
             "pip install 'mockserver[contract]', or from a checkout: pip install -e '.[contract]'"
         ) from None
+    if base_url is not None:
+        from . import checks, steering
+
+        known = steering.discover(base_url, {"Authorization": f"Bearer {token}"} if token else {})
+        steering.install(known)
+        counts = ", ".join(f"{len(ids)} {kind.replace('_', ' ')}" for kind, ids in known.items())
+        print(f"mockserver contract: {len(checks.RULES)} checks of meaning, ids steered to the listed ones: {counts}")
+        print(f"mockserver contract: readings allowed: {'; '.join(READINGS)}", flush=True)
     try:
         cli.main(args=args, prog_name="mockserver contract", standalone_mode=True)
     except SystemExit as done:

@@ -1,0 +1,38 @@
+"""Data discovery: the contract run learns what exists on the target from its documented
+lists and steers ids to it, on any backend."""
+
+import hypothesis.strategies as st
+from hypothesis import given, settings
+
+from mockserver import create_app
+from mockserver.contract import steering
+from mockserver.threaded import serving
+from tests.conftest import fixture_rows
+
+
+def test_discovery_reads_the_ids_the_target_lists():
+    with serving(create_app({"DB_PATH": None})) as base_url:
+        known = steering.discover(base_url, {"Authorization": "Bearer any"})
+    assert set(known["customers"]) == {r["id"] for r in fixture_rows("customers")}
+    assert set(known["categories"]) == {1, *(r["id"] for r in fixture_rows("categories"))}
+    live = [r for r in fixture_rows("summit_income") if not r["softDelete"]]
+    assert set(known["income"]) == {r["id"] for r in live}
+    assert set(known["income_categories"]) == {r["categoryId"] for r in live}
+
+
+def test_a_target_that_lists_nothing_steers_nothing():
+    known = steering.discover("http://127.0.0.1:9", {})  # nothing listens there
+    assert known and all(ids == [] for ids in known.values())
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.data())
+def test_steering_keeps_what_makes_a_case_negative_and_mostly_picks_known_ids(data):
+    steering.KNOWN.clear()
+    steering.KNOWN.update({"customers": [779, 2319]})
+    drawn = data.draw(st.one_of(st.integers(1, 2**31 - 1), st.text(max_size=3), st.integers(-5, 0)))
+    steered = data.draw(steering._steer({"id": drawn}, steering.PATH))
+    if type(drawn) is int and drawn >= 1:
+        assert steered["id"] in (779, 2319, drawn)
+    else:
+        assert steered == {"id": drawn}  # a mistyped or out-of-range id stays what it is
