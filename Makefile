@@ -3,13 +3,14 @@
 #   make serve   install and run the server on .mockserver/db.json (seeded from fixtures/)
 #   make test    install with the test extras, lint, type-check and run every test
 #   make bench   the figures the README quotes
+#   make mutants planted defects: does `mockserver contract` catch each one?
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: serve test bench
+.PHONY: serve test bench mutants
 
 serve: $(VENV)/.installed
 	$(BIN)/mockserver serve $(ARGS)
@@ -22,6 +23,9 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/benchmark.py
+
+mutants: $(VENV)/.installed-test
+	$(BIN)/python bench/mutants.py $(ARGS)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
