@@ -5,7 +5,7 @@ deleted is gone; a list holds what its filter asks; the summary adds up."""
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .follow import answered, broken, follow, rule, sent_fields
+from .follow import answered, answers_404, broken, follow, rule, sent_fields
 
 FIELDS: tuple[str, ...] = ("business_name", "business_address", "business_phone", "business_email", "first_name")
 FIELDS += ("last_name", "phone_number")
@@ -106,9 +106,7 @@ def deleted_customer_is_gone(ctx, response, case):
     """After a delete, the customer answers 404 and is in no list."""
     if answered(case, response, "customers.delete_customer") is None:
         return
-    fetched = follow(case, response, "customers.get_customer", case.path_parameters)
-    if fetched.status != 404:
-        raise broken(case, "a deleted customer answers 404", 404, fetched.status, fetched)
+    answers_404(case, response, "customers.get_customer", "customer")
     listed = follow(case, response, "customers.list_customers")
     if isinstance(listed.body, list) and any(c.get("id") == case.path_parameters.get("id") for c in listed.body):
         raise broken(case, "a deleted customer is in no list", "absent", "listed", listed)

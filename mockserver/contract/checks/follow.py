@@ -104,3 +104,10 @@ def sent_fields(case, known: tuple[str, ...]) -> dict[str, Any]:
     """The body's fields among `known`, as sent."""
     body = case.body if isinstance(case.body, dict) else {}
     return {name: body[name] for name in known if name in body}
+
+
+def answers_404(case, response, get_operation: str, noun: str) -> None:
+    """After a 2xx delete: the record, fetched by the same path, must be gone."""
+    fetched = follow(case, response, get_operation, case.path_parameters)
+    if fetched.status != 404:
+        raise broken(case, f"a deleted {noun} answers 404", 404, fetched.status, fetched)
