@@ -86,16 +86,20 @@ def quietly_undone(path: str, method: str) -> Callable[[Flask], None]:
 
 
 def query_dropped(path: str, *names: str) -> Callable[[Flask], None]:
-    """A filter the handler never sees, as if the backend ignored it."""
+    """A filter the handler never sees, as if the backend ignored it: taken out of the query
+    string before Flask reads the request."""
+    pattern = re.compile("^" + re.sub(r"{\w+}", "[^/]+", path) + "$")
 
     def plant(app: Flask) -> None:
-        @app.before_request
-        def _drop() -> None:
-            if request.endpoint == path and any(n in request.args for n in names):
-                kept = [(k, v) for k, v in request.args.items(multi=True) if k not in names]
-                request.environ["QUERY_STRING"] = "&".join(f"{k}={v}" for k, v in kept)
-                request.__dict__.pop("args", None)
-                request.__dict__.pop("url", None)
+        inner = app.wsgi_app
+
+        def dropping(environ, start_response):
+            if pattern.match(environ.get("PATH_INFO", "")):
+                kept = [p for p in environ.get("QUERY_STRING", "").split("&") if p.split("=")[0] not in names]
+                environ["QUERY_STRING"] = "&".join(kept)
+            return inner(environ, start_response)
+
+        app.wsgi_app = dropping  # type: ignore[method-assign]
 
     return plant
 
