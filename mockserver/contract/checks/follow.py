@@ -5,7 +5,9 @@ the credentials the case was accepted with."""
 
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import schemathesis
@@ -111,3 +113,37 @@ def answers_404(case, response, get_operation: str, noun: str) -> None:
     fetched = follow(case, response, get_operation, case.path_parameters)
     if fetched.status != 404:
         raise broken(case, f"a deleted {noun} answers 404", 404, fetched.status, fetched)
+
+
+def _same(name: str, value: Any) -> Any:
+    return value
+
+
+def not_as_sent(sent: dict, record: dict, read: Callable[[str, Any], Any] = _same) -> dict:
+    """The sent fields the record does not show as sent (`read`: what a sent value should
+    show as), each with what was sent and what is shown."""
+    return {n: {"sent": v, "shown": record.get(n)} for n, v in sent.items() if record.get(n) != read(n, v)}
+
+
+def answers_as_sent(case, what: str, noun: str, sent: dict, answer: dict, read=_same) -> None:
+    """The answer to a write shows what was sent."""
+    if wrong := not_as_sent(sent, answer, read):
+        raise broken(case, f"{what} answers the {noun} as sent", sent, wrong)
+
+
+def fetched_as_sent(
+    case, response, what: str, noun: str, sent: dict, get_operation: str, path: dict, unwrap=None, read=_same
+) -> None:
+    """A GET of the record written shows what was sent (`unwrap`: the record in its answer)."""
+    fetched = follow(case, response, get_operation, path)
+    record = fetched.body if unwrap is None or not isinstance(fetched.body, dict) else unwrap(fetched.body)
+    if fetched.status != 200 or not isinstance(record, dict) or not_as_sent(sent, record, read):
+        raise broken(case, f"a GET after {what} shows the {noun} as sent", sent, fetched.body, fetched)
+
+
+def day(value: Any) -> date | None:
+    """A YYYY-MM-DD value as a date; None for anything else."""
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and value else None
+    except ValueError:
+        return None

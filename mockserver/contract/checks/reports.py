@@ -2,23 +2,16 @@
 the period's. A period's invoices and payments are those of its first half and its second
 half together, which a report that ignores either end of the period cannot satisfy."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
-from .follow import answered, broken, follow, rule
+from .follow import answered, broken, day, follow, rule
 
 REPORTS = {
     "reports.income_by_customers": ("from", "to"),
     "reports.income_by_customers_legacy": ("startdate", "enddate"),
 }
 ADDITIVE = ("invoice_count", "total_paid")  # counted or summed over the period's own entries
-
-
-def _day(value) -> date | None:
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        return None
 
 
 def _figures(lines) -> dict:
@@ -45,7 +38,7 @@ def report_is_of_the_period(ctx, response, case):
     for line in lines:
         if isinstance(line, dict) and "dateFrom" in line and (line.get("dateFrom"), line.get("dateTo")) != asked:
             raise broken(case, "each line is of the period asked", asked, (line.get("dateFrom"), line.get("dateTo")))
-    start, end = _day(asked[0]), _day(asked[1])
+    start, end = day(asked[0]), day(asked[1])
     if start is None or end is None or end <= start:
         return
     middle = start + (end - start) // 2
