@@ -281,6 +281,9 @@ def _size(text: str) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from . import serving
 
+    if not args.admin_token and args.host not in LOOPBACK:
+        # Reachable from other machines: anyone there could reset or rewind the store.
+        args.admin_token = secrets.token_urlsafe(16)
     config = {
         "DB_PATH": args.db,
         "TOKEN": args.token,
@@ -301,9 +304,6 @@ def _serve(args: argparse.Namespace) -> int:
     serving.preflight(config, args.host, args.port)
     if args.fresh:
         _reset_file(args.db)
-    if not args.admin_token and args.host not in LOOPBACK:
-        # Reachable from other machines: anyone there could reset or rewind the store.
-        args.admin_token = secrets.token_urlsafe(16)
     url = f"http://{'localhost' if args.host == '127.0.0.1' else args.host}:{args.port}"
     tokens = f"only 'Bearer {args.token}'" if args.token else "any 'Authorization: Bearer <token>'"
     print(f"mockserver on {url}  (store {args.db}, {args.server})", flush=True)
@@ -320,7 +320,6 @@ def _serve(args: argparse.Namespace) -> int:
     if args.strict:
         print("  strict: unknown query parameters and body fields get 422", flush=True)
     threads = args.threads or (LATENCY_THREADS if args.latency else 1)
-    config["ADMIN_TOKEN"] = args.admin_token
     serving.run(config, args.host, args.port, threads, args.server)
     return 0
 

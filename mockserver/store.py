@@ -80,6 +80,13 @@ class Store:
             doc = self._stored(table).get(str(ident))
             return {"id": ident, **doc} if doc is not None else None
 
+    def exists(self, table: str, ident: int, unless: str | None = None) -> bool:
+        """Whether the record is stored (and its field `unless` is not truthy: soft-deleted),
+        read without copying it."""
+        with self._lock:
+            doc = self._stored(table).get(str(ident))
+            return doc is not None and not (unless and doc.get(unless))
+
     def find(self, table: str, where: Callable[[Record], bool]) -> list[Record]:
         with self._lock:
             return [record for record in map(_record, self._table(table).all()) if where(record)]

@@ -88,10 +88,11 @@ def _read_parameters(spec: Spec, parameters, source, kwargs: dict[str, Any], err
 def _require_referenced(op: Operation, kwargs: dict[str, Any], store: Store) -> None:
     """404 for a path id that names no record, before the query and body are looked at."""
     for param in op.path_parameters:
-        if (reference := param.references) is not None and (ident := kwargs.get(param.py_name)) is not None:
-            record = store.get(reference["table"], ident)
-            if record is None or ("gone-if" in reference and record.get(reference["gone-if"])):
-                raise not_found(reference["noun"], ident)
+        reference, ident = param.references, kwargs.get(param.py_name)
+        if reference is None or ident is None:
+            continue
+        if not store.exists(reference["table"], ident, unless=reference.get("gone-if")):
+            raise not_found(reference["noun"], ident)
 
 
 def _unknown_fields(known: frozenset[str], body: dict, errors: dict[str, list[str]], strict: bool) -> dict:
