@@ -362,21 +362,32 @@ def _phases(text: str) -> list[str]:
 def _contract(args: argparse.Namespace) -> int:
     from . import contract
 
-    try:
-        code = contract.run(
-            contract.schemathesis_args(
-                args.base_url,
-                args.token,
-                args.max_examples,
-                args.seed,
-                args.phases,
-                args.workers,
-                args.junit_xml,
-                args.passthrough,
-                args.aliases,
-            ),
+    def schemathesis_args(phases: list[str], seed: int | None, junit_xml: Path | None) -> list[str]:
+        return contract.schemathesis_args(
             args.base_url,
             args.token,
+            args.max_examples,
+            seed,
+            phases,
+            args.workers,
+            junit_xml,
+            args.passthrough,
+            args.aliases,
+        )
+
+    def stateful_pass(n: int) -> list[str] | None:
+        if "stateful" not in args.phases:
+            return None
+        junit_xml = args.junit_xml and args.junit_xml.with_name(f"{args.junit_xml.stem}-stateful-{n}.xml")
+        return schemathesis_args(["stateful"], None if args.seed is None else args.seed + n, junit_xml)
+
+    try:
+        code = contract.run(
+            schemathesis_args(args.phases, args.seed, args.junit_xml),
+            args.base_url,
+            args.token,
+            args.aliases,
+            again=stateful_pass,
         )
     except contract.NotRun as e:
         print(f"mockserver contract: {e}", file=sys.stderr, flush=True)

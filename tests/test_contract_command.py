@@ -12,7 +12,7 @@ from bench.mutants import DEFECTS
 from bench.mutants import TOKEN as MUTANT_TOKEN
 from mockserver import create_app
 from mockserver.cli import main
-from mockserver.contract import NOT_RUN, alias_operations
+from mockserver.contract import NOT_RUN, alias_operations, links
 from mockserver.spec import load_spec
 from mockserver.threaded import serving
 from tests.server_process import ServerProcess, run_cli
@@ -68,6 +68,12 @@ def test_a_live_mockserver_conforms(tmp_path, reading):
     tests, failures, _ = junit(tmp_path / "j.xml")
     # every operation but the prose's alias paths, and the stateful phase
     assert failures == 0 and tests == len(load_spec().operations) - len(alias_operations()) + 1
+    # the run's own table: a row for each operation tested, and every link walked
+    table = result.stdout.split("what was sent and checked, by operation")[1]
+    for operation in load_spec().operations:
+        if operation.operation_id not in alias_operations():
+            assert f"\n{operation.method} {operation.path} " in table
+    assert f"links walked: {len(links())} of the {len(links())} the spec defines" in result.stdout
 
 
 def test_a_broken_server_fails_with_a_readable_report(broken_server, tmp_path):

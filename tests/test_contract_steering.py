@@ -1,8 +1,10 @@
 """Data discovery: the contract run learns what exists on the target from its documented
 lists and steers ids to it, on any backend."""
 
+import io
+
 import hypothesis.strategies as st
-from hypothesis import given, settings
+from hypothesis import find, given, settings
 
 from mockserver import create_app
 from mockserver.contract import steering
@@ -36,3 +38,24 @@ def test_steering_keeps_what_makes_a_case_negative_and_mostly_picks_known_ids(da
         assert steered["id"] in (779, 2319, drawn)
     else:
         assert steered == {"id": drawn}  # a mistyped or out-of-range id stays what it is
+
+
+def test_an_import_sends_a_sheet_the_target_can_read_or_the_drawn_bytes():
+    """Random bytes are never a workbook: without this no import succeeds, and the links
+    from an import are never walked. The drawn bytes, a negative case, stay possible."""
+    drawn = {"customers": b"not a sheet", "category_id": 1}
+    steered = steering._readable_files(drawn)
+    assert find(steered, lambda body: body["customers"] == drawn["customers"]) == drawn
+    sheet = find(steered, lambda body: body["customers"] != drawn["customers"])
+    assert sheet["category_id"] == 1
+    answer = (
+        create_app({"DB_PATH": None})
+        .test_client()
+        .post(
+            "/api/clients-import",
+            data={"customers": (io.BytesIO(sheet["customers"]), "customers.xlsx"), "category_id": "1"},
+            headers={"Authorization": "Bearer a"},
+        )
+    )
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["count"] == 1

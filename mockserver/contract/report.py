@@ -1,0 +1,94 @@
+"""The contract run's own report, after Schemathesis's: a table per operation of the cases
+sent, the links walked into it and the checks run on its answers, of shape and of meaning,
+and the links the stateful phase walked out of those the spec defines, naming any it did
+not, so a run that never went deep says so instead of passing quietly."""
+
+from collections import Counter
+from typing import Any
+
+from schemathesis.cli.commands.run.handlers.base import EventHandler
+from schemathesis.engine import Status, events
+
+from .checks import NAMES
+
+
+class Tally:
+    """What one run did, by operation: filled from Schemathesis's events, read by `table`."""
+
+    def __init__(self, defined: list[str], walked: set[str]) -> None:
+        self.defined = defined
+        self.walked = walked  # shared by a run's stateful passes
+        self.cases: Counter[str] = Counter()
+        self.links_in: Counter[str] = Counter()
+        self.checks: Counter[str] = Counter()
+        self.meaning: Counter[str] = Counter()
+        self.failed: Counter[str] = Counter()
+
+    def scenario(self, recorder: Any) -> None:
+        for case_id, node in recorder.cases.items():
+            label = node.value.operation.label
+            self.cases[label] += 1
+            if node.transition is not None and node.is_transition_applied:
+                self.links_in[label] += 1
+                self.walked.add(node.transition.id)
+            for check in recorder.checks.get(case_id, ()):
+                self.checks[label] += 1
+                self.meaning[label] += check.name in NAMES
+                self.failed[label] += check.status == Status.FAILURE
+
+    def table(self) -> list[str]:
+        width = max((len(label) for label in self.cases), default=9)
+        columns = (self.cases, self.links_in, self.checks, self.meaning, self.failed)
+        lines = [
+            "mockserver contract: what was sent and checked, by operation",
+            f"{'operation':<{width}}" + "".join(f"  {name:>10}" for name in HEADS),
+        ]
+        for label in sorted(self.cases, key=_by_path):
+            lines.append(f"{label:<{width}}" + "".join(f"  {column[label]:>10}" for column in columns))
+        if self.cases:
+            missed = [link for link in self.defined if link not in self.walked]
+            walked = len(self.defined) - len(missed)
+            lines.append(f"links walked: {walked} of the {len(self.defined)} the spec defines between these operations")
+            lines += [f"  not walked: {link}" for link in missed]
+        return lines
+
+
+HEADS = ("cases", "links in", "checks", "of meaning", "failed")
+
+
+def missed() -> list[str]:
+    """The spec's links no stateful pass of this run has walked."""
+    return [link for link in LINKS if link not in WALKED]
+
+
+def _by_path(label: str) -> tuple[str, str]:
+    method, _, path = label.partition(" ")
+    return path, method
+
+
+class OperationTable(EventHandler):
+    """Registered as a Schemathesis CLI handler by `install`; one Tally per run."""
+
+    def __init__(self, *args: Any, **params: Any) -> None:
+        self.tally = Tally(LINKS, WALKED)
+
+    def handle_event(self, ctx: Any, event: events.EngineEvent) -> None:
+        if isinstance(event, events.ScenarioFinished) and event.is_test_scenario and event.status != Status.SKIP:
+            self.tally.scenario(event.recorder)
+        elif isinstance(event, events.EngineFinished):
+            print("\n".join(["", *self.tally.table()]), flush=True)
+
+
+LINKS: list[str] = []
+WALKED: set[str] = set()
+
+
+def install(links: list[str]) -> None:
+    """Report on this process's Schemathesis CLI runs from now on, as one contract run;
+    `links` are the spec's, named as Schemathesis names them."""
+    from schemathesis.cli.ext.handlers import CUSTOM_HANDLERS
+
+    LINKS[:] = links
+    WALKED.clear()
+    if OperationTable not in CUSTOM_HANDLERS:
+        CUSTOM_HANDLERS.append(OperationTable)
