@@ -192,6 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="also require the second paths the docs' prose gives for two operations (/api/v3/clients/categories, "
         "/api/importcustomers); by default a backend need serve only the samples' paths",
     )
+    contract.add_argument(
+        "--seeded",
+        action="store_true",
+        help="the target was started from the docs' sample records (as `mockserver serve --fresh`): first check "
+        "that it answers the docs' sample requests with the docs' sample answers, field for field",
+    )
 
     seed = commands.add_parser(
         "seed", help="demo data at scale: the fixtures plus generated customers, ledger history and income"
@@ -388,6 +394,7 @@ def _contract(args: argparse.Namespace) -> int:
             args.token,
             args.aliases,
             again=stateful_pass,
+            seeded=args.seeded,
         )
     except contract.NotRun as e:
         print(f"mockserver contract: {e}", file=sys.stderr, flush=True)

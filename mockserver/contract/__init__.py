@@ -99,10 +99,13 @@ def run(
     token: str | None = None,
     aliases: bool = False,
     again: Callable[[int], list[str] | None] | None = None,
+    seeded: bool = False,
 ) -> int:
     """Schemathesis's exit code: 0 when every check held; NotRun if it is not installed.
     With `base_url`, the checks of meaning run too, on what the target lists steered to, and
-    `again(n)` gives the arguments of stateful pass n, run while links are left unwalked."""
+    `again(n)` gives the arguments of stateful pass n, run while links are left unwalked.
+    `seeded`: the target holds the docs' sample records; its answers to the docs' sample
+    requests are checked field for field first, before the run writes anything."""
     try:
         from schemathesis.cli import schemathesis as cli
     except ImportError:
@@ -112,15 +115,24 @@ def run(
         ) from None
     if base_url is None:
         return _schemathesis(cli, args)
-    from . import checks, report, steering
+    from . import checks, golden, report, steering
 
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    codes = []
+    if seeded:
+        wrong = golden.mismatches(base_url, headers)
+        right, of = len(golden.SAMPLES) - len(wrong), len(golden.SAMPLES)
+        print(f"mockserver contract: --seeded: {right} of the {of} docs' sample answers came back field for field")
+        for mismatch in wrong:
+            print(mismatch, flush=True)
+        codes.append(1 if wrong else 0)
     report.install(links(aliases))
-    known = steering.discover(base_url, {"Authorization": f"Bearer {token}"} if token else {})
+    known = steering.discover(base_url, headers)
     steering.install(known)
     counts = ", ".join(f"{len(ids)} {kind.replace('_', ' ')}" for kind, ids in known.items())
     print(f"mockserver contract: {len(checks.RULES)} checks of meaning, ids steered to the listed ones: {counts}")
     print(f"mockserver contract: readings allowed: {'; '.join(READINGS)}", flush=True)
-    codes = [_schemathesis(cli, args)]
+    codes.append(_schemathesis(cli, args))
     for n in range(2, STATEFUL_PASSES + 1):
         more = again(n) if again is not None else None
         if more is None or not report.missed() or codes[-1] not in (0, 1):

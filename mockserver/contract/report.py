@@ -8,6 +8,7 @@ from typing import Any
 
 from schemathesis.cli.commands.run.handlers.base import EventHandler
 from schemathesis.engine import Status, events
+from schemathesis.engine.run import PhaseName
 
 from .checks import NAMES
 
@@ -23,6 +24,7 @@ class Tally:
         self.checks: Counter[str] = Counter()
         self.meaning: Counter[str] = Counter()
         self.failed: Counter[str] = Counter()
+        self.stateful = False  # whether the stateful phase ran, so links could be walked
 
     def scenario(self, recorder: Any) -> None:
         for case_id, node in recorder.cases.items():
@@ -45,7 +47,7 @@ class Tally:
         ]
         for label in sorted(self.cases, key=_by_path):
             lines.append(f"{label:<{width}}" + "".join(f"  {column[label]:>10}" for column in columns))
-        if self.cases:
+        if self.stateful:
             missed = [link for link in self.defined if link not in self.walked]
             walked = len(self.defined) - len(missed)
             lines.append(f"links walked: {walked} of the {len(self.defined)} the spec defines between these operations")
@@ -75,6 +77,7 @@ class OperationTable(EventHandler):
     def handle_event(self, ctx: Any, event: events.EngineEvent) -> None:
         if isinstance(event, events.ScenarioFinished) and event.is_test_scenario and event.status != Status.SKIP:
             self.tally.scenario(event.recorder)
+            self.tally.stateful |= event.phase == PhaseName.STATEFUL_TESTING
         elif isinstance(event, events.EngineFinished):
             print("\n".join(["", *self.tally.table()]), flush=True)
 
