@@ -47,7 +47,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     and SANDBOX_IDLE_SECONDS (its bounds), ADMIN_TOKEN (the control plane then needs it in
     X-Mock-Admin; `serve` makes one when bound beyond localhost), STRICT (unknown query
     parameters and body fields refused with 422, not ignored with a warning), BUSINESS_ID
-    (the one `bid` the export takes; None: any names the store's business).
+    (the one `bid` the export takes; None: any names the store's business), REDACT_HEADERS
+    (request headers the journal keeps as "[redacted]", beside the credentials it always hides).
     `mockserver serve --fresh` resets the store before the app exists, so a respawned worker
     never wipes it."""
     app = MockFlask(__name__)
@@ -65,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         ADMIN_TOKEN=None,
         STRICT=False,
         BUSINESS_ID=None,
+        REDACT_HEADERS=[],
         MAX_SANDBOXES=defaults.MAX_SANDBOXES,
         SANDBOX_IDLE_SECONDS=defaults.SANDBOX_IDLE,
     )
@@ -92,7 +94,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         register_access_log(app)
     meta = register_docs(app, spec, control) + _register_index(app, len(spec.operations), control)
     if app.config["JOURNAL_SIZE"]:  # 0 turns it off, for load tests: 18% of a simple GET in-process
-        register_journal(app, lambda: _journal_of_request(app), skip=meta)
+        register_journal(app, lambda: _journal_of_request(app), skip=meta, redact=app.config["REDACT_HEADERS"])
     return app
 
 

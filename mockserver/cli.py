@@ -123,6 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"API requests GET /__mock/requests keeps (default {defaults.JOURNAL_SIZE:,}; 0: no journal)",
     )
+    serve.add_argument(
+        "--redact-header",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a request header the journal keeps as [redacted] (repeatable); Authorization's token, Cookie, "
+        "Set-Cookie, X-Api-Key, X-Mock-Admin and Proxy-Authorization always are",
+    )
 
     serve.add_argument(
         "--cors-origin",
@@ -299,6 +307,7 @@ def _serve(args: argparse.Namespace) -> int:
         "MAX_CONTENT_LENGTH": args.max_body_size,
         "IMPORT_MAX_ROWS": args.import_max_rows,
         "JOURNAL_SIZE": args.journal_size,
+        "REDACT_HEADERS": args.redact_header,
         "LATENCY": args.latency,
         "CORS_ORIGINS": _origins(args.cors_origin),
         "ISOLATION": args.isolation,

@@ -27,6 +27,10 @@ from .validation import warnings
 
 MAX_BODY_BYTES = 16 * 1024  # of a body kept; a longer one is cut, saying so
 HIDDEN = "[redacted]"
+# Credentials a journal reader (anyone with the API token) must not see; Authorization
+# keeps its scheme, so "was it a Bearer?" can still be answered. `serve --redact-header`
+# adds more.
+SECRET_HEADERS = ("Cookie", "Set-Cookie", "X-Api-Key", "X-Mock-Admin", "Proxy-Authorization")
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ takes 3x as long
@@ -131,11 +135,18 @@ def _status_matches(actual: int | None, wanted: str) -> bool:
     return str(actual) == wanted
 
 
-def register_journal(app: Flask, pick: Callable[[], tuple[Journal, Clock] | None], skip: Iterable[str]) -> None:
+def register_journal(
+    app: Flask,
+    pick: Callable[[], tuple[Journal, Clock] | None],
+    skip: Iterable[str],
+    redact: Iterable[str] = (),
+) -> None:
     """Record every request but the control plane's and the meta pages (`skip`: endpoints)
     in the journal `pick` gives, stamped by the clock beside it: the caller's sandbox's, so a
-    401 or an unknown path is timed by the same clock as the requests around it."""
+    401 or an unknown path is timed by the same clock as the requests around it. The values
+    of SECRET_HEADERS and of the headers named in `redact` are never kept."""
     skipped = set(skip)
+    secret = {"HTTP_" + name.upper().replace("-", "_") for name in (*SECRET_HEADERS, *redact)}
 
     @app.after_request
     def _record(response: Response) -> Response:
@@ -156,7 +167,9 @@ def register_journal(app: Flask, pick: Callable[[], tuple[Journal, Clock] | None
             method=req.method,
             path=req.path,
             query=environ.get("QUERY_STRING", ""),
-            headers=[(k, v) for k, v in environ.items() if k[:5] == "HTTP_" or k in _UNPREFIXED],
+            headers=[
+                (k, HIDDEN if k in secret else v) for k, v in environ.items() if k[:5] == "HTTP_" or k in _UNPREFIXED
+            ],
             request_body=_request_body(),
             request_type=environ.get("CONTENT_TYPE", ""),
             status=None if dropped else response.status_code,

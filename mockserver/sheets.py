@@ -190,5 +190,19 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(headers)
-    writer.writerows(["" if value is None else value for value in row] for row in rows)
+    writer.writerows([_csv_cell(value) for value in row] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
+
+
+# A text cell starting with one of these is a formula to Excel and LibreOffice, which run
+# it when the file is opened (CSV injection). OWASP's advice: prefix such a cell with a
+# single quote, which shows the text as written. Numbers are numbers and stay as they are.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value

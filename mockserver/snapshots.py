@@ -18,7 +18,7 @@ from .storage import write_atomic
 from .store import Store, counts_of
 
 # A file name on every system: no separators, no leading dot, nothing a shell would expand.
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # used with fullmatch: "$" lets "\n" through
 NAME_RULE = "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
 
 
@@ -76,7 +76,7 @@ class Snapshots:
             if self.folder is None:
                 return [self._memory[name] for name in sorted(self._memory)]
             files = sorted(self.folder.glob("*.json")) if self.folder.exists() else []
-            return [s for s in (self._get(f.stem) for f in files if NAME.match(f.stem)) if s is not None]
+            return [s for s in (self._get(f.stem) for f in files if NAME.fullmatch(f.stem)) if s is not None]
 
     def delete(self, name: str) -> bool:
         check_name(name)
@@ -109,5 +109,5 @@ class Snapshots:
 
 
 def check_name(name: str) -> None:
-    if not NAME.match(name):
+    if not NAME.fullmatch(name):
         raise SnapshotError(f"{name!r} is not a snapshot name: use {NAME_RULE}")

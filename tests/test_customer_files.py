@@ -638,3 +638,21 @@ def test_damaged_workbook_imports_or_gets_422(damage):
     assert answer.status_code in (200, 422), answer.json
     if answer.status_code == 422:
         assert written(store) == before
+
+
+@pytest.mark.parametrize("name", ["=1+1", "+1-800-555", "-2+3", "@SUM(A1)", "\tx"])
+def test_csv_export_neutralises_a_cell_a_spreadsheet_would_run(client, name):
+    """OWASP's advice for CSV injection: a leading quote, so the text shows as written."""
+    made = client.post(
+        "/api/v3/clients",
+        json={
+            "business_name": name,
+            "business_address": "",
+            "business_phone": "",
+            "business_email": "",
+            "category_id": 2683,
+        },
+    ).json
+    rows = list(csv.reader(io.StringIO(client.get(f"{EXPORT}?category_id=2683&format=csv").data.decode("utf-8-sig"))))
+    [row] = [row for row in rows if row[0].lstrip("'") == made["business_name"]]
+    assert row[0] == "'" + name

@@ -158,3 +158,25 @@ def test_size_zero_keeps_no_journal():
     client = ApiClient(make_app(JOURNAL_SIZE=0).test_client())
     assert client.get("/api/v3/clients/779").status_code == 200
     assert journal(client) == []
+
+
+def test_credentials_in_any_header_are_never_kept(client):
+    client.raw.set_cookie("session", "s3cret")  # the test client sends its jar as Cookie
+    secrets = {
+        "X-Api-Key": "key-s3cret",
+        "X-Mock-Admin": "admin-s3cret",
+        "Proxy-Authorization": "Basic s3cret",
+    }
+    client.get("/api/v3/clients/779", headers=secrets)
+    [entry] = journal(client)
+    for name in [*secrets, "Cookie"]:
+        assert entry["request"]["headers"][name] == "[redacted]"
+    assert "s3cret" not in str(entry)
+
+
+def test_a_header_named_by_the_option_is_redacted_too():
+    client = ApiClient(make_app(REDACT_HEADERS=["X-Tenant-Secret"]).test_client())
+    client.get("/api/v3/clients/779", headers={"X-Tenant-Secret": "t-s3cret", "X-Trace": "kept"})
+    [entry] = journal(client)
+    assert entry["request"]["headers"]["X-Tenant-Secret"] == "[redacted]"
+    assert entry["request"]["headers"]["X-Trace"] == "kept"
