@@ -48,7 +48,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     X-Mock-Admin; `serve` makes one when bound beyond localhost), STRICT (unknown query
     parameters and body fields refused with 422, not ignored with a warning), BUSINESS_ID
     (the one `bid` the export takes; None: any names the store's business), REDACT_HEADERS
-    (request headers the journal keeps as "[redacted]", beside the credentials it always hides).
+    (request headers the journal keeps as "[redacted]", beside the credentials it always hides),
+    BODY_TIMEOUT (seconds a request body may take, beyond a second per 10 KiB of it, before
+    the server answers 408; read by the front in serving/buffered.py).
     `mockserver serve --fresh` resets the store before the app exists, so a respawned worker
     never wipes it."""
     app = MockFlask(__name__)
@@ -67,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         STRICT=False,
         BUSINESS_ID=None,
         REDACT_HEADERS=[],
+        BODY_TIMEOUT=defaults.BODY_TIMEOUT,
         MAX_SANDBOXES=defaults.MAX_SANDBOXES,
         SANDBOX_IDLE_SECONDS=defaults.SANDBOX_IDLE,
     )

@@ -124,6 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"API requests GET /__mock/requests keeps (default {defaults.JOURNAL_SIZE:,}; 0: no journal)",
     )
     serve.add_argument(
+        "--body-timeout",
+        type=float,
+        default=defaults.BODY_TIMEOUT,
+        metavar="SECONDS",
+        help=f"a request body must arrive within this, plus a second per 10 KiB of it, or is answered 408 "
+        f"(default {defaults.BODY_TIMEOUT:g}); a slow body holds no request thread meanwhile",
+    )
+    serve.add_argument(
         "--redact-header",
         action="append",
         default=[],
@@ -308,6 +316,7 @@ def _serve(args: argparse.Namespace) -> int:
         "IMPORT_MAX_ROWS": args.import_max_rows,
         "JOURNAL_SIZE": args.journal_size,
         "REDACT_HEADERS": args.redact_header,
+        "BODY_TIMEOUT": args.body_timeout,
         "LATENCY": args.latency,
         "CORS_ORIGINS": _origins(args.cors_origin),
         "ISOLATION": args.isolation,

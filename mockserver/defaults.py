@@ -12,6 +12,7 @@ MAX_BODY = 5 * 1024 * 1024  # a 10,000-customer sheet is about 400 KB
 IMPORT_ROWS = 10_000
 MAX_SANDBOXES = 100
 SANDBOX_IDLE = 24 * 3600.0
+BODY_TIMEOUT = 10.0  # seconds a body may take, plus one per 10 KiB of it (serving/buffered.py)
 JOURNAL_SIZE = 1000  # API requests GET /__mock/requests keeps
 ANY_ORIGIN = "*"  # in CORS_ORIGINS: a browser page from any origin may call
 SEED_UNTIL = date(2024, 11, 30)  # the month of the docs' samples

@@ -165,12 +165,12 @@ def _send(made: Sample, headers: dict[str, str]) -> Response:
 def dropped(op: Operation) -> Response:
     """End the connection without a whole response, as a failing network or proxy would.
 
-    Where the server tells the app the client's port (waitress, gunicorn), the client's
-    socket is shut down and nothing is sent: the client sees the connection closed
-    unanswered (RemoteDisconnected, "socket hang up"). granian does not, so there the status
-    line and headers go out, promising a body that never comes, and the connection closes:
-    the client fails reading the body (IncompleteRead; fetch's body read rejects). In
-    Flask's test client, sending it raises ConnectionDropped."""
+    Where the server tells the app the client's port (waitress, and granian through the
+    buffered front), the client's socket is shut down and nothing is sent: the client sees
+    the connection closed unanswered (RemoteDisconnected, "socket hang up"). Where it does
+    not, the status line and headers go out, promising a body that never comes, and the
+    connection closes: the client fails reading the body (IncompleteRead; fetch's body read
+    rejects). In Flask's test client, sending it raises ConnectionDropped."""
     if request.environ.get("REMOTE_PORT") and _shut_connection(request.environ):
         return Response(status=204)  # nobody is left to read it
 
@@ -198,8 +198,8 @@ def _shut_connection(environ: dict) -> bool:
             continue
         with conn:
             try:
-                if conn.type != socket.SOCK_STREAM:
-                    continue
+                if conn.type != socket.SOCK_STREAM or conn.family not in (socket.AF_INET, socket.AF_INET6):
+                    continue  # a pipe to granian's supervisor is a stream too
                 here, there = conn.getsockname(), conn.getpeername()
             except (OSError, ValueError):
                 continue

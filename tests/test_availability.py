@@ -1,10 +1,25 @@
 """No client can stall, starve or exhaust the server, and none can forge or read what it
 should not: the limits a shared demo server needs."""
 
+import asyncio
+import http.client
+import json
+import socket
+import time
+
 import pytest
 
-from tests.conftest import ApiClient, make_app
+from tests.conftest import ApiClient, fixture_rows, make_app
+from tests.patience import patience
 from tests.server_process import ServerProcess
+
+NEW = {
+    "business_name": "Slow Ltd",
+    "business_address": "",
+    "business_phone": "",
+    "business_email": "",
+    "category_id": 1,
+}
 
 
 def test_a_control_character_in_a_path_cannot_forge_a_log_line(capsys):
@@ -24,3 +39,149 @@ def test_an_empty_admin_token_is_no_token_so_one_is_made(tmp_path, how, monkeypa
         status, body = server.call("POST", "/__mock/reset")
         assert status == 403 and "X-Mock-Admin" in body["message"]
         assert server.call("POST", "/__mock/reset", headers={"X-Mock-Admin": ""})[0] == 403
+
+
+# -- bodies: read whole before any thread runs the app
+
+
+def raw(port: int) -> socket.socket:
+    conn = socket.create_connection(("127.0.0.1", port), timeout=patience(30))
+    return conn
+
+
+def answer_of(conn: socket.socket) -> bytes:
+    """What the server sent until it closed the connection or went quiet."""
+    chunks = []
+    try:
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    except TimeoutError:
+        pass
+    return b"".join(chunks)
+
+
+POST_HEAD = b"POST /api/v3/clients HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\nContent-Type: application/json\r\n"
+
+
+def test_stalled_and_trickling_bodies_hold_up_nobody_and_are_answered_408(tmp_path):
+    with ServerProcess("--db", str(tmp_path / "db.json"), "--quiet", "--body-timeout", "2") as server:
+        stalled = [raw(server.port) for _ in range(50)]
+        for conn in stalled:
+            conn.sendall(POST_HEAD + b"Content-Length: 1000\r\n\r\n{")
+        trickling = raw(server.port)
+        trickling.sendall(POST_HEAD + b"Content-Length: 1000\r\n\r\n")
+        started = time.monotonic()
+        for _ in range(20):  # while they hang, everyone else is answered
+            assert server.call("GET", "/api/v3/clients/779")[0] == 200
+            trickling.sendall(b" ")
+        assert time.monotonic() - started < patience(5)
+        answered = answer_of(stalled[0])
+        assert answered.startswith(b"HTTP/1.1 408 ") and b"connection: close" in answered.lower()
+        assert b'"message": "The request body did not arrive in time; nothing was done."' in answered
+        assert answer_of(trickling).startswith(b"HTTP/1.1 408 ")  # 1 KB at a byte a call is too slow
+        for conn in [*stalled, trickling]:
+            conn.close()
+        assert len(server.call("GET", "/api/v3/clients")[1]) == len(fixture_rows("customers"))  # nothing written
+
+
+def test_a_chunked_body_over_the_limit_is_413_without_being_read_whole(tmp_path):
+    with ServerProcess("--db", str(tmp_path / "db.json"), "--quiet", "--max-body-size", "64KiB") as server:
+        conn = raw(server.port)
+        conn.sendall(POST_HEAD + b"Transfer-Encoding: chunked\r\n\r\n")
+        chunk = b"x" * 16384
+        try:
+            for _ in range(10):  # 160 KiB, more than the 64 KiB allowed
+                conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused before the end, as it should be
+        answered = answer_of(conn)
+        assert answered.startswith(b"HTTP/1.1 413 ") and b"limit of 65,536 bytes" in answered
+        conn.close()
+        # under the limit, chunked is fine
+        conn = raw(server.port)
+        body = json.dumps(NEW).encode()
+        conn.sendall(POST_HEAD + b"Transfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+        assert conn.recv(65536).startswith(b"HTTP/1.1 201 ")
+        conn.close()
+
+
+def test_an_early_401_leaves_the_connection_usable(tmp_path):
+    """The body is read before the app answers, so the next request on a keep-alive
+    connection starts where it should."""
+    with ServerProcess("--db", str(tmp_path / "db.json"), "--quiet", "--journal-size", "0", "--token", "t") as server:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=patience(10))
+        body = json.dumps(NEW)
+        conn.request(
+            "POST",
+            "/api/v3/clients",
+            body=body,
+            headers={"Authorization": "Bearer", "Content-Type": "application/json"},
+        )
+        first = conn.getresponse()
+        assert first.status == 401 and b"Bearer" in first.read()
+        conn.request("GET", "/api/v3/clients/779", headers={"Authorization": "Bearer t"})
+        second = conn.getresponse()
+        assert second.status == 200 and json.loads(second.read())["id"] == 779
+        conn.close()
+
+
+# -- the front itself, driven as granian drives it
+
+
+def asgi(app, method, path, body_parts=(b"",), headers=(), query=b""):
+    """One request through the ASGI front: (status, headers, body)."""
+    messages = [
+        {"type": "http.request", "body": part, "more_body": i < len(body_parts) - 1}
+        for i, part in enumerate(body_parts)
+    ]
+    sent = []
+
+    async def receive():
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "query_string": query,
+        "headers": [(b"authorization", b"Bearer t"), *headers],
+        "server": ("127.0.0.1", "8000"),
+        "client": ("127.0.0.1", "50000"),
+    }
+    asyncio.run(app(scope, receive, send))
+    start, body = sent
+    return start["status"], dict(start["headers"]), body["body"]
+
+
+@pytest.fixture
+def front():
+    from mockserver.serving.buffered import Buffered
+
+    return Buffered(make_app(), threads=2, max_body=1024, grace=5)
+
+
+def test_the_front_answers_as_the_app_does(front):
+    status, headers, body = asgi(front, "GET", "/api/v3/clients/779", query=b"x=1")
+    assert status == 200 and headers[b"content-type"] == b"application/json"
+    assert json.loads(body) == ApiClient(make_app().test_client()).get("/api/v3/clients/779").json
+    status, _, body = asgi(front, "GET", "/api/v3/clientsé")  # a decoded path, non-ASCII
+    assert status == 404 and "No route for GET /api/v3/clientsé" in json.loads(body)["message"]
+
+
+def test_the_front_joins_a_body_sent_in_parts(front):
+    sent = json.dumps(NEW).encode()
+    status, _, body = asgi(
+        front, "POST", "/api/v3/clients", [sent[:10], sent[10:]], headers=[(b"content-type", b"application/json")]
+    )
+    assert status == 201 and json.loads(body)["business_name"] == "Slow Ltd"
+
+
+def test_the_front_refuses_a_body_over_the_limit_and_closes(front):
+    status, headers, body = asgi(front, "POST", "/api/v3/clients", [b"x" * 1000, b"x" * 1000])
+    assert status == 413 and headers[b"connection"] == b"close"
+    assert json.loads(body)["message"].startswith("The request body is over this server's limit of 1,024 bytes")
+    declared = asgi(front, "POST", "/api/v3/clients", headers=[(b"content-length", b"5000")])
+    assert declared[0] == 413 and b"is 5,000 bytes" in declared[2]

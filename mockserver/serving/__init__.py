@@ -26,11 +26,24 @@ from .preflight import StartupError, check_port, check_store
 if TYPE_CHECKING:
     from flask import Flask
 
+    from .buffered import Buffered
+
 ENV = "MOCKSERVER_CONFIG"
+THREADS_ENV = "MOCKSERVER_THREADS"
+
+
+def asgi_from_env() -> "Buffered":
+    """granian's factory target: the app with the settings `serve` put in the environment,
+    behind the front that reads each body before a thread runs the app (buffered.py)."""
+    from .buffered import Buffered
+
+    app = app_from_env()
+    threads = int(os.environ.get(THREADS_ENV, "1"))
+    return Buffered(app, threads, app.config["MAX_CONTENT_LENGTH"], app.config["BODY_TIMEOUT"])
 
 
 def app_from_env() -> "Flask":
-    """granian's factory target: the app with the settings `serve` put in the environment."""
+    """The WSGI app with the settings `serve` put in the environment."""
     config = json.loads(os.environ.get(ENV, "{}"))
     app = _build(config)
     if app is None:
@@ -88,18 +101,16 @@ def _serve_granian(config: dict[str, Any], host: str, port: int, threads: int) -
     from granian.log import LogLevels
 
     os.environ[ENV] = json.dumps({k: str(v) if k == "DB_PATH" and v is not None else v for k, v in config.items()})
+    os.environ[THREADS_ENV] = str(threads)
     granian = Granian(
-        target="mockserver.serving:app_from_env",
+        target="mockserver.serving:asgi_from_env",
         factory=True,
         address=host,
         port=port,
-        interface=Interfaces.WSGI,
+        interface=Interfaces.ASGI,
         workers=1,
-        blocking_threads=threads,
         log_access=False,
-        # Errors only: the banner says where we listen, and granian warns about any thread
-        # count above 2 x cores + 1, which is our measured choice (README, "Choices").
-        log_level=LogLevels.error,
+        log_level=LogLevels.error,  # errors only: the banner says where we listen
         # A worker that dies once it serves (it should not) comes back rather than leaving
         # a dead port; one that cannot start says so and stops us (app_from_env).
         respawn_failed_workers=True,
