@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from bench import hostile_sheets
 from tests.conftest import ApiClient, fixture_rows, make_app
 from tests.patience import patience
 from tests.server_process import ServerProcess
@@ -185,3 +186,63 @@ def test_the_front_refuses_a_body_over_the_limit_and_closes(front):
     assert json.loads(body)["message"].startswith("The request body is over this server's limit of 1,024 bytes")
     declared = asgi(front, "POST", "/api/v3/clients", headers=[(b"content-length", b"5000")])
     assert declared[0] == 413 and b"is 5,000 bytes" in declared[2]
+
+
+# -- imports: bounded whatever the file
+
+
+def upload(server: ServerProcess, data: bytes) -> tuple[int, bytes]:
+    boundary = "hostile"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="category_id"\r\n\r\n1\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="customers"; filename="c.xlsx"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=patience(60))
+    conn.request(
+        "POST",
+        "/api/clients-import",
+        body=body,
+        headers={"Authorization": "Bearer t", "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    answer = conn.getresponse()
+    result = answer.status, answer.read()
+    conn.close()
+    return result
+
+
+@pytest.fixture(scope="module")
+def import_server(tmp_path_factory):
+    with ServerProcess("--db", str(tmp_path_factory.mktemp("imports") / "db.json"), "--quiet") as server:
+        yield server
+
+
+def test_an_amplifying_sheet_gets_a_short_answer(import_server):
+    """An 18 KB file pointing 3,000 bad cells at one 100 KB text was answered with 300 MB."""
+    status, body = upload(import_server, hostile_sheets.amplifying(rows=1000, size=100_000))
+    answer = json.loads(body)
+    assert status == 422 and len(body) < 64 * 1024
+    assert "1,000 of 1,000 rows have problems (3,000 cells; the first 100 are listed)" in answer["message"]
+    assert len(answer["errors"]) == 100
+    assert all(len(message) < 300 for messages in answer["errors"].values() for message in messages)
+    assert "... (100,000 characters)" in str(answer["errors"])  # the value quoted, cut
+
+
+@pytest.mark.parametrize(
+    "sheet, refusal",
+    [
+        (lambda: hostile_sheets.wide_row(5_000), "has a row (row 2 of the sheet) of more than 1,024 cells"),
+        (lambda: hostile_sheets.many_strings(200_000), "holds more than 192,016 distinct texts"),
+        (lambda: hostile_sheets.no_dimension(13_000), "has more than 12,001 rows; an import reads at most 10,000"),
+    ],
+    ids=["wide-row", "many-strings", "no-dimension"],
+)
+def test_an_absurd_sheet_is_refused_before_it_is_parsed(import_server, sheet, refusal):
+    before = len(import_server.call("GET", "/api/v3/clients")[1])
+    status, body = upload(import_server, sheet())
+    assert status == 422 and refusal in json.loads(body)["errors"]["customers"][0]
+    assert len(import_server.call("GET", "/api/v3/clients")[1]) == before  # nothing imported

@@ -18,6 +18,7 @@ from .customers import add_customers, in_category, present
 
 BUSINESSES = "businesses"
 FIELD = "customers"  # the form field that carries the sheet
+MAX_LISTED = 100  # bad cells an answer names; the rest are counted (an answer stays under 64 KB)
 
 _row = CustomerRowSchema()
 
@@ -116,22 +117,25 @@ def _columns(table: sheets.Table) -> tuple[dict[int, str], list[str]]:
 
 def _load(table: sheets.Table, columns: dict[int, str]) -> list[dict]:
     """Every row loaded, or a 422 naming each bad cell as "<row>.<column>" (Laravel Excel's keys)."""
-    rows, problems = [], {}
+    rows, problems, bad_rows, bad_cells = [], {}, 0, 0
     letters = {column: sheets.column_letter(index) for index, column in columns.items()}
     for number_, cells in table.rows:
         row = {columns[i]: cell for i, cell in enumerate(cells) if i in columns and not sheets.is_blank(cell)}
         try:
             rows.append(_row.load(row))
         except ValidationError as e:
+            bad_rows += 1
             for column, messages in sorted(e.normalized_messages().items(), key=lambda m: COLUMNS.index(m[0])):
-                cell = f"{letters[column]}{number_}"
-                problems[f"{number_}.{column}"] = [f"cell {cell} {message}" for message in messages]
+                bad_cells += 1
+                if len(problems) < MAX_LISTED:
+                    cell = f"{letters[column]}{number_}"
+                    problems[f"{number_}.{column}"] = [f"cell {cell} {message}" for message in messages]
     if problems:
-        bad_rows = len({key.split(".")[0] for key in problems})
         first, messages = next(iter(problems.items()))
+        unlisted = f" ({bad_cells:,} cells; the first {MAX_LISTED} are listed)" if bad_cells > len(problems) else ""
         raise ApiError(
             422,
-            f"Nothing was imported: {bad_rows} of {len(table.rows)} rows have problems. "
+            f"Nothing was imported: {bad_rows:,} of {len(table.rows):,} rows have problems{unlisted}. "
             f"Row {first.replace('.', ', ', 1)}: {messages[0]}.",
             problems,
         )

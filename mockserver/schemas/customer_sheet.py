@@ -32,13 +32,21 @@ _PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
 MAX_AMOUNT = Decimal("999999999999.99")
 
 
+def shown(value: Any, most: int = 40) -> str:
+    """A cell's value in a message, cut: one cell may hold 32,767 characters, and a sheet
+    can point a thousand cells at one such string, so quoting whole values made a 300 MB
+    answer of an 18 KB file."""
+    text = repr(value)
+    return text if len(text) <= most else f"{text[:most]}... ({len(str(value)):,} characters)"
+
+
 class CellText(fields.Field):
     """Text as a cell holds it: a number becomes its digits (Excel turns 0244123456 into
     244123456), surrounding spaces go. Empty cells never reach the schema."""
 
     def _deserialize(self, value: Any, attr, data, **kwargs) -> str:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ValidationError(f"must be text (got {type(value).__name__} {value!r})")
+            raise ValidationError(f"must be text (got {type(value).__name__} {shown(value)})")
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         return str(value).strip()
@@ -51,14 +59,14 @@ def _phone(value: str) -> None:
     digits = _PHONE_PUNCTUATION.sub("", value)
     if not re.fullmatch(r"\+?\d{7,15}", digits):
         raise ValidationError(
-            f"is not a phone number (got {value!r}): 7 to 15 digits, with an optional leading + "
+            f"is not a phone number (got {shown(value)}): 7 to 15 digits, with an optional leading + "
             "and spaces, dots, dashes or brackets between them"
         )
 
 
 def _email(value: str) -> None:
     if not _EMAIL.match(value):
-        raise ValidationError(f"is not an e-mail address (got {value!r})")
+        raise ValidationError(f"is not an e-mail address (got {shown(value)})")
 
 
 class CellAmount(fields.Field):
@@ -66,20 +74,20 @@ class CellAmount(fields.Field):
 
     def _deserialize(self, value: Any, attr, data, **kwargs) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ValidationError(f"must be a number (got {type(value).__name__} {value!r})")
+            raise ValidationError(f"must be a number (got {type(value).__name__} {shown(value)})")
         text = value.replace(",", "").strip() if isinstance(value, str) else str(value)
         try:
             amount = Decimal(text)
         except InvalidOperation:
-            raise ValidationError(f"must be a number (got {value!r})") from None
+            raise ValidationError(f"must be a number (got {shown(value)})") from None
         if not amount.is_finite():
-            raise ValidationError(f"must be a number (got {value!r})")
+            raise ValidationError(f"must be a number (got {shown(value)})")
         if amount < 0:
-            raise ValidationError(f"must not be negative (got {value!r}): it is what the customer owes")
+            raise ValidationError(f"must not be negative (got {shown(value)}): it is what the customer owes")
         if amount > MAX_AMOUNT:
-            raise ValidationError(f"is over {MAX_AMOUNT:,} (got {value!r})")
+            raise ValidationError(f"is over {MAX_AMOUNT:,} (got {shown(value)})")
         if not in_cents(amount):
-            raise ValidationError(f"has more than 2 decimal places (got {value!r})")
+            raise ValidationError(f"has more than 2 decimal places (got {shown(value)})")
         return amount.quantize(CENT)
 
     def _serialize(self, value: Any, attr, obj, **kwargs) -> int | float:
