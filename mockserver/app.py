@@ -40,17 +40,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """config keys: DB_PATH (None keeps the store in memory), TOKEN (None accepts any bearer
     token), VALIDATE_RESPONSES (check every answer against openapi.yaml; on in tests),
     ACCESS_LOG (a line per request on stderr), MAX_CONTENT_LENGTH (bytes; a larger body is
-    413), IMPORT_MAX_ROWS (customers one import may hold), JOURNAL_SIZE (requests the journal
-    keeps), LATENCY ((min, max) milliseconds before every API answer, or None), CORS_ORIGINS
-    (origins a browser page may call from; ["*"] for any, [] for none), ISOLATION ("shared":
-    one store for all; "token": a sandbox per bearer token, see sandbox.py), MAX_SANDBOXES
-    and SANDBOX_IDLE_SECONDS (its bounds), ADMIN_TOKEN (the control plane then needs it in
-    X-Mock-Admin; `serve` makes one when bound beyond localhost), STRICT (unknown query
-    parameters and body fields refused with 422, not ignored with a warning), BUSINESS_ID
-    (the one `bid` the export takes; None: any names the store's business), REDACT_HEADERS
-    (request headers the journal keeps as "[redacted]", beside the credentials it always hides),
-    BODY_TIMEOUT (seconds a request body may take, beyond a second per 10 KiB of it, before
-    the server answers 408; read by the front in serving/buffered.py).
+    413), IMPORT_MAX_ROWS (customers one import may hold), JOURNAL_SIZE (requests the
+    journal keeps), LATENCY ((min, max) milliseconds before every API answer, or None),
+    CORS_ORIGINS (origins a browser page may call from; ["*"] for any, [] for none),
+    ISOLATION ("shared": one store for all; "token": a sandbox per bearer token, see
+    sandbox.py), MAX_SANDBOXES and SANDBOX_IDLE_SECONDS (its bounds), SANDBOX_MAX_STORE,
+    SANDBOX_MAX_SNAPSHOTS and SANDBOX_MAX_SNAPSHOT_BYTES (what each of those sandboxes may
+    keep, quota.py), ADMIN_TOKEN (the control plane then needs it in X-Mock-Admin; `serve`
+    makes one when bound beyond localhost), STRICT (unknown query parameters and body fields
+    refused with 422, not ignored with a warning), BUSINESS_ID (the one `bid` the export
+    takes; None: any names the store's business), REDACT_HEADERS (request headers the
+    journal keeps as "[redacted]", beside the credentials it always hides), BODY_TIMEOUT
+    (seconds a request body may take, beyond a second per 10 KiB of it, before the server
+    answers 408; read by the front in serving/buffered.py).
     `mockserver serve --fresh` resets the store before the app exists, so a respawned worker
     never wipes it."""
     app = MockFlask(__name__)
@@ -71,6 +73,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         REDACT_HEADERS=[],
         BODY_TIMEOUT=defaults.BODY_TIMEOUT,
         MAX_SANDBOXES=defaults.MAX_SANDBOXES,
+        SANDBOX_MAX_STORE=defaults.SANDBOX_MAX_STORE,
+        SANDBOX_MAX_SNAPSHOTS=defaults.SANDBOX_MAX_SNAPSHOTS,
+        SANDBOX_MAX_SNAPSHOT_BYTES=defaults.SANDBOX_MAX_SNAPSHOT_BYTES,
         SANDBOX_IDLE_SECONDS=defaults.SANDBOX_IDLE,
     )
     app.config.update(config or {})

@@ -170,6 +170,29 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TIME",
         help="with --isolation token: delete a sandbox unused this long: 90s, 30m, 12h, 7d (default 24h)",
     )
+    serve.add_argument(
+        "--sandbox-max-store",
+        type=_size,
+        default=defaults.SANDBOX_MAX_STORE,
+        metavar="SIZE",
+        help="with --isolation token: a sandbox whose store files pass this gets 507 for what would add more "
+        f"(default {defaults.SANDBOX_MAX_STORE // 1024**2}MiB)",
+    )
+    serve.add_argument(
+        "--sandbox-max-snapshots",
+        type=_count,
+        default=defaults.SANDBOX_MAX_SNAPSHOTS,
+        metavar="N",
+        help=f"with --isolation token: snapshots a sandbox may keep (default {defaults.SANDBOX_MAX_SNAPSHOTS})",
+    )
+    serve.add_argument(
+        "--sandbox-max-snapshot-bytes",
+        type=_size,
+        default=defaults.SANDBOX_MAX_SNAPSHOT_BYTES,
+        metavar="SIZE",
+        help="with --isolation token: the bytes of a sandbox's snapshots, all together "
+        f"(default {defaults.SANDBOX_MAX_SNAPSHOT_BYTES // 1024**2}MiB)",
+    )
 
     reset = commands.add_parser(
         "reset", help="put the store back to the fixtures (with --url: reset a running server, journal and all)"
@@ -322,6 +345,9 @@ def _serve(args: argparse.Namespace) -> int:
         "ISOLATION": args.isolation,
         "MAX_SANDBOXES": args.max_sandboxes,
         "SANDBOX_IDLE_SECONDS": args.sandbox_idle,
+        "SANDBOX_MAX_STORE": args.sandbox_max_store,
+        "SANDBOX_MAX_SNAPSHOTS": args.sandbox_max_snapshots,
+        "SANDBOX_MAX_SNAPSHOT_BYTES": args.sandbox_max_snapshot_bytes,
         "STRICT": args.strict,
         "BUSINESS_ID": args.business_id,
     }

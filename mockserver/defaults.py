@@ -11,6 +11,10 @@ DB = Path(".mockserver") / "db.json"
 MAX_BODY = 5 * 1024 * 1024  # a 10,000-customer sheet is about 400 KB
 IMPORT_ROWS = 10_000
 MAX_SANDBOXES = 100
+# what one sandbox of --isolation token may keep (quota.py): 100 x (16 + 32) MiB in all
+SANDBOX_MAX_STORE = 16 * 1024 * 1024  # the fixtures take 6 KB; a 10,000-row import about 5 MiB
+SANDBOX_MAX_SNAPSHOTS = 10
+SANDBOX_MAX_SNAPSHOT_BYTES = 32 * 1024 * 1024
 SANDBOX_IDLE = 24 * 3600.0
 BODY_TIMEOUT = 10.0  # seconds a body may take, plus one per 10 KiB of it (serving/buffered.py)
 JOURNAL_SIZE = 1000  # API requests GET /__mock/requests keeps

@@ -61,6 +61,15 @@ def register_error_handlers(app: Flask) -> None:
         response.content_type = "application/json"
         return response
 
+    @app.errorhandler(OSError)
+    def _os_error(e: OSError):
+        from .quota import DISK_FULL, disk_full
+
+        if disk_full(e):  # the store rolled the write back, in memory as on disk
+            g.off_contract = True  # this server's disk, not the API
+            return error_response(507, DISK_FULL)
+        return _unexpected(e)
+
     @app.errorhandler(Exception)
     def _unexpected(e: Exception):
         if app.config.get("PROPAGATE_EXCEPTIONS"):

@@ -18,6 +18,7 @@ from flask import Flask, Response, current_app, g, request
 
 from .auth import check_bearer
 from .errors import ApiError
+from .quota import check_store
 from .sandbox import SANDBOXES, SandboxLimit
 from .spec import Operation, Spec
 from .validation import validate_request
@@ -30,6 +31,15 @@ CONTROL_PACKAGE = "mockserver.control"
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 Handler = Callable[..., Any]
+
+
+# Methods that may add to a sandbox's store, and the operations among them that do not (or
+# that bring it back under its quota): refused only these, an owner over quota can recover.
+_ADDING = frozenset({"POST", "PUT", "PATCH"})
+_NOT_ADDING = frozenset(
+    {"reset.reset_server", "snapshots.restore_snapshot", "snapshots.save_snapshot"}  # the last has its own
+    | {"clock.set_clock", "faults.set_faults"}
+)
 
 
 def resolve(operation_id: str, package: str = API_PACKAGE) -> Handler | None:
@@ -105,6 +115,10 @@ def _view(
         except SandboxLimit:
             state.off_contract = True  # a limit of this server's deployment, not of the API
             raise
+        if sandbox.quota.store_bytes is not None and method in _ADDING and op.operation_id not in _NOT_ADDING:
+            state.off_contract = True  # a limit of this server's deployment, not of the API
+            check_store(sandbox.quota, sandbox.store.disk_bytes())
+            state.off_contract = False
         if intercept is not None and (overridden := intercept(spec, op)) is not None:
             return overridden
         prefer = state.get("prefer")  # parsed by intercept, where there is a Prefer header

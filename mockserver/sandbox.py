@@ -28,6 +28,7 @@ from .clock import Clock
 from .errors import ApiError
 from .faults import Faults
 from .journal import Journal
+from .quota import UNLIMITED, Quota
 from .snapshots import Snapshots
 from .store import Store, claim, data_files_of, files_of, release
 
@@ -43,12 +44,15 @@ class Sandbox:
     clock: Clock
     journal: Journal
     faults: Faults
+    quota: Quota = UNLIMITED
     last_used: float = field(default_factory=time.time)
 
     @classmethod
-    def open(cls, path: Path | None, journal_size: int, latency: tuple[int, int] | None) -> "Sandbox":
+    def open(
+        cls, path: Path | None, journal_size: int, latency: tuple[int, int] | None, quota: Quota = UNLIMITED
+    ) -> "Sandbox":
         store = Store(path)
-        return cls(store, Snapshots(store), Clock(), Journal(journal_size), Faults(latency))
+        return cls(store, Snapshots(store, quota), Clock(), Journal(journal_size), Faults(latency), quota)
 
     def reset(self) -> dict[str, int]:
         """The store to the fixtures, and the journal, clock and faults as a new server has
@@ -92,13 +96,14 @@ class PerToken:
         idle_seconds: float,
         journal_size: int,
         latency: tuple[int, int] | None,
+        quota: Quota = UNLIMITED,
     ):
         # None: sandboxes in memory, gone with the process
         self.folder = sandbox_folder(db) if db is not None else None
         # One server per folder of sandboxes, as per store file: it holds the store's lock.
         self._claimed = claim(Path(db)) if db is not None else None
         self.limit, self.idle_seconds = limit, idle_seconds
-        self._journal_size, self._latency = journal_size, latency
+        self._journal_size, self._latency, self.quota = journal_size, latency, quota
         self._open: dict[str, Sandbox] = {}
         self._lock = threading.Lock()
         self._swept = time.time()
@@ -132,6 +137,11 @@ class PerToken:
             "sandboxes": count,
             "max_sandboxes": self.limit,
             "idle_expiry_seconds": self.idle_seconds,
+            "quota": {
+                "store_bytes": self.quota.store_bytes,
+                "snapshots": self.quota.snapshots,
+                "snapshot_bytes": self.quota.snapshot_bytes,
+            },
         }
 
     def close(self) -> None:
@@ -156,7 +166,7 @@ class PerToken:
                 headers={"Retry-After": str(wait)},
             )
         path = self.folder / f"{key}.json" if self.folder is not None else None
-        sandbox = Sandbox.open(path, self._journal_size, self._latency)
+        sandbox = Sandbox.open(path, self._journal_size, self._latency, self.quota)
         self._open[key] = sandbox
         return sandbox
 
@@ -213,6 +223,7 @@ def open_sandboxes(app: Flask) -> Shared | PerToken:
             config["SANDBOX_IDLE_SECONDS"],
             config["JOURNAL_SIZE"],
             config["LATENCY"],
+            Quota(config["SANDBOX_MAX_STORE"], config["SANDBOX_MAX_SNAPSHOTS"], config["SANDBOX_MAX_SNAPSHOT_BYTES"]),
         )
     return Shared(Sandbox.open(config["DB_PATH"], config["JOURNAL_SIZE"], config["LATENCY"]))
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import clock
+from .quota import UNLIMITED, Quota, check_snapshot
 from .storage import write_atomic
 from .store import Store, counts_of
 
@@ -37,8 +38,8 @@ class Snapshot:
 
 
 class Snapshots:
-    def __init__(self, store: Store):
-        self.store = store
+    def __init__(self, store: Store, quota: Quota = UNLIMITED):
+        self.store, self.quota = store, quota
         self.folder = store.path.with_name(store.path.stem + ".snapshots") if store.path is not None else None
         self._memory: dict[str, Snapshot] = {}
         self._lock = threading.Lock()
@@ -51,6 +52,9 @@ class Snapshots:
         snapshot = Snapshot(name, created_at, self.store.export())
         with self._lock:
             existed = self._get(name) is not None
+            if self.quota != UNLIMITED:
+                size = len(json.dumps(snapshot.tables, ensure_ascii=False, separators=(",", ":")).encode())
+                check_snapshot(self.quota, self._sizes(besides=name), size)
             if self.folder is None:
                 self._memory[name] = snapshot
             else:
@@ -102,6 +106,13 @@ class Snapshots:
             return None
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             raise SnapshotError(f"snapshot {name!r} ({self._file(name)}) is unreadable: {e}") from e
+
+    def _sizes(self, besides: str) -> list[int]:
+        """The sizes of the other snapshots (in memory: of their tables as JSON)."""
+        if self.folder is None:
+            return [len(json.dumps(s.tables).encode()) for n, s in self._memory.items() if n != besides]
+        files = self.folder.glob("*.json") if self.folder.exists() else []
+        return [f.stat().st_size for f in files if f.stem != besides and NAME.fullmatch(f.stem)]
 
     def _file(self, name: str) -> Path:
         assert self.folder is not None

@@ -119,6 +119,9 @@ class JournaledStorage(Storage):
 
     # -- batches: every change inside reaches disk in one line (or snapshot), or none does
 
+    def disk_bytes(self) -> int:
+        return self._snapshot_bytes + self._journal_bytes if self.path is not None else 0
+
     def begin(self) -> None:
         self._depth += 1
 

@@ -224,6 +224,11 @@ class Store:
             self._db.drop_tables()
             self._storage.write(json.loads(json.dumps(tables)))
 
+    def disk_bytes(self) -> int:
+        """What the store's files hold on disk now (its snapshot and its journal); 0 in memory."""
+        with self._lock:
+            return self._storage.disk_bytes()
+
     def counts(self) -> dict[str, int]:
         with self._lock:
             return counts_of(self._storage.read() or {})

@@ -2,9 +2,12 @@
 should not: the limits a shared demo server needs."""
 
 import asyncio
+import contextlib
 import http.client
 import json
+import os
 import socket
+import subprocess
 import time
 
 import pytest
@@ -246,3 +249,82 @@ def test_an_absurd_sheet_is_refused_before_it_is_parsed(import_server, sheet, re
     status, body = upload(import_server, sheet())
     assert status == 422 and refusal in json.loads(body)["errors"]["customers"][0]
     assert len(import_server.call("GET", "/api/v3/clients")[1]) == before  # nothing imported
+
+
+# -- disk: what one sandbox may keep, and a disk that is full
+
+
+def create(server: ServerProcess, token: str, name: str = "Quota Ltd") -> tuple[int, dict]:
+    return server.call(
+        "POST", "/api/v3/clients", {**NEW, "business_name": name}, headers={"Authorization": f"Bearer {token}"}
+    )
+
+
+def test_a_sandbox_over_its_store_quota_gets_507_and_can_get_back_under_it(tmp_path):
+    quota = ("--isolation", "token", "--sandbox-max-store", "200KiB")
+    with ServerProcess("--db", str(tmp_path / "db.json"), "--quiet", *quota) as server:
+        big = "x" * 200
+        status, made = 201, []
+        while status == 201 and len(made) < 2000:
+            status, body = create(server, "alice", big + str(len(made)))
+            made.append(body)
+        assert status == 507 and "over its quota of 200 KiB" in body["message"]
+        assert "(mockserver serve --sandbox-max-store); nothing was written" in body["message"]
+        alice = {"Authorization": "Bearer alice"}
+        count = len(server.call("GET", "/api/v3/clients", headers=alice)[1])
+        assert create(server, "alice")[0] == 507
+        assert len(server.call("GET", "/api/v3/clients", headers=alice)[1]) == count  # reads go on, nothing added
+        assert create(server, "bob")[0] == 201  # another sandbox is not held to alice's
+        assert server.call("POST", "/__mock/reset", headers=alice)[0] == 200
+        assert create(server, "alice")[0] == 201  # back under it
+
+
+def test_a_sandbox_keeps_at_most_its_quota_of_snapshots(tmp_path):
+    quota = ("--isolation", "token", "--sandbox-max-snapshots", "2")
+    with ServerProcess("--db", str(tmp_path / "db.json"), "--quiet", *quota) as server:
+        alice = {"Authorization": "Bearer alice"}
+        for name in ("one", "two", "two"):  # saving over a name takes no more room
+            assert server.call("PUT", f"/__mock/snapshots/{name}", headers=alice)[0] in (200, 201)
+        status, body = server.call("PUT", "/__mock/snapshots/three", headers=alice)
+        assert status == 507 and "holds 2 snapshots, its quota" in body["message"]
+        assert server.call("DELETE", "/__mock/snapshots/one", headers=alice)[0] == 204
+        assert server.call("PUT", "/__mock/snapshots/three", headers=alice)[0] == 201
+
+
+def test_snapshot_bytes_are_a_quota_too(tmp_path):
+    quota = ("--isolation", "token", "--sandbox-max-snapshot-bytes", "10KiB")
+    with ServerProcess("--db", str(tmp_path / "db.json"), "--quiet", *quota) as server:
+        alice = {"Authorization": "Bearer alice"}
+        assert server.call("PUT", "/__mock/snapshots/one", headers=alice)[0] == 201  # the fixtures: about 6 KB
+        status, body = server.call("PUT", "/__mock/snapshots/two", headers=alice)
+        assert status == 507 and "would pass this sandbox's quota of" in body["message"]
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 2 MiB tmpfs: a disk that can really fill, where this runs as root and may mount."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)]).returncode:
+        pytest.skip("a full disk needs a tmpfs, which needs root and the right to mount")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def test_a_full_disk_is_507_with_nothing_written_and_writes_come_back_once_freed(small_disk):
+    with ServerProcess("--db", str(small_disk / "db.json"), "--quiet") as server:
+        filler = small_disk / "filler"
+        with open(filler, "wb") as f, contextlib.suppress(OSError):  # every free byte taken
+            while True:
+                f.write(b"\0" * 65536)
+                f.flush()
+        for attempt in range(100):  # the journal's last page may still have room for a few
+            before = len(server.call("GET", "/api/v3/clients")[1])
+            status, body = create(server, "t", f"Full Ltd {attempt}")
+            if status != 201:
+                break
+        assert status == 507 and "nothing was written" in body["message"]
+        assert len(server.call("GET", "/api/v3/clients")[1]) == before  # not even in memory
+        filler.unlink()
+        status, body = create(server, "t", "After Ltd")
+        assert status == 201 and server.call("GET", f"/api/v3/clients/{body['id']}")[0] == 200

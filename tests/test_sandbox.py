@@ -153,6 +153,7 @@ def test_a_refused_token_makes_no_sandbox(isolated):
         "sandboxes": 1,
         "max_sandboxes": 100,
         "idle_expiry_seconds": 86400.0,
+        "quota": {"store_bytes": 16 * 1024**2, "snapshots": 10, "snapshot_bytes": 32 * 1024**2},
     }
 
 
