@@ -117,7 +117,8 @@ def _columns(table: sheets.Table) -> tuple[dict[int, str], list[str]]:
 
 def _load(table: sheets.Table, columns: dict[int, str]) -> list[dict]:
     """Every row loaded, or a 422 naming each bad cell as "<row>.<column>" (Laravel Excel's keys)."""
-    rows, problems, bad_rows, bad_cells = [], {}, 0, 0
+    rows, bad_rows, bad_cells = [], 0, 0
+    problems: dict[str, list[str]] = {}
     letters = {column: sheets.column_letter(index) for index, column in columns.items()}
     for number_, cells in table.rows:
         row = {columns[i]: cell for i, cell in enumerate(cells) if i in columns and not sheets.is_blank(cell)}
