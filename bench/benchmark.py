@@ -14,11 +14,15 @@ loaded from outside:
    latency of one request at a time (keep-alive, 200 of each) for GET by id, a list page,
    create, update, delete.
 3. A 10,000-row .xlsx customer import, and a whole `mockserver contract` run.
+4. Availability: GET by id under wrk beside 200 stalled or trickling bodies, beside 10,000-row
+   imports one after another, beside reports over 10,000 customers; and sheets made to
+   hurt the importer (time to the answer, its size, the server's memory growth).
 
 It asserts nothing (a timed test would only be flaky); it prints figures.
 """
 
 import argparse
+import contextlib
 import http.client
 import io
 import json
@@ -31,11 +35,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
 
 import openpyxl
+import requests
 
 from mockserver.schemas.customer_sheet import COLUMNS
 
@@ -296,8 +302,6 @@ def sizes(folder: Path, counts: list[int], per_op: int) -> dict:
 
 def import_and_contract(folder: Path, max_examples: int) -> None:
     print("\n3. Import and contract")
-    import requests
-
     server = mock(folder / "import.json")
     sheet = customer_sheet(10_000)
     start = time.perf_counter()
@@ -347,11 +351,151 @@ def import_and_contract(folder: Path, max_examples: int) -> None:
         print(run.stdout[-3000:])
 
 
+class Hostile:
+    """Connections that hold the server up as a bad network or an attacker would: `stalled`
+    send headers and part of a body, then nothing; `trickling` send it a byte a second."""
+
+    def __init__(self, port: int, stalled: int, trickling: int):
+        head = (
+            b"POST /api/v3/clients HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer bench\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"
+        )
+        self.conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(stalled + trickling)]
+        for conn in self.conns:
+            conn.sendall(head)
+        self.trickling = self.conns[stalled:]
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._trickle, daemon=True)
+        self.thread.start()
+
+    def _trickle(self) -> None:
+        while not self.done.wait(1.0):
+            for conn in self.trickling:
+                with contextlib.suppress(OSError):  # answered 408 and closed: it did its harm
+                    conn.sendall(b" ")
+
+    def close(self) -> None:
+        self.done.set()
+        self.thread.join()
+        for conn in self.conns:
+            conn.close()
+
+
+class Beside:
+    """`work` run again and again in a thread of this process until closed; counts runs."""
+
+    def __init__(self, work):
+        self.work, self.runs, self.done = work, 0, threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while not self.done.is_set():
+            self.work()
+            self.runs += 1
+
+    def close(self) -> int:
+        self.done.set()
+        self.thread.join()
+        return self.runs
+
+
+def availability(folder: Path, seconds: int) -> None:
+    print(
+        f"\n4. Availability: GET by id beside trouble (wrk, 2 threads, 16 connections, {seconds} s), serve's defaults"
+    )
+    server = mock(folder / "available.json")
+    quiet = wrk(server.base, GET_BY_ID, seconds)
+    hostile = Hostile(server.port, stalled=100, trickling=100)
+    held = wrk(server.base, GET_BY_ID, seconds)
+    hostile.close()
+    sheet = customer_sheet(10_000)
+
+    def import_10k() -> None:
+        status = requests.post(
+            server.base + "/api/clients-import",
+            headers=AUTH,
+            timeout=300,
+            files={"customers": ("customers.xlsx", sheet)},
+            data={"category_id": "1"},
+        ).status_code
+        assert status == 200, status
+
+    importing = Beside(import_10k)
+    beside_import = wrk(server.base, GET_BY_ID, seconds)
+    imports = importing.close()
+    server.stop()
+    db = folder / "report-10k.json"
+    subprocess.run(
+        [sys.executable, "-m", "mockserver", "seed", "--db", str(db), "--customers", "10000"],
+        check=True,
+        capture_output=True,
+    )
+    server = mock(db)
+
+    def report() -> None:
+        urllib.request.urlopen(
+            urllib.request.Request(server.base + "/api/v3/reports/customers/2024-01-01/2024-11-30", headers=AUTH),
+            timeout=300,
+        ).read()
+
+    reporting = Beside(report)
+    beside_report = wrk(server.base, GET_BY_ID, seconds)
+    reports = reporting.close()
+    server.stop()
+    print(f"   {'beside':<44}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}  target")
+    for name, r, target in (
+        ("nothing", quiet, None),
+        ("200 stalled or trickling bodies", held, 20),
+        (f"a 10,000-row import, again and again ({imports} done)", beside_import, 50),
+        (f"the report over 10,000 customers ({reports} done)", beside_report, 50),
+    ):
+        goal = f"p99 < {target} ms -> {verdict(r['p99'] < target)}" if target else ""
+        print(f"   {name:<44}{r['rps']:>8,.0f}{r['p50']:>8.2f}{r['p99']:>8.2f}  {goal}")
+    hostile_imports(folder)
+
+
+def hostile_imports(folder: Path) -> None:
+    """Files made to hurt the importer, each under the body limit: the time to the answer,
+    the answer's size and the server's memory growth (target: 5 s, 200 MB)."""
+    from bench import hostile_sheets
+
+    print("   sheets made to hurt the importer (bench/hostile_sheets.py), each on a fresh server:")
+    for name, make in (
+        ("3,000 bad cells quoting one 100 KB text", lambda: hostile_sheets.amplifying(1000, 100_000)),
+        ("a row of 1,000,000 cells", lambda: hostile_sheets.wide_row(1_000_000)),
+        ("2,000,000 shared strings", lambda: hostile_sheets.many_strings(2_000_000)),
+        ("300,000 rows and no <dimension>", lambda: hostile_sheets.no_dimension(300_000)),
+        ("190,000 shared strings (just allowed)", lambda: hostile_sheets.many_strings(190_000)),
+    ):
+        data = make()
+        server = mock(folder / f"hostile-{len(data)}.json")
+        before = server.rss_mb()
+        start = time.perf_counter()
+        answer = requests.post(
+            server.base + "/api/clients-import",
+            headers=AUTH,
+            timeout=300,
+            files={"customers": ("c.xlsx", data)},
+            data={"category_id": "1"},
+        )
+        took = time.perf_counter() - start
+        grew = server.rss_mb() - before
+        server.stop()
+        ok = took < 5 and grew < 200
+        print(
+            f"     {name:<40} {len(data) / 1e6:>5.2f} MB: {answer.status_code} in {took:.2f} s, "
+            f"{len(answer.content) / 1024:,.1f} KB answer, +{grew:.0f} MB -> {verdict(ok)}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs and smaller stores, to try the script")
     parser.add_argument(
-        "--only", choices=["throughput", "sizes", "import"], help="one part (1, 2 or 3), when working on it"
+        "--only",
+        choices=["throughput", "sizes", "import", "availability"],
+        help="one part (1, 2, 3 or 4), when working on it",
     )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -365,6 +509,8 @@ def main() -> None:
             sizes(folder, [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000], 20 if args.quick else 200)
         if args.only in (None, "import"):
             import_and_contract(folder, 2 if args.quick else 20)
+        if args.only in (None, "availability"):
+            availability(folder, 2 if args.quick else 5)
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     takes; None: any names the store's business), REDACT_HEADERS (request headers the
     journal keeps as "[redacted]", beside the credentials it always hides), BODY_TIMEOUT
     (seconds a request body may take, beyond a second per 10 KiB of it, before the server
-    answers 408; read by the front in serving/buffered.py).
+    answers 408; read by the front in serving/front.py).
     `mockserver serve --fresh` resets the store before the app exists, so a respawned worker
     never wipes it."""
     app = MockFlask(__name__)

@@ -166,7 +166,7 @@ def dropped(op: Operation) -> Response:
     """End the connection without a whole response, as a failing network or proxy would.
 
     Where the server tells the app the client's port (waitress, and granian through the
-    buffered front), the client's socket is shut down and nothing is sent: the client sees
+    front), the client's socket is shut down and nothing is sent: the client sees
     the connection closed unanswered (RemoteDisconnected, "socket hang up"). Where it does
     not, the status line and headers go out, promising a body that never comes, and the
     connection closes: the client fails reading the body (IncompleteRead; fetch's body read

@@ -129,65 +129,74 @@ def test_an_early_401_leaves_the_connection_usable(tmp_path):
         conn.close()
 
 
-# -- the front itself, driven as granian drives it
+# -- the front itself, driven as granian drives it (RSGI)
 
 
-def asgi(app, method, path, body_parts=(b"",), headers=(), query=b""):
-    """One request through the ASGI front: (status, headers, body)."""
-    messages = [
-        {"type": "http.request", "body": part, "more_body": i < len(body_parts) - 1}
-        for i, part in enumerate(body_parts)
-    ]
-    sent = []
+class Headers(dict):
+    """granian's RSGIHeaders: a mapping of lower-case names."""
 
-    async def receive():
-        return messages.pop(0) if messages else {"type": "http.disconnect"}
 
-    async def send(message):
-        sent.append(message)
+class Scope:
+    proto, http_version, scheme = "http", "1.1", "http"
+    server, client = "127.0.0.1:8000", "127.0.0.1:50000"
 
-    scope = {
-        "type": "http",
-        "method": method,
-        "path": path,
-        "query_string": query,
-        "headers": [(b"authorization", b"Bearer t"), *headers],
-        "server": ("127.0.0.1", "8000"),
-        "client": ("127.0.0.1", "50000"),
-    }
-    asyncio.run(app(scope, receive, send))
-    start, body = sent
-    return start["status"], dict(start["headers"]), body["body"]
+    def __init__(self, method, path, query, headers):
+        self.method, self.path, self.query_string = method, path, query
+        self.headers = Headers({"authorization": "Bearer t", **headers})
+
+
+class Proto:
+    """granian's RSGIHTTPProtocol: the body in parts, the answer kept."""
+
+    def __init__(self, parts):
+        self.parts, self.answer = list(parts), None
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        if not self.parts:
+            raise StopAsyncIteration
+        return self.parts.pop(0)
+
+    def response_bytes(self, status, headers, body):
+        self.answer = status, dict(headers), body
+
+
+def rsgi(front, method, path, parts=(), headers=None, query=""):
+    """One request through the front: (status, headers, body)."""
+    proto = Proto(parts)
+    asyncio.run(front.__rsgi__(Scope(method, path, query, headers or {}), proto))
+    return proto.answer
 
 
 @pytest.fixture
 def front():
-    from mockserver.serving.buffered import Buffered
+    from mockserver.serving.front import Front
 
-    return Buffered(make_app(), threads=2, max_body=1024, grace=5)
+    return Front(make_app(), threads=2, max_body=1024, grace=5, delays=False)
 
 
 def test_the_front_answers_as_the_app_does(front):
-    status, headers, body = asgi(front, "GET", "/api/v3/clients/779", query=b"x=1")
-    assert status == 200 and headers[b"content-type"] == b"application/json"
+    status, headers, body = rsgi(front, "GET", "/api/v3/clients/779", query="x=1")
+    assert status == 200 and headers["Content-Type"] == "application/json"
     assert json.loads(body) == ApiClient(make_app().test_client()).get("/api/v3/clients/779").json
-    status, _, body = asgi(front, "GET", "/api/v3/clientsé")  # a decoded path, non-ASCII
+    status, _, body = rsgi(front, "GET", "/api/v3/clientsé")  # a decoded path, non-ASCII
     assert status == 404 and "No route for GET /api/v3/clientsé" in json.loads(body)["message"]
 
 
 def test_the_front_joins_a_body_sent_in_parts(front):
     sent = json.dumps(NEW).encode()
-    status, _, body = asgi(
-        front, "POST", "/api/v3/clients", [sent[:10], sent[10:]], headers=[(b"content-type", b"application/json")]
-    )
+    headers = {"content-type": "application/json", "transfer-encoding": "chunked"}
+    status, _, body = rsgi(front, "POST", "/api/v3/clients", [sent[:10], sent[10:]], headers)
     assert status == 201 and json.loads(body)["business_name"] == "Slow Ltd"
 
 
 def test_the_front_refuses_a_body_over_the_limit_and_closes(front):
-    status, headers, body = asgi(front, "POST", "/api/v3/clients", [b"x" * 1000, b"x" * 1000])
-    assert status == 413 and headers[b"connection"] == b"close"
+    status, headers, body = rsgi(front, "POST", "/api/v3/clients", [b"x" * 1000] * 2, {"transfer-encoding": "chunked"})
+    assert status == 413 and headers["connection"] == "close"
     assert json.loads(body)["message"].startswith("The request body is over this server's limit of 1,024 bytes")
-    declared = asgi(front, "POST", "/api/v3/clients", headers=[(b"content-length", b"5000")])
+    declared = rsgi(front, "POST", "/api/v3/clients", [], {"content-length": "5000"})
     assert declared[0] == 413 and b"is 5,000 bytes" in declared[2]
 
 

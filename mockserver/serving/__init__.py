@@ -26,20 +26,21 @@ from .preflight import StartupError, check_port, check_store
 if TYPE_CHECKING:
     from flask import Flask
 
-    from .buffered import Buffered
+    from .front import Front
 
 ENV = "MOCKSERVER_CONFIG"
 THREADS_ENV = "MOCKSERVER_THREADS"
 
 
-def asgi_from_env() -> "Buffered":
+def front_from_env() -> "Front":
     """granian's factory target: the app with the settings `serve` put in the environment,
-    behind the front that reads each body before a thread runs the app (buffered.py)."""
-    from .buffered import Buffered
+    behind the front that reads each body before the app runs (front.py)."""
+    from .front import Front
 
     app = app_from_env()
+    config = app.config
     threads = int(os.environ.get(THREADS_ENV, "1"))
-    return Buffered(app, threads, app.config["MAX_CONTENT_LENGTH"], app.config["BODY_TIMEOUT"])
+    return Front(app, threads, config["MAX_CONTENT_LENGTH"], config["BODY_TIMEOUT"], delays=bool(config["LATENCY"]))
 
 
 def app_from_env() -> "Flask":
@@ -103,11 +104,11 @@ def _serve_granian(config: dict[str, Any], host: str, port: int, threads: int) -
     os.environ[ENV] = json.dumps({k: str(v) if k == "DB_PATH" and v is not None else v for k, v in config.items()})
     os.environ[THREADS_ENV] = str(threads)
     granian = Granian(
-        target="mockserver.serving:asgi_from_env",
+        target="mockserver.serving:front_from_env",
         factory=True,
         address=host,
         port=port,
-        interface=Interfaces.ASGI,
+        interface=Interfaces.RSGI,
         workers=1,
         log_access=False,
         log_level=LogLevels.error,  # errors only: the banner says where we listen
