@@ -97,7 +97,8 @@ class Front:
 
     async def _body(self, proto: Any) -> bytes:
         loop = asyncio.get_running_loop()
-        started, parts, size = loop.time(), [], 0
+        started, size = loop.time(), 0
+        parts: list[bytes] = []
         chunks = proto.__aiter__()
         while True:
             deadline = started + self.grace + size / MIN_RATE
