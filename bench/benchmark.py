@@ -191,6 +191,17 @@ def customer_sheet(rows: int) -> bytes:
     return buffer.getvalue()
 
 
+def post_sheet(server: "Server", sheet: bytes) -> requests.Response:
+    """An import of `sheet` into category 1, as a browser's form sends it."""
+    return requests.post(
+        server.base + "/api/clients-import",
+        headers=AUTH,
+        timeout=300,
+        files={"customers": ("customers.xlsx", sheet)},
+        data={"category_id": "1"},
+    )
+
+
 def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
@@ -305,13 +316,7 @@ def import_and_contract(folder: Path, max_examples: int) -> None:
     server = mock(folder / "import.json")
     sheet = customer_sheet(10_000)
     start = time.perf_counter()
-    answer = requests.post(
-        server.base + "/api/clients-import",
-        headers=AUTH,
-        timeout=300,
-        files={"customers": ("customers.xlsx", sheet)},
-        data={"category_id": "1"},
-    )
+    answer = post_sheet(server, sheet)
     took = time.perf_counter() - start
     server.stop()
     print(
@@ -412,13 +417,7 @@ def availability(folder: Path, seconds: int) -> None:
     sheet = customer_sheet(10_000)
 
     def import_10k() -> None:
-        status = requests.post(
-            server.base + "/api/clients-import",
-            headers=AUTH,
-            timeout=300,
-            files={"customers": ("customers.xlsx", sheet)},
-            data={"category_id": "1"},
-        ).status_code
+        status = post_sheet(server, sheet).status_code
         assert status == 200, status
 
     importing = Beside(import_10k)
@@ -472,13 +471,7 @@ def hostile_imports(folder: Path) -> None:
         server = mock(folder / f"hostile-{len(data)}.json")
         before = server.rss_mb()
         start = time.perf_counter()
-        answer = requests.post(
-            server.base + "/api/clients-import",
-            headers=AUTH,
-            timeout=300,
-            files={"customers": ("c.xlsx", data)},
-            data={"category_id": "1"},
-        )
+        answer = post_sheet(server, data)
         took = time.perf_counter() - start
         grew = server.rss_mb() - before
         server.stop()
