@@ -132,11 +132,13 @@ class Front:
             "wsgi.url_scheme": scope.scheme,
             "wsgi.input": io.BytesIO(body),
         }
+        if (content_type := headers.get("content-type")) is not None:
+            environ["CONTENT_TYPE"] = content_type  # first, where WSGI servers put it
         keys = _KEYS
         for name, value in headers.items():
             key = keys.get(name) or _key(name)
             if key is _SKIP:
-                continue  # the body is whole now, its length the one set above
+                continue
             environ[key] = f"{environ[key]},{value}" if key in environ else value
         return environ
 
@@ -179,7 +181,7 @@ _SKIP = ""
 
 def _key(name: str) -> str:
     key = name.upper().replace("-", "_")
-    if key in ("CONTENT_LENGTH", "TRANSFER_ENCODING"):
+    if key in ("CONTENT_LENGTH", "TRANSFER_ENCODING", "CONTENT_TYPE"):  # set apart, or moot
         key = _SKIP
     elif key != "CONTENT_TYPE":
         key = "HTTP_" + key
