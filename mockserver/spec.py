@@ -73,6 +73,7 @@ class Operation:
     body: Body | None
     # status code ("200") -> media type -> validator, for checking our own answers
     responses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    heavy: bool = False  # x-heavy: its cost grows with the store (serving/front.py)
 
     @functools.cached_property
     def query_names(self) -> frozenset[str]:
@@ -178,6 +179,7 @@ class Spec:
                 }
                 for status, response in op.get("responses", {}).items()
             },
+            heavy=bool(op.get("x-heavy")),
         )
 
     def _body(self, request_body: dict | None) -> Body | None:

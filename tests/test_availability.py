@@ -337,3 +337,25 @@ def test_a_full_disk_is_507_with_nothing_written_and_writes_come_back_once_freed
         filler.unlink()
         status, body = create(server, "t", "After Ltd")
         assert status == 201 and server.call("GET", f"/api/v3/clients/{body['id']}")[0] == 200
+
+
+def test_a_heavy_operation_a_body_or_a_delay_runs_off_the_loop_and_the_rest_on_it():
+    import re
+    import threading
+
+    from mockserver.serving.front import Front, heavy_paths
+    from mockserver.spec import load_spec
+
+    def where(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [threading.current_thread().name.encode()]
+
+    front = Front(where, threads=1, max_body=None, grace=5, delays=False, heavy=re.compile("/slow/[^/]+"))
+    assert rsgi(front, "GET", "/fast")[2] == threading.current_thread().name.encode()  # the loop's
+    assert rsgi(front, "GET", "/slow/1")[2].startswith(b"mockserver")
+    assert rsgi(front, "POST", "/fast", [b"{}"], {"content-length": "2"})[2].startswith(b"mockserver")
+    assert rsgi(front, "GET", "/fast", headers={"prefer": "delay=10"})[2].startswith(b"mockserver")
+    # openapi.yaml's x-heavy: the whole report, the customer list, the export
+    heavy = heavy_paths(load_spec().operations)
+    assert heavy.fullmatch("/api/v3/reports/customers/2024-01-01/2024-11-30")
+    assert heavy.fullmatch("/api/v3/clients") and not heavy.fullmatch("/api/v3/clients/779")

@@ -35,12 +35,15 @@ THREADS_ENV = "MOCKSERVER_THREADS"
 def front_from_env() -> "Front":
     """granian's factory target: the app with the settings `serve` put in the environment,
     behind the front that reads each body before the app runs (front.py)."""
-    from .front import Front
+    from ..resources import SPEC_PATH
+    from ..spec import load_spec
+    from .front import Front, heavy_paths
 
     app = app_from_env()
     config = app.config
     threads = int(os.environ.get(THREADS_ENV, "1"))
-    return Front(app, threads, config["MAX_CONTENT_LENGTH"], config["BODY_TIMEOUT"], delays=bool(config["LATENCY"]))
+    heavy = heavy_paths(load_spec(SPEC_PATH).operations)
+    return Front(app, threads, config["MAX_CONTENT_LENGTH"], config["BODY_TIMEOUT"], bool(config["LATENCY"]), heavy)
 
 
 def app_from_env() -> "Flask":

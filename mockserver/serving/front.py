@@ -12,8 +12,10 @@ request.
 
 Where the app runs: a request without a body is answered on the event loop's thread, as
 granian's WSGI worker would (a hop to a thread costs a tenth of a GET's throughput); one
-with a body (a write that waits for its fsync, an import that parses a sheet), or one that
-asks to be delayed, runs in a pool of `threads` threads, so reads go on meanwhile.
+with a body (a write that waits for its fsync, an import that parses a sheet), one that
+asks to be delayed, and one of an operation openapi.yaml marks `x-heavy` (a whole report,
+the customer list, an export: their cost grows with the store) runs in a pool of
+`threads` threads, so the others go on meanwhile.
 
 granian's RSGI interface, not ASGI: the same design measured 3,850 GETs/s over ASGI and
 4,300 over RSGI here, whose headers and bodies cross from Rust without a dict per message.
@@ -22,6 +24,7 @@ granian's RSGI interface, not ASGI: the same design measured 3,850 GETs/s over A
 import asyncio
 import io
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -48,8 +51,17 @@ class Gone(Exception):
 class Front:
     """An RSGI app serving `app` (WSGI) with each body read first."""
 
-    def __init__(self, app: WSGIApp, threads: int, max_body: int | None, grace: float, delays: bool) -> None:
+    def __init__(
+        self,
+        app: WSGIApp,
+        threads: int,
+        max_body: int | None,
+        grace: float,
+        delays: bool,
+        heavy: re.Pattern[str] | None = None,
+    ) -> None:
         self.app = app
+        self.heavy = heavy  # paths whose cost grows with the store: never run on the loop
         self.pool = ThreadPoolExecutor(threads, thread_name_prefix="mockserver")
         self.max_body = max_body
         self.grace = grace
@@ -88,7 +100,7 @@ class Front:
             except Gone:
                 return None
         environ = self._environ(scope, headers, body)
-        if body or self.delays or "prefer" in headers:
+        if body or self.delays or "prefer" in headers or (self.heavy is not None and self.heavy.fullmatch(scope.path)):
             status, sent, content = await asyncio.get_running_loop().run_in_executor(self.pool, self._call, environ)
         else:
             status, sent, content = self._call(environ)
@@ -188,6 +200,13 @@ def _key(name: str) -> str:
     if len(_KEYS) < 1000:  # names are the client's to choose: keep the memo bounded
         _KEYS[name] = key
     return key
+
+
+def heavy_paths(operations: Iterable[Any]) -> re.Pattern[str]:
+    """The paths of the operations marked `x-heavy` (spec.Operation), as one pattern."""
+    templates = [op.path for op in operations if op.heavy]
+    alternatives = [re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(path)) for path in templates]
+    return re.compile("|".join(alternatives) or "(?!)")
 
 
 def _address(text: str) -> tuple[str, str]:
