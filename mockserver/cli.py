@@ -72,11 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--threads",
         type=int,
-        help="request threads (default 1, or 8 with --latency): each extra one lets one more request wait "
-        "(a Prefer: delay) while others are answered, at some cost in throughput",
+        help="threads for requests with a body, heavy reports and lists, and delays (default 1, or 8 with "
+        "--latency); requests without a body are answered meanwhile. Each extra one lets one more such request "
+        "run or wait (a Prefer: delay) at once",
     )
     serve.add_argument(
-        "--server", choices=["granian", "waitress"], default="granian", help="WSGI server (default granian)"
+        "--server",
+        choices=["granian", "waitress"],
+        default="granian",
+        help="granian (default; a body is read whole before the app sees it) or waitress (pure Python)",
     )
     serve.add_argument("--quiet", action="store_true", help="no line per request")
     serve.add_argument(
