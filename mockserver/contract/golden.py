@@ -9,12 +9,11 @@ reads are sent, before anything else in the run writes, so the records are as se
 
 import json
 import shlex
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
 from ..spec import load_spec
+from .steering import get_json
 
 WHOLE = "whole"  # the answer is the example
 EACH = "each"  # every record of the example is in the answer, found by its id
@@ -83,7 +82,7 @@ def mismatches(base_url: str, headers: dict[str, str]) -> list[Mismatch]:
     """Each documented sample the target does not give back field for field."""
     found = []
     for sample in SAMPLES:
-        status, answer = _get(base_url.rstrip("/") + sample.path, headers)
+        status, answer = get_json(base_url.rstrip("/") + sample.path, headers)
         expected = _example(*sample.example)
         if status != 200:
             differences = [f"status: expected 200, got {status} {_short(answer)}"]
@@ -144,17 +143,6 @@ def _same(expected: Any, actual: Any) -> bool:
     # a number is a number in JSON (100 and 100.0 alike); true is not 1
     numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (expected, actual))
     return expected == actual if numbers else expected == actual and type(expected) is type(actual)
-
-
-def _get(url: str, headers: dict[str, str]) -> tuple[int, Any]:
-    request = urllib.request.Request(url, headers={**headers, "Accept": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as refused:
-        return refused.code, refused.read()[:200].decode(errors="replace")
-    except (OSError, ValueError) as e:
-        return 0, str(e)
 
 
 def _short(value: Any) -> str:

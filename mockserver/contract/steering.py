@@ -14,6 +14,7 @@ import hypothesis.strategies as st
 import schemathesis
 from schemathesis.transport.serialization import Binary
 
+from ..schemas.customer_sheet import COLUMNS
 from ..sheets import xlsx_bytes
 
 MOST = 50  # ids of each kind to steer to: enough variety, a bounded strategy
@@ -27,9 +28,8 @@ KNOWN: dict[str, list[int]] = {}
 # An import's sheet, drawn, is random bytes that no backend can read, so an import never
 # succeeds and nothing after it is reached. Part of the time it is this sheet instead: the
 # documented columns, one customer, no e-mail to collide with one already there.
-SHEET_COLUMNS = ("Name", "Phone Number", "Email-Address", "Address", "Upaid Amount")
-SHEET_ROW = ("Ama Mensah", "0241234567", None, "Accra", 12.5)
-FILES = {"customers": lambda: xlsx_bytes("Customers", SHEET_COLUMNS, [SHEET_ROW])}
+SHEET_ROW = ("Ama Mensah", "0241234567", None, "Accra", 12.5)  # in COLUMNS' order
+FILES = {"customers": lambda: xlsx_bytes("Customers", COLUMNS, [SHEET_ROW])}
 
 
 def discover(base_url: str, headers: dict[str, str]) -> dict[str, list[int]]:
@@ -49,12 +49,21 @@ def discover(base_url: str, headers: dict[str, str]) -> dict[str, list[int]]:
 
 
 def _get(base_url: str, path: str, headers: dict[str, str]) -> Any:
-    request = urllib.request.Request(base_url.rstrip("/") + path, headers={**headers, "Accept": "application/json"})
+    status, answer = get_json(base_url.rstrip("/") + path, headers)
+    return answer if status == 200 else None
+
+
+def get_json(url: str, headers: dict[str, str]) -> tuple[int, Any]:
+    """A GET of the target: its status and JSON, or (status, the start of its text) for an
+    error answer, or (0, why) when there was no answer."""
+    request = urllib.request.Request(url, headers={**headers, "Accept": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read())
-    except (OSError, ValueError):
-        return None
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read()[:200].decode(errors="replace")
+    except (OSError, ValueError) as e:
+        return 0, str(e)
 
 
 def _ids(records: Any) -> list[int]:
