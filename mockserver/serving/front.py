@@ -193,10 +193,7 @@ _SKIP = ""
 
 def _key(name: str) -> str:
     key = name.upper().replace("-", "_")
-    if key in ("CONTENT_LENGTH", "TRANSFER_ENCODING", "CONTENT_TYPE"):  # set apart, or moot
-        key = _SKIP
-    elif key != "CONTENT_TYPE":
-        key = "HTTP_" + key
+    key = _SKIP if key in ("CONTENT_LENGTH", "TRANSFER_ENCODING", "CONTENT_TYPE") else "HTTP_" + key  # set apart
     if len(_KEYS) < 1000:  # names are the client's to choose: keep the memo bounded
         _KEYS[name] = key
     return key
