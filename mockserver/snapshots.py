@@ -15,7 +15,7 @@ from typing import Any
 
 from . import clock
 from .quota import UNLIMITED, Quota, check_snapshot
-from .storage import write_atomic
+from .storage import write_atomic, write_text_atomic
 from .store import Store, counts_of
 
 # A file name on every system: no separators, no leading dot, nothing a shell would expand.
@@ -50,16 +50,21 @@ class Snapshots:
         check_name(name)
         created_at = clock.iso_ms(clock.now())
         snapshot = Snapshot(name, created_at, self.store.export())
+        saved = {"name": name, "created_at": created_at, "tables": snapshot.tables}
         with self._lock:
             existed = self._get(name) is not None
-            if self.quota != UNLIMITED:
-                size = len(json.dumps(snapshot.tables, ensure_ascii=False, separators=(",", ":")).encode())
-                check_snapshot(self.quota, self._sizes(besides=name), size)
+            text = None
+            if self.quota != UNLIMITED:  # measured as written, then written as measured
+                text = json.dumps(saved, ensure_ascii=False, separators=(",", ":"))
+                check_snapshot(self.quota, self._sizes(besides=name), len(text.encode()))
             if self.folder is None:
                 self._memory[name] = snapshot
             else:
                 self.folder.mkdir(parents=True, exist_ok=True)
-                write_atomic(self._file(name), {"name": name, "created_at": created_at, "tables": snapshot.tables})
+                if text is None:
+                    write_atomic(self._file(name), saved)
+                else:
+                    write_text_atomic(self._file(name), text)
         return snapshot, not existed
 
     def restore(self, name: str) -> Snapshot | None:

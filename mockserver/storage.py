@@ -350,6 +350,11 @@ def write_atomic(path: Path, data: Any) -> int:
     return _replace(path, lambda f: json.dump(data, f, ensure_ascii=False, separators=(",", ":")))
 
 
+def write_text_atomic(path: Path, text: str) -> int:
+    """`text`, already JSON, in `path` as write_atomic writes it."""
+    return _replace(path, lambda f: f.write(text))
+
+
 def _replace(path: Path, fill: Callable[[IO[str]], Any]) -> int:
     folder = path.parent
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
