@@ -91,7 +91,9 @@ class NotRun(RuntimeError):
 
 # The stateful phase walks links at random: a run that leaves some unwalked gets another
 # stateful pass, up to this many in all, so a default run walks every link the spec defines.
-STATEFUL_PASSES = 3
+# Five, not three: against a --strict server, where more creates are refused, a customer's
+# delete-then-get was left unwalked after three passes in 4 runs of 4 (seed 1 needed five).
+STATEFUL_PASSES = 5
 
 
 def run(
