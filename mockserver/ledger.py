@@ -5,14 +5,15 @@ it). Totals are summed in Decimal so that "43,228,120.29" comes out to the cent.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
 from .store import Record, Store
 
 TABLE = "ledger"
+CUSTOMERS = "customers"
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 
@@ -60,18 +61,99 @@ def formatted(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
+@dataclass
+class Group:
+    """What the customer summary adds up over a group of customers (a category's, or all)."""
+
+    customers: int = 0
+    archived: int = 0
+    deposits: Decimal = ZERO
+    balance: Decimal = ZERO
+
+    def add(self, other: "Group", sign: int = 1) -> None:
+        self.customers += sign * other.customers
+        self.archived += sign * other.archived
+        self.deposits += sign * other.deposits
+        self.balance += sign * other.balance
+
+
+class Books:
+    """Each customer's ledger totals, and per category what the summary and the category list
+    show, kept by the store's change feed (Store.derived): a dashboard polling the summary
+    costs the same at 100,000 customers as at 10, and no answer re-sums the ledger.
+
+    Kept: a category's balance is the sum of its customers' balances, entries of a customer
+    not (or no longer) stored count for no category, as the answers computed in full did.
+    Sums are Decimal, so adding and taking away is exact and the figures are to the cent
+    what a sum from scratch gives."""
+
+    tables: tuple[str, ...] = (TABLE, CUSTOMERS)
+
+    def __init__(self, stored: Callable[[str], dict[str, Record]]):
+        self._totals: dict[int, list[Decimal]] = {}  # customer id -> [debit, credit]
+        self._category: dict[int, object] = {}  # stored customer id -> its category id
+        self._groups: dict[object, Group] = {}  # category id -> its figures
+        for key, entry in stored(TABLE).items():
+            self._entry(int(key), entry, 1)
+        for key, customer in stored(CUSTOMERS).items():
+            self._customer(int(key), customer, 1)
+
+    def changed(self, table: str, ident: int, before: Record | None, after: Record | None) -> None:
+        # the entry's or customer's old figures out, then its new ones in
+        change = self._entry if table == TABLE else self._customer
+        if before is not None:
+            change(ident, before, -1)
+        if after is not None:
+            change(ident, after, 1)
+
+    def totals(self, customer_id: int) -> Totals:
+        debit, credit = self._totals.get(customer_id, (ZERO, ZERO))
+        return Totals(debit, credit)
+
+    def every_total(self) -> dict[int, Totals]:
+        return defaultdict(Totals, {c: Totals(debit, credit) for c, (debit, credit) in self._totals.items()})
+
+    def group(self, category_id: object = None) -> Group:
+        """A category's figures, or with None every customer's."""
+        if category_id is not None:
+            return replace(self._groups.get(category_id, Group()))
+        every = Group()
+        for group in self._groups.values():
+            every.add(group)
+        return every
+
+    def counts(self) -> dict[object, int]:
+        return {category: group.customers for category, group in self._groups.items()}
+
+    def _entry(self, ident: int, entry: Record, sign: int) -> None:
+        amount = sign * decimal(entry["amount"])
+        customer_id = entry["customer_id"]
+        totals = self._totals.setdefault(customer_id, [ZERO, ZERO])
+        totals[0 if entry["kind"] == "invoice" else 1] += amount
+        if customer_id in self._category:  # the customer's category's balance moves with it
+            balance = amount if entry["kind"] == "invoice" else -amount
+            self._groups[self._category[customer_id]].balance += balance
+
+    def _customer(self, ident: int, customer: Record, sign: int) -> None:
+        if sign > 0:
+            self._category[ident] = customer.get("category_id")
+        else:
+            self._category.pop(ident, None)
+        debit, credit = self._totals.get(ident, (ZERO, ZERO))
+        archived = 1 if customer.get("archived") else 0
+        figures = Group(1, archived, decimal(customer.get("deposit_amount") or 0), debit - credit)
+        self._groups.setdefault(customer.get("category_id"), Group()).add(figures, sign)
+
+
 def totals_by_customer(store: Store) -> dict[int, Totals]:
-    """Every customer's totals, in one pass over the ledger; Totals() for a customer without entries."""
-    grouped: dict[int, list[Record]] = defaultdict(list)
-    for entry in store.all(TABLE):
-        grouped[entry["customer_id"]].append(entry)
-    return defaultdict(Totals, {customer: Totals.of(entries) for customer, entries in grouped.items()})
+    """Every customer's totals; Totals() for a customer without entries."""
+    return store.derived(Books, Books.every_total)
 
 
 def totals_of(store: Store, customer_id: int) -> Totals:
-    """One customer's totals, from its own entries only: a customer's answer costs the same
+    """One customer's totals, kept as its entries change: a customer's answer costs the same
     however big the ledger is."""
-    return Totals.of(store.find_by(TABLE, "customer_id", customer_id))
+    return store.derived(Books, lambda books: books.totals(customer_id))
 
 
 def entries_of(store: Store, customer_id: int, start: date | None = None, end: date | None = None) -> list[Record]:

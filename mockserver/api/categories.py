@@ -1,14 +1,11 @@
 """Built Accounting customer categories (doc 002)."""
 
-from collections import Counter
-
-from .. import clock
+from .. import clock, ledger
 from ..schemas.category import CategoryInputSchema, CategorySchema
 from ..store import Store
 from . import db
 
 TABLE = "categories"
-CUSTOMERS = "customers"
 
 _category = CategorySchema()
 _categories = CategorySchema(many=True)
@@ -17,8 +14,8 @@ _input = CategoryInputSchema()
 
 def list_categories():
     store = db()
-    counts = Counter(c["category_id"] for c in store.all(CUSTOMERS))
-    return _categories.dump([{**cat, "customer_count": counts[cat["id"]]} for cat in store.all(TABLE)])
+    counts = store.derived(ledger.Books, ledger.Books.counts)
+    return _categories.dump([{**cat, "customer_count": counts.get(cat["id"], 0)} for cat in store.all(TABLE)])
 
 
 # The doc's text names /api/v3/clients/categories, its sample /api/v3/clients/clients/categories.
