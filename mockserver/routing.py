@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from flask import Flask, Response, current_app, g, request
 
 from .auth import check_bearer
@@ -152,8 +153,17 @@ def to_response(result: Any) -> Response:
     if isinstance(result, tuple):
         result, status, *rest = result
         headers = rest[0] if rest else None
-    body = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
-    return WholeResponse(body, status=status, headers=headers, mimetype="application/json")
+    return WholeResponse(encoded(result), status=status, headers=headers, mimetype="application/json")
+
+
+def encoded(result: Any) -> bytes:
+    """orjson: the 10,000-customer report's 9 MB in a tenth of the time json takes, and a
+    short hold of the GIL, which every other request waits on while it encodes. json for
+    what orjson refuses (an integer past 64 bits, a key that is not a string)."""
+    try:
+        return orjson.dumps(result)
+    except TypeError:
+        return json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def check_response(response: Response) -> Response:
