@@ -15,6 +15,14 @@ folded into a new one (compaction), so its replay stays as cheap as the load and
 write's cost stays O(1) amortised. Both files carry a generation: a journal left over
 from before a compaction that crashed half-way is recognised as already folded in.
 
+The fold runs behind the requests, not in the write that triggered it: writing a 25 MB
+snapshot held every other request up for 0.3 to 0.6 s. The full journal is set aside as
+`db.json.journal.folding`, a new one starts at once, and a thread writes the snapshot
+from a shallow copy of the tables (rows are replaced on write, never changed in place,
+so the copy is the state at that moment), in chunks that let other threads run between
+them. Until the new snapshot is down, the old snapshot plus the set-aside journal plus
+the new one is the state; opening replays them in that order.
+
 `JournaledTable` is the other half, plugged in through TinyDB's `table_class`: it applies
 TinyDB's own update functions to a view of the stored rows instead of a copy of them, and
 tells the storage which rows changed.
@@ -23,10 +31,12 @@ tells the storage which rows changed.
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
 from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
@@ -34,6 +44,7 @@ from tinydb.table import Table
 Tables = dict[str, dict[str, dict]]
 GENERATION = "__generation__"  # in the snapshot: which journal belongs to it
 COMPACT_AT_LEAST = 8 * 1024 * 1024  # a journal smaller than this is never worth folding
+FOLD_CHUNK = 2000  # rows encoded at a time by a fold: about a millisecond with the GIL held
 _GONE = object()
 
 
@@ -52,6 +63,8 @@ class JournaledStorage(Storage):
         self._snapshot_bytes = 0
         self._journal_bytes = 0
         self._fd: int | None = None
+        self._fold: threading.Thread | None = None  # the fold running behind the requests
+        self._folding_bytes = 0  # the set-aside journal's, while it is on disk
         # the open batch: what to journal, and how to undo it in memory
         self._depth = 0
         self._ops: list[list] = []
@@ -81,7 +94,8 @@ class JournaledStorage(Storage):
     def close(self) -> None:
         """A clean stop leaves one self-contained file: the journal folded in, and gone."""
         if self._fd is not None:
-            if self._journal_bytes > len(self._header()):
+            self.settle()
+            if self._journal_bytes > len(self._header()) or self._folding_bytes:
                 self._checkpoint()
             os.close(self._fd)
             self._fd = None
@@ -117,10 +131,21 @@ class JournaledStorage(Storage):
         if not self._depth:
             self._commit()
 
+    def put_rows(self, name: str, docs: dict[str, dict]) -> None:
+        """Rows put by key, without TinyDB's Documents: an import's 20,000 rows in a tenth
+        of the time, with the store locked."""
+        self.update_table(name, lambda rows: rows.put_all(docs))  # type: ignore[attr-defined]
+
     # -- batches: every change inside reaches disk in one line (or snapshot), or none does
 
     def disk_bytes(self) -> int:
-        return self._snapshot_bytes + self._journal_bytes if self.path is not None else 0
+        return self._snapshot_bytes + self._journal_bytes + self._folding_bytes if self.path is not None else 0
+
+    def settle(self) -> None:
+        """Waits for a fold running behind the requests to finish."""
+        fold = self._fold
+        if fold is not None:
+            fold.join()
 
     def begin(self) -> None:
         self._depth += 1
@@ -140,11 +165,12 @@ class JournaledStorage(Storage):
     def _commit(self) -> None:
         try:
             if self.path is not None and (self._ops or self._whole):
-                line = b"" if self._whole else _line(self._ops)
-                if self._whole or self._journal_bytes + len(line) > max(self.compact_at_least, self._snapshot_bytes):
+                if self._whole:
                     self._checkpoint()
                 else:
-                    self._append(line)
+                    self._append(_line(self._ops))
+                    if self._journal_bytes > max(self.compact_at_least, self._snapshot_bytes):
+                        self._fold_behind()
         except BaseException:
             self._revert()  # memory must not claim what disk does not hold
             raise
@@ -184,11 +210,47 @@ class JournaledStorage(Storage):
 
     def _checkpoint(self) -> None:
         """Everything in memory becomes the snapshot, and the journal starts over empty."""
-        assert self.path is not None
+        assert self.path is not None and self.journal_path is not None
+        self.settle()  # one writer of the snapshot at a time
         generation = self._generation + 1
-        self._snapshot_bytes = write_atomic(self.path, {**self._data, GENERATION: generation})
+        self._snapshot_bytes = write_snapshot(self.path, self._data, generation)
         self._generation = generation
         self._new_journal()
+        # a fold that failed (a full disk) left its journal: the snapshot now holds it too
+        folding_of(self.journal_path).unlink(missing_ok=True)
+        self._folding_bytes = 0
+
+    def _fold_behind(self) -> None:
+        """Starts folding the journal into a new snapshot behind the requests (see above)."""
+        assert self.path is not None and self.journal_path is not None
+        if self._fold is not None and self._fold.is_alive():
+            return  # the journal grows a little more meanwhile
+        if self._folding_bytes:  # the last fold failed: this one is done here and now
+            self._checkpoint()
+            return
+        assert self._fd is not None
+        os.close(self._fd)
+        self._fd = None
+        folding = folding_of(self.journal_path)
+        os.replace(self.journal_path, folding)  # made durable by the new journal's folder fsync
+        self._folding_bytes = self._journal_bytes
+        self._generation += 1  # the new journal follows the snapshot this fold writes
+        self._new_journal()
+        tables = {name: dict(rows) for name, rows in self._data.items()}
+        self._fold = threading.Thread(
+            target=self._write_fold, args=(tables, self._generation, folding), name="mockserver-fold", daemon=True
+        )
+        self._fold.start()
+
+    def _write_fold(self, tables: Tables, generation: int, folding: Path) -> None:
+        assert self.path is not None
+        try:
+            size = write_snapshot(self.path, tables, generation)
+        except OSError:
+            return  # the set-aside journal stays, and is replayed until the next fold succeeds
+        self._snapshot_bytes = size
+        folding.unlink(missing_ok=True)
+        self._folding_bytes = 0
 
     def _open(self) -> None:
         assert self.path is not None and self.journal_path is not None
@@ -198,16 +260,23 @@ class JournaledStorage(Storage):
             data = json.loads(text, object_hook=_Interned()) if text.strip() else {}
             self._generation = data.pop(GENERATION, 0)
             self._data = data
-        if not self.journal_path.exists() or not self._replay():
+        folding = folding_of(self.journal_path)
+        # a fold that had not written its snapshot: its journal comes first, then the new one's
+        unfolded = folding.exists() and self._replay(folding)
+        if unfolded:
+            self._generation += 1
+        if not self.journal_path.exists() or not self._replay(self.journal_path):
             self._new_journal()
-            return
-        self._fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND)
+        else:
+            self._fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND)
+        if unfolded:
+            self._checkpoint()  # the snapshot catches up before the journal it needed goes
+        folding.unlink(missing_ok=True)
 
-    def _replay(self) -> bool:
+    def _replay(self, journal: Path) -> bool:
         """Applies the journal if it belongs to the snapshot; False if it does not (a
         compaction folded it in, then crashed before starting a new one)."""
-        assert self.journal_path is not None
-        content = self.journal_path.read_bytes()
+        content = journal.read_bytes()
         end = content.rfind(b"\n") + 1  # after the last whole line: the rest was torn by a crash
         lines = content[:end].splitlines()
         try:
@@ -220,12 +289,10 @@ class JournaledStorage(Storage):
             try:
                 ops = json.loads(line)
             except ValueError as e:
-                raise JournalCorrupt(
-                    f"{self.journal_path} line {number} is not JSON ({e}); it was not torn by a crash"
-                ) from e
+                raise JournalCorrupt(f"{journal} line {number} is not JSON ({e}); it was not torn by a crash") from e
             self._apply(ops)
         if end < len(content):
-            with open(self.journal_path, "r+b") as f:
+            with open(journal, "r+b") as f:
                 f.truncate(end)
                 os.fsync(f.fileno())
         self._journal_bytes = end
@@ -311,6 +378,9 @@ class _Rows(MutableMapping):
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
+    def put_all(self, docs: dict[str, dict]) -> None:
+        self.written.update(docs)
+
     def clear(self) -> None:
         self.cleared = True
         self.written = {}
@@ -340,8 +410,42 @@ def journal_of(path: Path) -> Path:
     return path.with_name(path.name + ".journal")
 
 
+def folding_of(journal: Path) -> Path:
+    """Where a journal waits while a fold writes the snapshot that holds it."""
+    return journal.with_name(journal.name + ".folding")
+
+
+def write_snapshot(path: Path, tables: Tables, generation: int) -> int:
+    """The tables and their generation in `path`, as write_atomic writes it, encoded
+    FOLD_CHUNK rows at a time: an encoder holds the GIL for a whole call, and json's one
+    call for 25 MB stopped every other thread for a quarter of a second."""
+
+    def fill(f: IO[str]) -> None:
+        f.write("{")
+        for name, rows in tables.items():
+            f.write(f"{json.dumps(name, ensure_ascii=False)}:{{")
+            keys = list(rows)
+            for start in range(0, len(keys), FOLD_CHUNK):
+                chunk = {key: rows[key] for key in keys[start : start + FOLD_CHUNK]}
+                f.write(("," if start else "") + _encoded(chunk)[1:-1].decode())
+            f.write("},")
+        f.write(f'"{GENERATION}":{generation}}}')
+
+    return _replace(path, fill)
+
+
 def _line(value: Any) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    return _encoded(value) + b"\n"
+
+
+def _encoded(value: Any) -> bytes:
+    """JSON as json.dumps(ensure_ascii=False, compact) writes it, by orjson: a 10,000-row
+    import's journal line in 6 ms where json took 45, with the store locked. json for what
+    orjson refuses (an integer past 64 bits)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def write_atomic(path: Path, data: Any) -> int:

@@ -1,10 +1,20 @@
 """The journal under the store: what a process that starts after a crash finds."""
 
 import json
+import threading
 
 import pytest
 
-from mockserver.storage import GENERATION, JournalCorrupt, JournaledStorage, JournaledTinyDB, journal_of, write_atomic
+from mockserver import storage as storage_module
+from mockserver.storage import (
+    GENERATION,
+    JournalCorrupt,
+    JournaledStorage,
+    JournaledTinyDB,
+    folding_of,
+    journal_of,
+    write_atomic,
+)
 
 
 def open_db(path, **kw):
@@ -58,6 +68,7 @@ def test_the_journal_is_folded_into_the_snapshot_when_it_outgrows_it(tmp_path):
     db, storage = open_db(tmp_path / "db.json", compact_at_least=2_000)
     for i in range(300):
         db.table("t").insert({"name": f"n{i}"})
+    storage.settle()
     snapshot = json.loads((tmp_path / "db.json").read_text())
     assert snapshot[GENERATION] > 1
     assert journal_of(tmp_path / "db.json").stat().st_size < 2_000 + 100
@@ -96,3 +107,65 @@ def test_drop_and_truncate_survive_a_restart(tmp_path):
     db.drop_table("u")
     again, _ = open_db(tmp_path / "db.json")
     assert names(again) == ["after"] and "u" not in again.tables()
+
+
+class HeldFold:
+    """write_snapshot, held in a fold's thread until released (or failing with `error`):
+    the moment a crash or a full disk could strike."""
+
+    def __init__(self, monkeypatch, error: OSError | None = None):
+        self.started, self.go, self.error = threading.Event(), threading.Event(), error
+        real = storage_module.write_snapshot
+
+        def held(path, tables, generation):
+            if threading.current_thread().name != "mockserver-fold":
+                return real(path, tables, generation)
+            self.started.set()
+            self.go.wait(30)
+            if self.error is not None:
+                raise self.error
+            return real(path, tables, generation)
+
+        monkeypatch.setattr(storage_module, "write_snapshot", held)
+
+
+def fill_until_a_fold(db, storage, held):
+    for i in range(1000):
+        db.table("t").insert({"name": f"n{i}"})
+        if held.started.is_set():
+            return i + 1
+    raise AssertionError("no fold started")
+
+
+def test_writes_go_on_while_a_fold_writes_the_snapshot_behind_them(tmp_path, monkeypatch):
+    held = HeldFold(monkeypatch)
+    db, storage = open_db(tmp_path / "db.json", compact_at_least=2_000)
+    written = fill_until_a_fold(db, storage, held)
+    for i in range(written, written + 50):  # not held up by the fold
+        db.table("t").insert({"name": f"n{i}"})
+    assert folding_of(journal_of(tmp_path / "db.json")).exists()
+    # a crash now: old snapshot (none), the set-aside journal, then the new one
+    for name in ("db.json", "db.json.journal", "db.json.journal.folding"):
+        if (tmp_path / name).exists():
+            (tmp_path / name.replace("db.json", "crashed.json")).write_bytes((tmp_path / name).read_bytes())
+    crashed, _ = open_db(tmp_path / "crashed.json")
+    assert names(crashed) == [f"n{i}" for i in range(written + 50)]
+    assert not folding_of(journal_of(tmp_path / "crashed.json")).exists()  # caught up on opening
+    held.go.set()
+    storage.settle()
+    assert not folding_of(journal_of(tmp_path / "db.json")).exists()
+    assert names(open_db(tmp_path / "db.json")[0]) == [f"n{i}" for i in range(written + 50)]
+
+
+def test_a_fold_that_fails_loses_nothing_and_the_next_one_catches_up(tmp_path, monkeypatch):
+    held = HeldFold(monkeypatch, error=OSError(28, "No space left on device"))
+    db, storage = open_db(tmp_path / "db.json", compact_at_least=2_000)
+    written = fill_until_a_fold(db, storage, held)
+    held.go.set()
+    storage.settle()
+    assert folding_of(journal_of(tmp_path / "db.json")).exists()  # kept: nothing holds it yet
+    for i in range(written, written + 300):  # outgrows the threshold again: folded here and now
+        db.table("t").insert({"name": f"n{i}"})
+    storage.settle()
+    assert not folding_of(journal_of(tmp_path / "db.json")).exists()
+    assert names(open_db(tmp_path / "db.json")[0]) == [f"n{i}" for i in range(written + 300)]
