@@ -126,7 +126,7 @@ class Books:
         return {category: group.customers for category, group in self._groups.items()}
 
     def _entry(self, ident: int, entry: Record, sign: int) -> None:
-        amount = sign * decimal(entry["amount"])
+        amount = decimal(entry["amount"]) if sign > 0 else -decimal(entry["amount"])
         customer_id = entry["customer_id"]
         totals = self._totals.setdefault(customer_id, [ZERO, ZERO])
         totals[0 if entry["kind"] == "invoice" else 1] += amount
@@ -135,14 +135,24 @@ class Books:
             self._groups[self._category[customer_id]].balance += balance
 
     def _customer(self, ident: int, customer: Record, sign: int) -> None:
+        # field by field, not a Group per change: an import adds 10,000 with the store locked
+        category = customer.get("category_id")
         if sign > 0:
-            self._category[ident] = customer.get("category_id")
+            self._category[ident] = category
         else:
             self._category.pop(ident, None)
-        debit, credit = self._totals.get(ident, (ZERO, ZERO))
-        archived = 1 if customer.get("archived") else 0
-        figures = Group(1, archived, decimal(customer.get("deposit_amount") or 0), debit - credit)
-        self._groups.setdefault(customer.get("category_id"), Group()).add(figures, sign)
+        group = self._groups.get(category)
+        if group is None:
+            group = self._groups[category] = Group()
+        group.customers += sign
+        if customer.get("archived"):
+            group.archived += sign
+        deposit = customer.get("deposit_amount")
+        if deposit:
+            group.deposits += decimal(deposit) if sign > 0 else -decimal(deposit)
+        totals = self._totals.get(ident)
+        if totals is not None:
+            group.balance += totals[0] - totals[1] if sign > 0 else totals[1] - totals[0]
 
 
 def totals_by_customer(store: Store) -> dict[int, Totals]:
