@@ -13,6 +13,7 @@ process (SIGUSR1) to stop instead of letting granian respawn it into a crash loo
 On SIGINT or SIGTERM the stores are closed, which folds each journal into its file.
 """
 
+import gc
 import json
 import os
 import signal
@@ -43,6 +44,15 @@ def front_from_env() -> "Front":
     config = app.config
     threads = int(os.environ.get(THREADS_ENV, "1"))
     heavy = heavy_paths(load_spec(SPEC_PATH).operations)
+    # The requests without a body run on the event loop's thread, the heavy ones (a report,
+    # an import) in the pool: a GET waits for the GIL each time it comes back from I/O, and
+    # 5 ms, the default, made a GET's p50 16 ms beside a report; 1 ms made it 7.5.
+    sys.setswitchinterval(0.001)
+    # The loaded store is most of the heap and lives as long as the process: frozen, a full
+    # collection (set off by any request that allocates a lot) no longer walks it, which cut
+    # a GET's p99 beside a 10,000-customer report from 113 ms to 74.
+    gc.collect()
+    gc.freeze()
     return Front(app, threads, config["MAX_CONTENT_LENGTH"], config["BODY_TIMEOUT"], bool(config["LATENCY"]), heavy)
 
 
