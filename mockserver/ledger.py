@@ -88,6 +88,7 @@ class Books:
     what a sum from scratch gives."""
 
     tables: tuple[str, ...] = (TABLE, CUSTOMERS)
+    touch: Callable[[object], None] = staticmethod(lambda key: None)  # set by the store
 
     def __init__(self, stored: Callable[[str], dict[str, Record]]):
         self._totals: dict[int, list[Decimal]] = {}  # customer id -> [debit, credit]
@@ -107,7 +108,7 @@ class Books:
             change(ident, after, 1)
 
     def totals(self, customer_id: int) -> Totals:
-        debit, credit = self._totals.get(customer_id, (ZERO, ZERO))
+        debit, credit = self._totals.get(customer_id, (ZERO, ZERO))  # one step: a point read
         return Totals(debit, credit)
 
     def every_total(self) -> dict[int, Totals]:
@@ -128,6 +129,7 @@ class Books:
     def _entry(self, ident: int, entry: Record, sign: int) -> None:
         amount = decimal(entry["amount"]) if sign > 0 else -decimal(entry["amount"])
         customer_id = entry["customer_id"]
+        self.touch(("totals", customer_id))  # before the change: see Store._point
         totals = self._totals.setdefault(customer_id, [ZERO, ZERO])
         totals[0 if entry["kind"] == "invoice" else 1] += amount
         if customer_id in self._category:  # the customer's category's balance moves with it
@@ -163,7 +165,7 @@ def totals_by_customer(store: Store) -> dict[int, Totals]:
 def totals_of(store: Store, customer_id: int) -> Totals:
     """One customer's totals, kept as its entries change: a customer's answer costs the same
     however big the ledger is."""
-    return store.derived(Books, lambda books: books.totals(customer_id))
+    return store.derived(Books, lambda books: books.totals(customer_id), key=("totals", customer_id))
 
 
 def entries_of(store: Store, customer_id: int, start: date | None = None, end: date | None = None) -> list[Record]:

@@ -70,6 +70,13 @@ class JournaledStorage(Storage):
         self._ops: list[list] = []
         self._undo: list[tuple] = []
         self._whole = False  # the batch replaced whole tables: write a snapshot, not a line
+        # What the write under way has changed and not yet made durable, for the reads that do
+        # not wait for it (Store.point): rows as (table, key), and any key a derived view
+        # marks; `wholesale` when whole tables went. Marked before the change is made; cleared,
+        # and `epoch` moved on, once it is on disk or undone.
+        self.touched: set[Any] = set()
+        self.wholesale = False
+        self.epoch = 0
         # told of every row changed (name, id, before, after), and of wholesale changes
         # (name None): the store keeps its indexes by it
         self.on_change: Callable[[str | None, int, Any, Any], None] = lambda *change: None
@@ -85,6 +92,7 @@ class JournaledStorage(Storage):
     def write(self, data: Tables) -> None:
         """A whole-database write (TinyDB's drop_tables, a reset, a snapshot restored)."""
         self._undo.append(("data", self._data))
+        self.wholesale = True
         self._data = data
         self._whole = True
         self.on_change(None, 0, None, None)
@@ -110,9 +118,11 @@ class JournaledStorage(Storage):
         updater(rows)
         if raw is None:
             self._undo.append(("table", name, None))
+            self.wholesale = True
             raw = self._data[name] = {}
         if rows.cleared:
             self._undo.append(("table", name, raw))
+            self.wholesale = True
             raw = self._data[name] = {}
             self._ops.append(["clear", name])
             self.on_change(None, 0, None, None)
@@ -121,6 +131,7 @@ class JournaledStorage(Storage):
             if doc is before or doc == before:
                 continue  # read by a scan, left as it was
             self._undo.append(("row", name, key, before))
+            self.touched.add((name, key))
             if doc is _GONE:
                 del raw[key]
                 self._ops.append(["del", name, key])
@@ -175,6 +186,7 @@ class JournaledStorage(Storage):
             self._revert()  # memory must not claim what disk does not hold
             raise
         self._ops, self._undo, self._whole = [], [], False
+        self._settled()
 
     def _revert(self) -> None:
         for entry in reversed(self._undo):
@@ -194,6 +206,13 @@ class JournaledStorage(Storage):
         if self._undo:
             self.on_change(None, 0, None, None)
         self._ops, self._undo, self._whole = [], [], False
+        self._settled()
+
+    def _settled(self) -> None:
+        """The write under way is on disk, or undone: nothing is in flight any more."""
+        self.epoch += 1
+        self.touched.clear()
+        self.wholesale = False
 
     def _append(self, line: bytes) -> None:
         assert self._fd is not None

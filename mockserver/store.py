@@ -59,6 +59,9 @@ class Derived(Protocol):
     restore, a rollback) and built again. It must end up as a build from scratch would."""
 
     tables: tuple[str, ...]
+    # set by the store: marks a key (of the view's choosing) as changed by the write under
+    # way, before the view changes what a point read of that key returns (Store._point)
+    touch: Callable[[Any], None]
 
     def __init__(self, stored: Callable[[str], dict[str, Record]]) -> None: ...
 
@@ -91,18 +94,23 @@ class Store:
         return [{"id": int(key), **doc} for key, doc in self._rows(table)]
 
     def get(self, table: str, ident: int) -> Record | None:
-        with self._lock:
+        def read() -> Record | None:
             # From the storage, not TinyDB's Table.get, which copies the row into a Document
             # only for us to copy it again: a fifth of a GET by id's store time.
             doc = self._stored(table).get(str(ident))
             return {"id": ident, **doc} if doc is not None else None
 
+        return self._point(read, (table, str(ident)))
+
     def exists(self, table: str, ident: int, unless: str | None = None) -> bool:
         """Whether the record is stored (and its field `unless` is not truthy: soft-deleted),
         read without copying it."""
-        with self._lock:
+
+        def read() -> bool:
             doc = self._stored(table).get(str(ident))
             return doc is not None and not (unless and doc.get(unless))
+
+        return self._point(read, (table, str(ident)))
 
     def find(self, table: str, where: Callable[[Record], bool]) -> list[Record]:
         return [record for record in ({"id": int(key), **doc} for key, doc in self._rows(table)) if where(record)]
@@ -143,10 +151,14 @@ class Store:
             chosen = range(last - 1 - skip, last - 1 - end, -1) if reverse else range(first + skip, first + end)
             return total, [entries[p][1] for p in chosen]
 
-    def derived(self, kind: type[D], read: Callable[[D], T]) -> T:
-        """`read` of the store's `kind` view, under the lock: no write comes in between."""
+    def derived(self, kind: type[D], read: Callable[[D], T], key: Any = None) -> T:
+        """`read` of the store's `kind` view, under the lock: no write comes in between. With
+        `key`, the one thing the view says `read` depends on (it marks keys as it changes),
+        it is a point read (see _point) when the view is built."""
+        if key is not None and self._indexes.built(kind) is not None:
+            return self._point(lambda: read(self._view(kind)), key)
         with self._lock:
-            return read(self._indexes.derived(kind, self._stored))
+            return read(self._view(kind))
 
     # -- writing
 
@@ -267,6 +279,38 @@ class Store:
         """The table's documents as the storage holds them: to read, never to hand out."""
         return (self._storage.read() or {}).get(table, {})
 
+    def _view(self, kind: type[D]) -> D:
+        """The built view, as it is; or, if it is not built (or a write just dropped it), built
+        under the lock."""
+        built = self._indexes.built(kind)
+        if built is not None:
+            return built
+        with self._lock:
+            return self._indexes.derived(kind, self._stored, self._storage.touched.add)
+
+    def _point(self, read: Callable[[], T], key: Any) -> T:
+        """A read of one row (or one key of a derived view) that does not wait for a write
+        under way unless that write has touched it. A 10,000-row import holds the lock for
+        about 100 ms as it commits, and every GET by id waited that long.
+
+        Without the lock it is read as it is now: a write marks what it changes before it
+        changes it (storage.touched) and clears the marks, moving `epoch` on, once the change
+        is durable or undone. So a read that saw a change in flight finds its mark, or sees
+        the epoch moved; either way it reads again under the lock, after the write. What it
+        returns is the state before the write, or after it, never a write that is undone."""
+        if self._lock.acquire(blocking=False):  # no write under way (or this thread's own)
+            try:
+                return read()
+            finally:
+                self._lock.release()
+        storage = self._storage
+        epoch = storage.epoch
+        value = read()
+        if storage.wholesale or key in storage.touched or storage.epoch != epoch:
+            with self._lock:
+                return read()
+        return value
+
     def _rows(self, table: str) -> list[tuple[str, Record]]:
         """The table's rows as they are now, taken under the lock in one C-speed copy, to be
         read after it: a row is replaced when written, never changed in place, so these stay
@@ -362,11 +406,16 @@ class _Indexes:
             entries = self._ordered[ordering] = sorted(kept)
         return entries
 
-    def derived(self, kind: type[D], stored: Callable[[str], dict[str, Record]]) -> D:
+    def derived(self, kind: type[D], stored: Callable[[str], dict[str, Record]], touch: Callable[[Any], None]) -> D:
         view = self._derived.get(kind)
         if view is None:
-            view = self._derived[kind] = kind(stored)
+            view = kind(stored)
+            view.touch = touch
+            self._derived[kind] = view
         return view  # type: ignore[return-value]
+
+    def built(self, kind: type[D]) -> D | None:
+        return self._derived.get(kind)  # type: ignore[return-value]
 
     def changed(self, table: str | None, ident: int, before: Record | None, after: Record | None) -> None:
         if table is None:

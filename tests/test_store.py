@@ -279,3 +279,79 @@ def test_ordered_follows_every_kind_of_write(store):
     assert made["id"] not in ids() and agrees()
     store.reset()
     assert len(ids()) == len(fixture_rows("ledger")) and agrees()
+
+
+class HeldBatch:
+    """A batch another thread opens, writes in, and holds open until told to commit or fail:
+    a long import's commit, frozen at its worst moment for the readers."""
+
+    def __init__(self, store, write, fail=False):
+        self.written, self.go, self.done = threading.Event(), threading.Event(), threading.Event()
+        self.result = None
+
+        def run():
+            try:
+                with store.batch():
+                    self.result = write()
+                    self.written.set()
+                    self.go.wait(30)
+                    if fail:
+                        raise RuntimeError("refused half-way")
+            except RuntimeError:
+                pass
+            finally:
+                self.done.set()
+
+        self.thread = threading.Thread(target=run)
+        self.thread.start()
+        assert self.written.wait(30)
+
+    def finish(self):
+        self.go.set()
+        self.thread.join()
+
+
+def read_beside(read):
+    """`read` in a thread of its own: (finished, result) as the thread ends."""
+    out = {}
+    thread = threading.Thread(target=lambda: out.update(value=read()))
+    thread.start()
+    return thread, out
+
+
+def test_a_row_no_write_under_way_touches_is_read_without_waiting_for_it(store):
+    held = HeldBatch(store, lambda: store.insert("categories", {"name": "in flight"}))
+    thread, out = read_beside(lambda: (store.get("customers", 779), store.exists("customers", 2319)))
+    thread.join(10)
+    assert not thread.is_alive() and not held.done.is_set()  # answered while the batch is open
+    assert out["value"][0]["business_name"] == "Abas two" and out["value"][1] is True
+    held.finish()
+
+
+@pytest.mark.parametrize("fail", [False, True], ids=["committed", "undone"])
+def test_a_row_a_write_under_way_touched_is_read_after_it_never_half_way(store, fail):
+    held = HeldBatch(store, lambda: (store.insert("categories", {"name": "new"}), store.remove("customers", 779)), fail)
+    made = held.result[0]
+    thread, out = read_beside(lambda: (store.get("categories", made["id"]), store.exists("customers", 779)))
+    thread.join(0.5)
+    assert thread.is_alive()  # waits: neither the new row nor the removal is durable yet
+    held.finish()
+    thread.join(10)
+    assert out["value"] == ((None, True) if fail else (made, False))
+
+
+def test_a_customers_totals_are_read_beside_a_write_unless_it_changes_them(store):
+    from mockserver import ledger
+
+    before = ledger.totals_of(store, 154184)
+    entry = {"customer_id": 154184, "kind": "invoice", "amount": 10, "date": "2024-11-04"}
+    held = HeldBatch(store, lambda: store.insert("ledger", entry))
+    other, other_out = read_beside(lambda: ledger.totals_of(store, 779))
+    same, same_out = read_beside(lambda: ledger.totals_of(store, 154184))
+    other.join(10)
+    same.join(0.5)
+    assert not other.is_alive() and other_out["value"].balance == ledger.decimal("20351822.92")
+    assert same.is_alive()
+    held.finish()
+    same.join(10)
+    assert same_out["value"].debit == before.debit + 10
