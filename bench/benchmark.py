@@ -136,6 +136,14 @@ def wrk(base: str, path: str, seconds: int, post: bool = False) -> dict:
     }
 
 
+def wrk_median(base: str, path: str, seconds: int, post: bool = False, runs: int = 3) -> dict:
+    """The run of median req/s among `runs`: back-to-back runs of one server on this VM vary
+    by about 5%, and one run decided a target that close (4,352 against WireMock's 4,400 in
+    part 1 where part 4 of the same bench measured the same GET at 4,665)."""
+    results = sorted((wrk(base, path, seconds, post) for _ in range(runs)), key=lambda r: r["rps"])
+    return results[len(results) // 2]
+
+
 def _ms(text: str) -> float:
     value, unit = re.fullmatch(r"([\d.]+)(\w+)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
@@ -207,7 +215,10 @@ def verdict(ok: bool) -> str:
 
 
 def throughput(folder: Path, seconds: int) -> dict:
-    print(f"\n1. Throughput: wrk, 2 threads, 16 connections, {seconds} s each, granian with 1 worker and 1 thread")
+    print(
+        f"\n1. Throughput: wrk, 2 threads, 16 connections, median of three {seconds}-s runs, "
+        "granian with 1 worker and 1 thread"
+    )
     server = mock(folder / "throughput.json")
     results = {}
     bodies = {}
@@ -222,7 +233,7 @@ def throughput(folder: Path, seconds: int) -> dict:
             conn.close()
         else:
             bodies[name] = urllib.request.urlopen(urllib.request.Request(server.base + path, headers=AUTH)).read()
-        results[name] = {"mock": wrk(server.base, path, seconds, post)}
+        results[name] = {"mock": wrk_median(server.base, path, seconds, post)}
     server.stop()
     for name, path, post in (
         ("GET by id", GET_BY_ID, False),
@@ -233,7 +244,7 @@ def throughput(folder: Path, seconds: int) -> dict:
         body_file.write_bytes(bodies[name])
         port = free_port()
         bare = Server([sys.executable, str(Path(__file__).with_name("bare.py")), str(port), str(body_file)], port)
-        results[name]["bare"] = wrk(bare.base, path, seconds, post)
+        results[name]["bare"] = wrk_median(bare.base, path, seconds, post)
         bare.stop()
     print(f"   {'':<11}{'mock req/s':>11}{'p50 ms':>8}{'p99 ms':>8}  {'bare Flask':>10}{'p50':>7}{'p99':>7}  mock/bare")
     for name, r in results.items():

@@ -359,3 +359,36 @@ def test_a_heavy_operation_a_body_or_a_delay_runs_off_the_loop_and_the_rest_on_i
     heavy = heavy_paths(load_spec().operations)
     assert heavy.fullmatch("/api/v3/reports/customers/2024-01-01/2024-11-30")
     assert heavy.fullmatch("/api/v3/clients") and not heavy.fullmatch("/api/v3/clients/779")
+
+
+# -- a slow request beside fast ones
+
+
+def test_gets_by_id_are_answered_while_a_10000_row_import_runs(import_server):
+    """The import runs in the pool and commits without holding up reads of rows it does not
+    touch: every GET sent after it started is answered before it is."""
+    import threading
+
+    from bench.benchmark import customer_sheet
+
+    sheet = customer_sheet(10_000)
+    done = threading.Event()
+    status = {}
+
+    def run_import():
+        status["import"] = upload(import_server, sheet)[0]
+        done.set()
+
+    importer = threading.Thread(target=run_import)
+    importer.start()
+    conn = http.client.HTTPConnection("127.0.0.1", import_server.port, timeout=patience(60))
+    answered_before = 0
+    while not done.is_set():
+        conn.request("GET", "/api/v3/clients/779", headers={"Authorization": "Bearer t"})
+        answer = conn.getresponse()
+        assert answer.status == 200 and json.loads(answer.read())["id"] == 779
+        answered_before += 0 if done.is_set() else 1
+    importer.join()
+    conn.close()
+    assert status["import"] == 200
+    assert answered_before >= 10  # a held-up GET would have waited out the import: one, at most
