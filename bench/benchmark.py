@@ -5,14 +5,15 @@
 Every server is started as a user starts it (`mockserver serve`, a process of its own) and
 loaded from outside:
 
-1. Throughput: wrk (Debian's package; 2 threads, 16 connections, 5 s each) on
-   GET /api/v3/clients/779, GET /api/income?page=1&limit=10 and POST /api/v3/clients,
-   against the mock (request validation, the store, marshmallow) and against a bare Flask
-   app answering the same JSON on the same WSGI server with the same settings: the ceiling.
-2. Store size: stores of 1k, 10k and 100k records (customers plus income entries, made by
-   `mockserver seed`), each served in turn: start-up time, resident memory, and the
-   latency of one request at a time (keep-alive, 200 of each) for GET by id, a list page,
-   create, update, delete.
+1. Throughput: wrk (Debian's package; 2 threads, 16 connections, the median of three 5-s
+   runs) on GET /api/v3/clients/779, GET /api/income?page=1&limit=10 and POST
+   /api/v3/clients, against the mock (request validation, the store, marshmallow) and
+   against a bare Flask app answering the same JSON on the same server: the ceiling.
+2. A real business's size: `mockserver seed --customers 100000 --income 100000` (with the
+   customers' ledgers) against 1,000 and 1,000: seeding's time and peak memory, start-up
+   to the first answer, memory at rest and at peak, each per-record operation and each
+   aggregate one request at a time (p50 of 50), and the whole-table answers (the customer
+   list, the year's report) against orjson encoding the same rows.
 3. A 10,000-row .xlsx customer import, and a whole `mockserver contract` run.
 4. Availability: GET by id under wrk beside 200 stalled or trickling bodies, beside 10,000-row
    imports one after another, beside reports over 10,000 customers; and sheets made to
@@ -94,6 +95,13 @@ class Server:
 
     def rss_mb(self) -> float:
         """Resident memory of the process and its children (granian's worker holds the store)."""
+        return self._tree_mb("VmRSS")
+
+    def peak_mb(self) -> float:
+        """The highest resident memory each process of the tree reached, added up."""
+        return self._tree_mb("VmHWM")
+
+    def _tree_mb(self, field: str) -> float:
         total, pids = 0, [self.proc.pid]
         while pids:
             pid = pids.pop()
@@ -102,7 +110,7 @@ class Server:
                 children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
             except OSError:
                 continue
-            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+            total += int(re.search(rf"{field}:\s+(\d+)", status).group(1))
             pids += [int(c) for c in children]
         return total / 1024
 
@@ -156,28 +164,6 @@ def call(conn: http.client.HTTPConnection, method: str, path: str, body=None) ->
     answer = conn.getresponse()
     data = answer.read()
     return answer.status, data, (time.perf_counter() - start) * 1000
-
-
-def latencies(base_port: int, count: int) -> dict[str, float]:
-    """p50 ms of each operation, one request at a time on one keep-alive connection."""
-    conn = http.client.HTTPConnection("127.0.0.1", base_port, timeout=60)
-    found: dict[str, list[float]] = {"get by id": [], "list page": [], "create": [], "update": [], "delete": []}
-    made = []
-    for _ in range(count):
-        found["get by id"].append(call(conn, "GET", GET_BY_ID)[2])
-        found["list page"].append(call(conn, "GET", LIST_PAGE)[2])
-        status, data, ms = call(conn, "POST", "/api/v3/clients", NEW_CUSTOMER)
-        assert status == 201, data
-        found["create"].append(ms)
-        made.append(json.loads(data)["id"])
-    for ident in made:
-        found["update"].append(
-            call(conn, "PUT", f"/api/v3/clients/{ident}", {**NEW_CUSTOMER, "business_name": "Re"})[2]
-        )
-    for ident in made:
-        found["delete"].append(call(conn, "DELETE", f"/api/v3/clients/{ident}")[2])
-    conn.close()
-    return {name: statistics.median(values) for name, values in found.items()}
 
 
 def customer_sheet(rows: int) -> bytes:
@@ -264,62 +250,6 @@ def throughput(folder: Path, seconds: int) -> dict:
     print(f"     (json-server: about {JSON_SERVER:,} req/s)")
     print(f"     p99 < 10 ms at 16 connections: {get['p99']:.2f} ms -> {verdict(get['p99'] < 10)}")
     return results
-
-
-def sizes(folder: Path, counts: list[int], per_op: int) -> dict:
-    print(
-        f"\n2. Store size: records = customers + income entries (1:4), made by `mockserver seed`; "
-        f"p50 of {per_op} sequential requests each"
-    )
-    rows = {}
-    for total in counts:
-        db = folder / f"size-{total}.json"
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "mockserver",
-                "seed",
-                "--db",
-                str(db),
-                "--customers",
-                str(total // 5),
-                "--income",
-                str(total - total // 5),
-                "--quiet",
-            ],
-            check=True,
-            capture_output=True,
-        )
-        server = mock(db)
-        started, memory = server.ready_s, server.rss_mb()
-        rows[total] = {
-            "startup_s": started,
-            "rss_mb": memory,
-            **latencies(server.port, per_op),
-            "file_mb": db.stat().st_size / 1e6,
-        }
-        rows[total]["rss_after_mb"] = server.rss_mb()
-        server.stop()
-    names = ["get by id", "list page", "create", "update", "delete"]
-    print(
-        f"   {'records':>8}{'file MB':>9}{'start s':>9}{'RSS MB':>8}" + "".join(f"{n:>11}" for n in names) + "   (ms)"
-    )
-    for total, r in rows.items():
-        print(
-            f"   {total:>8,}{r['file_mb']:>9.1f}{r['startup_s']:>9.2f}{r['rss_after_mb']:>8.0f}"
-            + "".join(f"{r[n]:>11.2f}" for n in names)
-        )
-    small, big = rows[min(rows)], rows[max(rows)]
-    print(f"   targets (at {max(rows):,} records against {min(rows):,}):")
-    for name in ("get by id", "create"):
-        ratio = big[name] / small[name]
-        print(
-            f"     {name} within 1.5x: {big[name]:.2f} / {small[name]:.2f} ms = {ratio:.2f}x -> {verdict(ratio <= 1.5)}"
-        )
-    print(f"     start-up under 2 s: {big['startup_s']:.2f} s -> {verdict(big['startup_s'] < 2)}")
-    print(f"     memory under 300 MB: {big['rss_after_mb']:.0f} MB -> {verdict(big['rss_after_mb'] < 300)}")
-    return rows
 
 
 def import_and_contract(folder: Path, max_examples: int) -> None:
@@ -493,12 +423,147 @@ def hostile_imports(folder: Path) -> None:
         )
 
 
+def seed(db: Path, customers: int, income: int) -> tuple[float, float]:
+    """`mockserver seed` as a user runs it: (seconds, its peak RSS in MB)."""
+    argv = [sys.executable, "-m", "mockserver", "seed", "--db", str(db), "--quiet"]
+    start = time.perf_counter()
+    proc = subprocess.Popen([*argv, "--customers", str(customers), "--income", str(income)], stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    assert proc.returncode == 0, proc.returncode
+    return time.perf_counter() - start, usage.ru_maxrss / 1024
+
+
+def per_record(port: int, count: int) -> dict[str, float]:
+    """p50 ms of each per-record operation issue #22 names, one request at a time."""
+    from tests.docs_samples import STATEMENT_REQUEST
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    period = "2024-01-01/2024-11-30"
+    reads = {
+        "get": ("GET", GET_BY_ID, None),
+        "income page": ("GET", LIST_PAGE, None),
+        "transactions": ("GET", "/api/v3/clients/779/transactions?from=2024-01-01&to=2024-11-30", None),
+        "report of one": ("GET", f"/api/v3/reports/customers/client/779/{period}", None),
+        "statement": (
+            "POST",
+            "/api/v3/reports/customers/client/transactions/send/779?from=2024-01-01&to=2024-11-30",
+            STATEMENT_REQUEST,
+        ),
+        "summary": ("GET", "/api/v3/clients/summary", None),
+        "summary of 1": ("GET", "/api/v3/clients/summary?category_id=1", None),
+        "categories": ("GET", "/api/v3/clients/categories", None),
+    }
+    found: dict[str, list[float]] = {name: [] for name in [*reads, "create", "update", "delete"]}
+    for _ in range(count):
+        for name, (method, path, body) in reads.items():
+            status, data, ms = call(conn, method, path, body)
+            assert status == 200, (path, data[:300])
+            found[name].append(ms)
+        status, data, ms = call(conn, "POST", "/api/v3/clients", NEW_CUSTOMER)
+        assert status == 201, data
+        found["create"].append(ms)
+        ident = json.loads(data)["id"]
+        status, data, ms = call(conn, "POST", f"/api/v3/clients/{ident}", {**NEW_CUSTOMER, "business_name": "Re"})
+        assert status == 200, data
+        found["update"].append(ms)
+        status, data, ms = call(conn, "DELETE", f"/api/v3/clients/{ident}")
+        assert status == 200, data
+        found["delete"].append(ms)
+    conn.close()
+    return {name: statistics.median(values) for name, values in found.items()}
+
+
+def whole_table(port: int, path: str) -> dict[str, float]:
+    """One answer over every row: its time and size, against orjson encoding the same rows
+    (the fastest this answer could be)."""
+    import orjson
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    status, data, ms = call(conn, "GET", path)
+    conn.close()
+    assert status == 200, data[:300]
+    rows = json.loads(data)
+    start = time.perf_counter()
+    encoded = orjson.dumps(rows)
+    encode_ms = (time.perf_counter() - start) * 1000
+    return {"ms": ms, "mb": len(data) / 1e6, "orjson_ms": encode_ms, "orjson_mb": len(encoded) / 1e6}
+
+
+def scale(folder: Path, customers: int, income: int, per_op: int) -> None:
+    small_customers, small_income = 1_000, 1_000
+    print(
+        f"\n2. A real business's size: `mockserver seed --customers {customers:,} --income {income:,}` "
+        f"(and their ledgers), against {small_customers:,} and {small_income:,}"
+    )
+    small_db, big_db = folder / "scale-small.json", folder / "scale-big.json"
+    seed(small_db, small_customers, small_income)
+    again = folder / "scale-again.json"
+    seed(again, small_customers, small_income)
+    same = again.read_bytes() == small_db.read_bytes()
+    seed_s, seed_peak = seed(big_db, customers, income)
+    tables = json.loads(big_db.read_bytes())
+    made = {name: len(rows) for name, rows in tables.items() if not name.startswith("_")}
+    del tables
+    print(
+        f"   the store: {made.get('customers', 0):,} customers, {made.get('ledger', 0):,} ledger entries, "
+        f"{made.get('summit_income', 0):,} income entries, {big_db.stat().st_size / 1e6:,.0f} MB"
+    )
+    print(f"   seeding: {seed_s:.1f} s, peak RSS {seed_peak:,.0f} MB")
+    print(f"     under 60 s: {verdict(seed_s < 60)}; peak under 600 MB: {verdict(seed_peak < 600)}")
+    print(
+        f"     deterministic from --seed: the {small_customers:,}-customer store made twice is "
+        f"{'identical' if same else 'DIFFERENT'}"
+    )
+    results = {}
+    for name, db in (("small", small_db), ("big", big_db)):
+        server = mock(db)
+        results[name] = {"ready_s": server.ready_s, "rss": server.rss_mb(), **per_record(server.port, per_op)}
+        results[name]["peak"] = server.peak_mb()
+        if name == "big":
+            listed = whole_table(server.port, "/api/v3/clients")
+            report = whole_table(server.port, "/api/v3/reports/customers/2024-01-01/2024-11-30")
+        server.stop()
+    small, big = results["small"], results["big"]
+    print(
+        f"   start-up on the big store: first answer in {big['ready_s']:.2f} s; RSS {big['rss']:,.0f} MB after "
+        f"the per-record runs, peak {big['peak']:,.0f} MB"
+    )
+    print(
+        f"     under 2 s: {verdict(big['ready_s'] < 2)}; RSS under 300 MB: {verdict(big['rss'] < 300)}; "
+        f"peak under 400 MB: {verdict(big['peak'] < 400)}"
+    )
+    print(f"   p50 of {per_op} requests each, ms    {'small':>8}{'big':>8}   big/small (target: within 1.5x)")
+    for op in (
+        "get",
+        "income page",
+        "create",
+        "update",
+        "delete",
+        "transactions",
+        "report of one",
+        "statement",
+        "summary",
+        "summary of 1",
+        "categories",
+    ):
+        ratio = big[op] / small[op]
+        print(f"     {op:<32}{small[op]:>8.2f}{big[op]:>8.2f}   {ratio:.2f}x -> {verdict(ratio <= 1.5)}")
+    print("   whole-table answers on the big store, against orjson encoding the same rows (target: within 2x)")
+    for name, r in (("the customer list", listed), ("the year's report", report)):
+        ratio = r["ms"] / r["orjson_ms"]
+        print(
+            f"     {name:<20} {r['mb']:>6.1f} MB in {r['ms'] / 1000:>5.2f} s = {r['mb'] / r['ms'] * 1000:>6.1f} MB/s; "
+            f"orjson {r['orjson_mb'] / r['orjson_ms'] * 1000:,.0f} MB/s; {ratio:.1f}x -> {verdict(ratio <= 2)}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs and smaller stores, to try the script")
     parser.add_argument(
         "--only",
-        choices=["throughput", "sizes", "import", "availability"],
+        choices=["throughput", "scale", "import", "availability"],
         help="one part (1, 2, 3 or 4), when working on it",
     )
     args = parser.parse_args()
@@ -509,8 +574,9 @@ def main() -> None:
         folder = Path(tmp)
         if args.only in (None, "throughput"):
             throughput(folder, 2 if args.quick else 5)
-        if args.only in (None, "sizes"):
-            sizes(folder, [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000], 20 if args.quick else 200)
+        if args.only in (None, "scale"):
+            big = 10_000 if args.quick else 100_000
+            scale(folder, big, big, 10 if args.quick else 50)
         if args.only in (None, "import"):
             import_and_contract(folder, 2 if args.quick else 20)
         if args.only in (None, "availability"):
