@@ -146,6 +146,9 @@ class WholeResponse(Response):
         return list(self.iter_encoded())
 
 
+ENCODE_CHUNK = 1000
+
+
 def to_response(result: Any) -> Response:
     if isinstance(result, Response):
         return result
@@ -157,10 +160,14 @@ def to_response(result: Any) -> Response:
 
 
 def encoded(result: Any) -> bytes:
-    """orjson: the 10,000-customer report's 9 MB in a tenth of the time json takes, and a
-    short hold of the GIL, which every other request waits on while it encodes. json for
-    what orjson refuses (an integer past 64 bits, a key that is not a string)."""
+    """orjson: the 10,000-customer report's 7 MB in a seventh of the time json takes. An
+    encoder holds the GIL, which every other request waits on, for the whole call: a long
+    list is encoded ENCODE_CHUNK items at a time (about a millisecond each). json for what
+    orjson refuses (an integer past 64 bits, a key that is not a string)."""
     try:
+        if isinstance(result, list) and len(result) > ENCODE_CHUNK:  # the same bytes, in pieces
+            pieces = (orjson.dumps(result[i : i + ENCODE_CHUNK])[1:-1] for i in range(0, len(result), ENCODE_CHUNK))
+            return b"[" + b",".join(pieces) + b"]"
         return orjson.dumps(result)
     except TypeError:
         return json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode()
