@@ -70,7 +70,7 @@ def seed(
                 progress(500)
         made = customers.add_customers(store, rows)
         progress(len(rows) % 500)
-        entries = store.insert_many(ledger.TABLE, _ledger(rng, made, until))
+        entries = store.put_many(ledger.TABLE, _ledger(rng, made, until))
         client_count = max(20, income_count // 250)
         summit_clients = store.insert_many(income.CLIENTS, [{"name": fake.company()} for _ in range(client_count)])
         summit_categories = store.insert_many(income.CATEGORIES, [{"name": n} for n in INCOME_CATEGORIES])
@@ -79,7 +79,7 @@ def seed(
             made_income.append(_income(fake, rng, summit_categories, summit_clients, first, until))
             if len(made_income) % 500 == 0:
                 progress(500)
-        store.insert_many(income.TABLE, made_income)
+        store.put_many(income.TABLE, made_income)
         progress(len(made_income) % 500)
     return Seeded(len(made), len(entries), len(made_income))
 

@@ -130,14 +130,21 @@ class JournaledStorage(Storage):
             before = raw.get(key, _GONE)
             if doc is before or doc == before:
                 continue  # read by a scan, left as it was
-            self._undo.append(("row", name, key, before))
+            # After a whole-database write in this batch, its undo puts back the data of before
+            # and its commit writes a snapshot: a row's undo and journal op are not needed,
+            # and `mockserver seed` put 620,000 rows that way (100 MB of both).
+            logged = not self._whole
+            if logged:
+                self._undo.append(("row", name, key, before))
             self.touched.add((name, key))
             if doc is _GONE:
                 del raw[key]
-                self._ops.append(["del", name, key])
+                if logged:
+                    self._ops.append(["del", name, key])
             else:
                 raw[key] = doc
-                self._ops.append(["put", name, key, doc])
+                if logged:
+                    self._ops.append(["put", name, key, doc])
             self.on_change(name, int(key), None if before is _GONE else before, None if doc is _GONE else doc)
         if not self._depth:
             self._commit()

@@ -24,7 +24,7 @@ import json
 import math
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,14 +169,23 @@ class Store:
             self._table(table).insert(Document(fields, doc_id=ident))
             return {"id": ident, **fields}
 
-    def insert_many(self, table: str, rows: list[Record]) -> list[Record]:
+    def insert_many(self, table: str, rows: Iterable[Record]) -> list[Record]:
         """Many records in one table write: an import of thousands costs one pass over the
-        table, where as many inserts would each rewrite it."""
+        table, where as many inserts would each rewrite it. The rows become the store's own
+        (copied only to drop an `id`), so the caller must not change them after."""
         with self.batch():
-            fields = [{k: v for k, v in row.items() if k != "id"} for row in rows]
-            ids = self.reserve_ids(table, len(fields))
-            self._storage.put_rows(table, {str(i): f for i, f in zip(ids, fields, strict=True)})
+            fields = [{k: v for k, v in row.items() if k != "id"} if "id" in row else row for row in rows]
+            ids = self.put_many(table, fields)
             return [{"id": i, **f} for i, f in zip(ids, fields, strict=True)]
+
+    def put_many(self, table: str, rows: list[Record]) -> range:
+        """insert_many's write alone: the rows (without ids) become the store's own, never to
+        be changed by the caller, and only their ids come back. `mockserver seed` puts
+        415,000 ledger entries, whose copies handed back took 200 MB."""
+        with self.batch():
+            ids = self.reserve_ids(table, len(rows))
+            self._storage.put_rows(table, {str(i): row for i, row in zip(ids, rows, strict=True)})
+            return ids
 
     def update(self, table: str, ident: int, changes: Record) -> Record | None:
         with self._lock:
