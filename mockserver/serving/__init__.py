@@ -101,8 +101,12 @@ def _serve_waitress(config: dict[str, Any], host: str, port: int, threads: int) 
     app = _build(config)
     if app is None:
         raise SystemExit(1)
-    # waitress stops its loop on SystemExit or KeyboardInterrupt; SIGTERM raises neither.
+    # waitress stops its loop on SystemExit or KeyboardInterrupt; SIGTERM raises neither, and
+    # SIGINT does not either when the server was started in the background by a shell,
+    # which starts such jobs with SIGINT ignored (Python then keeps it ignored), as granian
+    # does not: both stop the server cleanly, as the README says, however it was started.
     signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGINT, _exit_on_signal)
     try:
         waitress.serve(app, host=host, port=port, threads=threads, ident="mockserver")
     finally:
