@@ -6,12 +6,12 @@ A made body is checked against the same validator that checks the handlers' answ
 made again (up to a limit) until it passes, so whatever is sent is valid by the spec.
 """
 
-import json
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from .encoding import encoded
 from .spec import Operation, Spec
 
 ATTEMPTS = 50
@@ -90,7 +90,7 @@ def _choose_media(documented: list[str], accept: list[str]) -> str:
 
 def _encode(value: Any, media: str) -> bytes:
     if media == "application/json" or media.endswith("+json"):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        return encoded(value)
     return value.encode() if isinstance(value, str) else bytes(value or b"")
 
 

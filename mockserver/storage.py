@@ -36,10 +36,11 @@ from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import IO, Any
 
-import orjson
 from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
+
+from .encoding import encoded
 
 Tables = dict[str, dict[str, dict]]
 GENERATION = "__generation__"  # in the snapshot: which journal belongs to it
@@ -453,7 +454,7 @@ def write_snapshot(path: Path, tables: Tables, generation: int) -> int:
             keys = list(rows)
             for start in range(0, len(keys), FOLD_CHUNK):
                 chunk = {key: rows[key] for key in keys[start : start + FOLD_CHUNK]}
-                f.write(("," if start else "") + _encoded(chunk)[1:-1].decode())
+                f.write(("," if start else "") + encoded(chunk)[1:-1].decode())
             f.write("},")
         f.write(f'"{GENERATION}":{generation}}}')
 
@@ -461,17 +462,7 @@ def write_snapshot(path: Path, tables: Tables, generation: int) -> int:
 
 
 def _line(value: Any) -> bytes:
-    return _encoded(value) + b"\n"
-
-
-def _encoded(value: Any) -> bytes:
-    """JSON as json.dumps(ensure_ascii=False, compact) writes it, by orjson: a 10,000-row
-    import's journal line in 6 ms where json took 45, with the store locked. json for what
-    orjson refuses (an integer past 64 bits)."""
-    try:
-        return orjson.dumps(value)
-    except TypeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    return encoded(value) + b"\n"
 
 
 def write_atomic(path: Path, data: Any) -> int:
