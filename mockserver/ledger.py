@@ -70,11 +70,11 @@ class Group:
     deposits: Decimal = ZERO
     balance: Decimal = ZERO
 
-    def add(self, other: "Group", sign: int = 1) -> None:
-        self.customers += sign * other.customers
-        self.archived += sign * other.archived
-        self.deposits += sign * other.deposits
-        self.balance += sign * other.balance
+    def add(self, other: "Group") -> None:
+        self.customers += other.customers
+        self.archived += other.archived
+        self.deposits += other.deposits
+        self.balance += other.balance
 
 
 class Books:

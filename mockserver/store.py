@@ -91,7 +91,7 @@ class Store:
     # -- reading
 
     def all(self, table: str) -> list[Record]:
-        return [{"id": int(key), **doc} for key, doc in self._rows(table)]
+        return list(self._records(table))
 
     def get(self, table: str, ident: int) -> Record | None:
         def read() -> Record | None:
@@ -113,7 +113,7 @@ class Store:
         return self._point(read, (table, str(ident)))
 
     def find(self, table: str, where: Callable[[Record], bool]) -> list[Record]:
-        return [record for record in ({"id": int(key), **doc} for key, doc in self._rows(table)) if where(record)]
+        return [record for record in self._records(table) if where(record)]
 
     def find_by(self, table: str, field: str, value: Any) -> list[Record]:
         """The records whose `field` is `value`, in id order, through an index."""
@@ -320,13 +320,14 @@ class Store:
                 return read()
         return value
 
-    def _rows(self, table: str) -> list[tuple[str, Record]]:
-        """The table's rows as they are now, taken under the lock in one C-speed copy, to be
-        read after it: a row is replaced when written, never changed in place, so these stay
-        as they were. Copying 40,000 ledger rows into records under the lock held every
+    def _records(self, table: str) -> Iterator[Record]:
+        """The table's records as they are now: its rows taken under the lock in one C-speed
+        copy, made records after it (a row is replaced when written, never changed in place,
+        so these stay as they were). Making 40,000 ledger records under the lock held every
         other request up for the length of it."""
         with self._lock:
-            return list(self._stored(table).items())
+            rows = list(self._stored(table).items())
+        return ({"id": int(key), **doc} for key, doc in rows)
 
     def _index(self, table: str, field: str) -> dict[Any, set[int]]:
         return self._indexes.get(table, field, lambda: self._stored(table))

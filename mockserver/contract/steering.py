@@ -5,6 +5,7 @@ statement would stop at its 404 and no validation behind one would be reached; w
 run goes deep on any backend, empty, seeded with the docs' samples, or large.
 """
 
+import functools
 import json
 import urllib.error
 import urllib.request
@@ -121,6 +122,7 @@ def _documented_part_of_the_time(ctx, body: Any):
     return st.sampled_from([body, {name: value for name, value in body.items() if name in known}])
 
 
+@functools.cache  # asked for every body drawn; the spec does not change during a run
 def _documented_fields(method: str, path: str) -> frozenset[str] | None:
     for operation in load_spec().operations:
         if (operation.method, operation.path) == (method, path) and operation.body is not None:
