@@ -366,11 +366,7 @@ def availability(folder: Path, seconds: int) -> None:
     imports = importing.close()
     server.stop()
     db = folder / "report-10k.json"
-    subprocess.run(
-        [sys.executable, "-m", "mockserver", "seed", "--db", str(db), "--customers", "10000"],
-        check=True,
-        capture_output=True,
-    )
+    seed(db, 10_000, 5_000)
     server = mock(db)
 
     def report() -> None:
@@ -455,21 +451,19 @@ def per_record(port: int, count: int) -> dict[str, float]:
         "categories": ("GET", "/api/v3/clients/categories", None),
     }
     found: dict[str, list[float]] = {name: [] for name in [*reads, "create", "update", "delete"]}
+
+    def timed(name: str, expected: int, method: str, path: str, body=None) -> bytes:
+        status, data, ms = call(conn, method, path, body)
+        assert status == expected, (path, data[:300])
+        found[name].append(ms)
+        return data
+
     for _ in range(count):
         for name, (method, path, body) in reads.items():
-            status, data, ms = call(conn, method, path, body)
-            assert status == 200, (path, data[:300])
-            found[name].append(ms)
-        status, data, ms = call(conn, "POST", "/api/v3/clients", NEW_CUSTOMER)
-        assert status == 201, data
-        found["create"].append(ms)
-        ident = json.loads(data)["id"]
-        status, data, ms = call(conn, "POST", f"/api/v3/clients/{ident}", {**NEW_CUSTOMER, "business_name": "Re"})
-        assert status == 200, data
-        found["update"].append(ms)
-        status, data, ms = call(conn, "DELETE", f"/api/v3/clients/{ident}")
-        assert status == 200, data
-        found["delete"].append(ms)
+            timed(name, 200, method, path, body)
+        ident = json.loads(timed("create", 201, "POST", "/api/v3/clients", NEW_CUSTOMER))["id"]
+        timed("update", 200, "POST", f"/api/v3/clients/{ident}", {**NEW_CUSTOMER, "business_name": "Re"})
+        timed("delete", 200, "DELETE", f"/api/v3/clients/{ident}")
     conn.close()
     return {name: statistics.median(values) for name, values in found.items()}
 

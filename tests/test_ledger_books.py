@@ -16,6 +16,11 @@ from tests.test_customers import NEW_CUSTOMER
 CUSTOMERS = "/api/v3/clients"
 
 
+def category_ids(store) -> set:
+    """Every category a summary can be asked for: those stored, and those customers name."""
+    return {c["id"] for c in store.all("categories")} | {c["category_id"] for c in store.all("customers")}
+
+
 def from_scratch(store) -> dict:
     """Every figure the answers show, summed over the stored rows as the first version did."""
     customers, entries = store.all("customers"), store.all("ledger")
@@ -34,7 +39,7 @@ def from_scratch(store) -> dict:
             "total_balance": number(sum((debit[c["id"]] - credit[c["id"]] for c in members), Decimal(0))),
         }
 
-    categories = {c["id"] for c in store.all("categories")} | {c["category_id"] for c in customers}
+    categories = category_ids(store)
     return {
         "summary": summary(customers),
         "by category": {cat: summary([c for c in customers if c["category_id"] == cat]) for cat in categories},
@@ -44,7 +49,7 @@ def from_scratch(store) -> dict:
 
 
 def answered(client, store) -> dict:
-    categories = {c["id"] for c in store.all("categories")} | {c["category_id"] for c in store.all("customers")}
+    categories = category_ids(store)
     return {
         "summary": client.get(f"{CUSTOMERS}/summary").json,
         "by category": {cat: client.get(f"{CUSTOMERS}/summary?category_id={cat}").json for cat in categories},
