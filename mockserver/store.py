@@ -102,6 +102,19 @@ class Store:
 
         return self._point(read, (table, str(ident)))
 
+    def get_many(self, table: str, ids: Iterable[int]) -> list[Record]:
+        """The records of `ids` that are stored, in that order."""
+        with self._lock:
+            stored = self._stored(table)
+            docs = [(i, stored.get(str(i))) for i in ids]
+        return [{"id": i, **doc} for i, doc in docs if doc is not None]
+
+    def ids(self, table: str) -> list[int]:
+        """The table's ids, in order."""
+        with self._lock:
+            keys = list(self._stored(table))
+        return sorted(map(int, keys))
+
     def exists(self, table: str, ident: int, unless: str | None = None) -> bool:
         """Whether the record is stored (and its field `unless` is not truthy: soft-deleted),
         read without copying it."""

@@ -1,6 +1,6 @@
 """Built Accounting customers (doc 002): /api/v3/clients..."""
 
-from .. import clock, ledger
+from .. import answers, clock, ledger
 from ..errors import invalid, not_found
 from ..ledger import Totals, number
 from ..schemas.customer import (
@@ -10,7 +10,7 @@ from ..schemas.customer import (
     CustomerSummarySchema,
     TransactionSchema,
 )
-from ..store import Record, Store
+from ..store import Ordering, Record, Store
 from . import db, period
 from .categories import TABLE as CATEGORIES
 from .categories import category_names
@@ -27,9 +27,32 @@ _archive_input = ArchiveInputSchema()
 _summary = CustomerSummarySchema()
 
 
+BY_NAME = Ordering(TABLE, key=lambda customer: customer["business_name"].casefold())  # as present sorts
+
+
+class Shown(answers.Parts):
+    """Each customer's part of the customer list and of the report, kept encoded: what a part
+    shows is the customer, its ledger entries and its category's name."""
+
+    tables = (TABLE, ledger.TABLE, CATEGORIES)
+
+    def owners(self, table: str, ident: int, before: Record | None, after: Record | None):
+        if table == CATEGORIES:
+            return answers.EVERY
+        if table == TABLE:
+            return (ident,)
+        return {entry["customer_id"] for entry in (before, after) if entry is not None}
+
+
 def list_customers(category_id: int | str = ""):
     store = db()
-    return _customers.dump(present(store, in_category(store, category_id)))
+    where = None if category_id == "" else {"category_id": category_id}
+
+    def dumped(ids: list[int]) -> dict[int, dict]:
+        views = present(store, store.get_many(TABLE, ids))
+        return {view["id"]: line for view, line in zip(views, _customers.dump(views), strict=True)}
+
+    return answers.answer(store, Shown, "list", lambda: store.ordered(BY_NAME, where=where)[1], dumped)
 
 
 def get_summary(category_id: int | str = ""):
