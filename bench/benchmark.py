@@ -13,7 +13,8 @@ loaded from outside:
    customers' ledgers) against 1,000 and 1,000: seeding's time and peak memory, start-up
    to the first answer, memory at rest and at peak, each per-record operation and each
    aggregate one request at a time (p50 of 50), and the whole-table answers (the customer
-   list, the year's report) against orjson encoding the same rows.
+   list, the year's report), first asked and asked again, against orjson encoding the same
+   rows and the bare Flask app sending the same bytes.
 3. A 10,000-row .xlsx customer import, and a whole `mockserver contract` run.
 4. Availability: GET by id under wrk beside 200 stalled or trickling bodies, beside 10,000-row
    imports one after another, beside reports over 10,000 customers; and sheets made to
@@ -468,20 +469,43 @@ def per_record(port: int, count: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in found.items()}
 
 
-def whole_table(port: int, path: str) -> dict[str, float]:
-    """One answer over every row: its time and size, against orjson encoding the same rows
-    (the fastest this answer could be)."""
+def whole_table(port: int, path: str, folder: Path) -> dict[str, float]:
+    """One answer over every row, asked first and again (its parts kept, answers.py): its
+    time and size, against the fastest it could be: orjson encoding the same rows, and the
+    same bytes sent by the bare Flask app on the same server (the median of three)."""
     import orjson
 
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-    status, data, ms = call(conn, "GET", path)
-    conn.close()
+    status, data, first_ms = call(conn, "GET", path)
     assert status == 200, data[:300]
+    again = []
+    for _ in range(3):
+        status, repeated, ms = call(conn, "GET", path)
+        assert status == 200 and repeated == data, "asked again, the answer changed"
+        again.append(ms)
+    conn.close()
     rows = json.loads(data)
     start = time.perf_counter()
     encoded = orjson.dumps(rows)
     encode_ms = (time.perf_counter() - start) * 1000
-    return {"ms": ms, "mb": len(data) / 1e6, "orjson_ms": encode_ms, "orjson_mb": len(encoded) / 1e6}
+    del rows
+    body_file = folder / "whole-table.json"
+    body_file.write_bytes(data)
+    bare_port = free_port()
+    bare = Server([sys.executable, str(Path(__file__).with_name("bare.py")), str(bare_port), str(body_file)], bare_port)
+    bare_conn = http.client.HTTPConnection("127.0.0.1", bare_port, timeout=600)
+    sent = statistics.median(call(bare_conn, "GET", path)[2] for _ in range(3))
+    bare_conn.close()
+    bare.stop()
+    body_file.unlink()
+    return {
+        "first_ms": first_ms,
+        "again_ms": statistics.median(again),
+        "mb": len(data) / 1e6,
+        "orjson_ms": encode_ms,
+        "orjson_mb": len(encoded) / 1e6,
+        "sent_ms": sent,
+    }
 
 
 def scale(folder: Path, customers: int, income: int, per_op: int) -> None:
@@ -515,8 +539,9 @@ def scale(folder: Path, customers: int, income: int, per_op: int) -> None:
         results[name] = {"ready_s": server.ready_s, "rss": server.rss_mb(), **per_record(server.port, per_op)}
         results[name]["peak"] = server.peak_mb()
         if name == "big":
-            listed = whole_table(server.port, "/api/v3/clients")
-            report = whole_table(server.port, "/api/v3/reports/customers/2024-01-01/2024-11-30")
+            listed = whole_table(server.port, "/api/v3/clients", folder)
+            report = whole_table(server.port, "/api/v3/reports/customers/2024-01-01/2024-11-30", folder)
+            results[name]["rss_kept"] = server.rss_mb()
         server.stop()
     small, big = results["small"], results["big"]
     print(
@@ -543,13 +568,23 @@ def scale(folder: Path, customers: int, income: int, per_op: int) -> None:
     ):
         ratio = big[op] / small[op]
         print(f"     {op:<32}{small[op]:>8.2f}{big[op]:>8.2f}   {ratio:.2f}x -> {verdict(ratio <= 1.5)}")
-    print("   whole-table answers on the big store, against orjson encoding the same rows (target: within 2x)")
+    print(
+        "   whole-table answers on the big store (target: within 2x of orjson encoding the same rows); "
+        "the floor is that encoding plus the same bytes sent by the bare Flask app on the same server"
+    )
     for name, r in (("the customer list", listed), ("the year's report", report)):
-        ratio = r["ms"] / r["orjson_ms"]
+        floor = r["orjson_ms"] + r["sent_ms"]
         print(
-            f"     {name:<20} {r['mb']:>6.1f} MB in {r['ms'] / 1000:>5.2f} s = {r['mb'] / r['ms'] * 1000:>6.1f} MB/s; "
-            f"orjson {r['orjson_mb'] / r['orjson_ms'] * 1000:,.0f} MB/s; {ratio:.1f}x -> {verdict(ratio <= 2)}"
+            f"     {name}: {r['mb']:.1f} MB; orjson encodes it at {r['orjson_mb'] / r['orjson_ms'] * 1000:,.0f} MB/s "
+            f"({r['orjson_ms']:.0f} ms); the bare app sends it in {r['sent_ms']:.0f} ms"
         )
+        for when, ms in (("first asked", r["first_ms"]), ("asked again", r["again_ms"])):
+            print(
+                f"       {when:<12} {ms / 1000:>5.2f} s = {r['mb'] / ms * 1000:>6.1f} MB/s; "
+                f"{ms / r['orjson_ms']:.1f}x orjson -> {verdict(ms <= 2 * r['orjson_ms'])}; "
+                f"{ms / floor:.1f}x the floor -> {verdict(ms <= 2 * floor)}"
+            )
+    print(f"   RSS with both answers kept: {big['rss_kept']:,.0f} MB")
 
 
 def main() -> None:

@@ -28,7 +28,10 @@ TinyDB's own update functions to a view of the stored rows instead of a copy of 
 tells the storage which rows changed.
 """
 
+import gc
+import importlib.util
 import json
+import marshal
 import os
 import tempfile
 import threading
@@ -46,6 +49,8 @@ Tables = dict[str, dict[str, dict]]
 GENERATION = "__generation__"  # in the snapshot: which journal belongs to it
 COMPACT_AT_LEAST = 8 * 1024 * 1024  # a journal smaller than this is never worth folding
 FOLD_CHUNK = 2000  # rows encoded at a time by a fold: about a millisecond with the GIL held
+# A snapshot smaller than this loads from its JSON in under half a second: no cache is kept.
+CACHE_AT_LEAST = 16 * 1024 * 1024
 _GONE = object()
 
 
@@ -101,7 +106,8 @@ class JournaledStorage(Storage):
             self._commit()
 
     def close(self) -> None:
-        """A clean stop leaves one self-contained file: the journal folded in, and gone."""
+        """A clean stop leaves one self-contained file: the journal folded in, and gone; and,
+        beside a big one, its load cache."""
         if self._fd is not None:
             self.settle()
             if self._journal_bytes > len(self._header()) or self._folding_bytes:
@@ -110,6 +116,7 @@ class JournaledStorage(Storage):
             self._fd = None
             assert self.journal_path is not None
             self.journal_path.unlink(missing_ok=True)
+            self._write_cache()
 
     # -- rows, from JournaledTable
 
@@ -235,11 +242,30 @@ class JournaledStorage(Storage):
             raise
         self._journal_bytes += len(line)
 
+    def _write_cache(self) -> None:
+        """The tables in marshal's form beside the snapshot they equal, for the next start: the
+        JSON of a 100,000-customer store takes 2.5 s to load, and this 0.6 s. It is only ever
+        read beside that same snapshot file, by this same Python (read_cache)."""
+        assert self.path is not None
+        cache = cache_of(self.path)
+        try:
+            if self._snapshot_bytes < CACHE_AT_LEAST:
+                cache.unlink(missing_ok=True)
+                return
+            stamp = _stamp(self.path)
+            if _cache_stamp(cache) == stamp:
+                return  # made by the last stop, and the snapshot is still that one
+            blob = marshal.dumps({**self._data, GENERATION: self._generation})
+            _replace(cache, lambda f: f.write(stamp + blob), mode="wb")
+        except (OSError, ValueError):  # a full disk; a value marshal cannot hold: no cache
+            cache.unlink(missing_ok=True)
+
     def _checkpoint(self) -> None:
         """Everything in memory becomes the snapshot, and the journal starts over empty."""
         assert self.path is not None and self.journal_path is not None
         self.settle()  # one writer of the snapshot at a time
         generation = self._generation + 1
+        cache_of(self.path).unlink(missing_ok=True)  # of the snapshot this one replaces
         self._snapshot_bytes = write_snapshot(self.path, self._data, generation)
         self._generation = generation
         self._new_journal()
@@ -272,6 +298,7 @@ class JournaledStorage(Storage):
     def _write_fold(self, tables: Tables, generation: int, folding: Path) -> None:
         assert self.path is not None
         try:
+            cache_of(self.path).unlink(missing_ok=True)  # of the snapshot this one replaces
             size = write_snapshot(self.path, tables, generation)
         except OSError:
             return  # the set-aside journal stays, and is replayed until the next fold succeeds
@@ -282,9 +309,10 @@ class JournaledStorage(Storage):
     def _open(self) -> None:
         assert self.path is not None and self.journal_path is not None
         if self.path.exists():
-            text = self.path.read_bytes()
-            self._snapshot_bytes = len(text)
-            data = json.loads(text, object_hook=_Interned()) if text.strip() else {}
+            self._snapshot_bytes = self.path.stat().st_size
+            data = read_cache(self.path)
+            if data is None:
+                data = read_snapshot(self.path)
             self._generation = data.pop(GENERATION, 0)
             self._data = data
         folding = folding_of(self.journal_path)
@@ -445,20 +473,107 @@ def folding_of(journal: Path) -> Path:
 def write_snapshot(path: Path, tables: Tables, generation: int) -> int:
     """The tables and their generation in `path`, as write_atomic writes it, encoded
     FOLD_CHUNK rows at a time: an encoder holds the GIL for a whole call, and json's one
-    call for 25 MB stopped every other thread for a quarter of a second."""
+    call for 25 MB stopped every other thread for a quarter of a second.
+
+    Still one JSON document, laid out in lines read_snapshot reads one at a time:
+
+        {
+        "customers":{
+        "1":{...},"2":{...},...      a chunk of rows
+        ,"2001":{...},...            the next one
+        },
+        "__generation__":7}
+    """
 
     def fill(f: IO[str]) -> None:
-        f.write("{")
+        f.write("{\n")
         for name, rows in tables.items():
-            f.write(f"{json.dumps(name, ensure_ascii=False)}:{{")
+            f.write(f"{json.dumps(name, ensure_ascii=False)}:{{\n")
             keys = list(rows)
             for start in range(0, len(keys), FOLD_CHUNK):
                 chunk = {key: rows[key] for key in keys[start : start + FOLD_CHUNK]}
-                f.write(("," if start else "") + encoded(chunk)[1:-1].decode())
-            f.write("},")
+                f.write(("," if start else "") + encoded(chunk)[1:-1].decode() + "\n")
+            f.write("},\n")
         f.write(f'"{GENERATION}":{generation}}}')
 
     return _replace(path, fill)
+
+
+def read_snapshot(path: Path) -> dict[str, Any]:
+    """What write_snapshot wrote, a chunk of rows at a time: the whole file's text and its
+    parse at once held 150 MB of text twice over (bytes, then str) beside the store being
+    made, and a 100,000-customer store peaked at 775 MB to settle at 460. A file laid out
+    otherwise (written by hand, or before this layout) is read whole."""
+    interned = _Interned()
+    data: dict[str, Any] = {}
+    collecting = gc.isenabled()
+    gc.disable()  # the collector would walk the growing store over and over as it is made
+    try:
+        with open(path, "rb") as f:
+            first = f.readline()
+            if first.rstrip(b"\r\n") != b"{":
+                text = first + f.read()
+                return json.loads(text, object_hook=interned) if text.strip() else {}
+            table: dict[str, Any] | None = None
+            for line in f:
+                line = line.rstrip(b"\r\n")
+                if line.endswith(b":{") and table is None:
+                    table = data[json.loads(line[:-2])] = {}
+                elif line == b"},":
+                    table = None
+                elif table is not None:
+                    table.update(json.loads(b"{" + line.lstrip(b",") + b"}", object_hook=interned))
+                else:  # the last line: the generation, and the document's end
+                    data.update(json.loads(b"{" + line))
+        return data
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def cache_of(path: Path) -> Path:
+    """Where a clean stop leaves a big store's tables in marshal's form (see _write_cache)."""
+    return path.with_name(path.name + ".cache")
+
+
+def read_cache(path: Path) -> dict[str, Any] | None:
+    """The tables from the snapshot's cache, if there is one made from that very file (its
+    size, change time and inode) by a Python whose marshal this one reads; else None, and
+    a stale cache is removed."""
+    cache = cache_of(path)
+    try:
+        with open(cache, "rb") as f:
+            blob = f.read() if f.readline() == _stamp(path) else None
+    except FileNotFoundError:
+        return None
+    if blob is None:
+        cache.unlink(missing_ok=True)
+        return None
+    collecting = gc.isenabled()
+    gc.disable()  # as in read_snapshot
+    try:
+        data = marshal.loads(blob)
+    except (EOFError, ValueError, TypeError):
+        cache.unlink(missing_ok=True)
+        return None
+    finally:
+        if collecting:
+            gc.enable()
+    return data if isinstance(data, dict) else None
+
+
+def _stamp(path: Path) -> bytes:
+    stat = path.stat()
+    made = [importlib.util.MAGIC_NUMBER.hex(), marshal.version, stat.st_size, stat.st_mtime_ns, stat.st_ino]
+    return json.dumps(made).encode() + b"\n"
+
+
+def _cache_stamp(cache: Path) -> bytes | None:
+    try:
+        with open(cache, "rb") as f:
+            return f.readline()
+    except FileNotFoundError:
+        return None
 
 
 def _line(value: Any) -> bytes:
@@ -476,11 +591,11 @@ def write_text_atomic(path: Path, text: str) -> int:
     return _replace(path, lambda f: f.write(text))
 
 
-def _replace(path: Path, fill: Callable[[IO[str]], Any]) -> int:
+def _replace(path: Path, fill: Callable[[IO], Any], mode: str = "w") -> int:
     folder = path.parent
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with os.fdopen(fd, mode, encoding="utf-8" if "b" not in mode else None) as f:
             fill(f)
             f.flush()
             os.fsync(f.fileno())

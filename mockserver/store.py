@@ -33,7 +33,7 @@ from typing import IO, Any, Protocol, TypeVar
 from tinydb.table import Document
 
 from .resources import FIXTURES_DIR
-from .storage import JournaledStorage, JournaledTinyDB, folding_of, journal_of
+from .storage import JournaledStorage, JournaledTinyDB, cache_of, folding_of, journal_of
 
 Record = dict[str, Any]
 _SEQUENCES = "_sequences"  # table -> last id given
@@ -397,7 +397,7 @@ def data_files_of(path: Path) -> list[Path]:
 
 def files_of(path: Path) -> list[Path]:
     """What a store on disk consists of, for deleting it whole."""
-    return [path, journal_of(path), folding_of(journal_of(path)), _lock_of(path)]
+    return [path, journal_of(path), folding_of(journal_of(path)), cache_of(path), _lock_of(path)]
 
 
 def _lock_of(path: Path) -> Path:

@@ -11,6 +11,7 @@ from mockserver.storage import (
     JournalCorrupt,
     JournaledStorage,
     JournaledTinyDB,
+    cache_of,
     folding_of,
     journal_of,
     write_atomic,
@@ -96,6 +97,83 @@ def test_close_leaves_one_self_contained_snapshot(tmp_path):
     again, _ = open_db(tmp_path / "db.json")
     again.table("t").insert({"name": "b"})
     assert names(open_db(tmp_path / "db.json")[0]) == ["a", "b"]
+
+
+def test_a_snapshot_is_read_back_a_chunk_at_a_time_and_is_still_one_json_document(tmp_path, monkeypatch):
+    monkeypatch.setattr(storage_module, "FOLD_CHUNK", 3)  # several chunks in a table of 8
+    tables = {
+        "t": {str(i): {"name": f"n{i}", "note": "a\nline, },\n{"} for i in range(1, 9)},
+        "empty": {},
+        "u": {"1": {"nested": {"x": [1, {"y": None}]}}},
+    }
+    storage_module.write_snapshot(tmp_path / "db.json", tables, 4)
+    text = (tmp_path / "db.json").read_text()
+    assert json.loads(text) == {**tables, GENERATION: 4}
+    assert len(text.splitlines()) == 12  # {, three headers, 3 + 0 + 1 chunks, three ends, the generation
+    assert storage_module.read_snapshot(tmp_path / "db.json") == {**tables, GENERATION: 4}
+
+
+def test_a_snapshot_in_one_line_as_earlier_versions_wrote_it_is_read(tmp_path):
+    (tmp_path / "db.json").write_text(json.dumps({"t": {"1": {"name": "a"}}, GENERATION: 0}))
+    db, _ = open_db(tmp_path / "db.json")
+    db.table("t").insert({"name": "b"})
+    assert names(db) == ["a", "b"]
+
+
+@pytest.fixture
+def cached(monkeypatch):
+    """Every store big enough for a load cache."""
+    monkeypatch.setattr(storage_module, "CACHE_AT_LEAST", 0)
+
+
+def test_a_clean_stop_leaves_a_load_cache_the_next_start_reads_instead_of_the_json(tmp_path, cached, monkeypatch):
+    db, _ = open_db(tmp_path / "db.json")
+    db.table("t").insert({"name": "a", "n": 1.5, "none": None, "list": [1, "x"]})
+    db.close()
+    assert cache_of(tmp_path / "db.json").exists()
+    monkeypatch.setattr(storage_module, "read_snapshot", lambda path: pytest.fail("read the JSON"))
+    again, _ = open_db(tmp_path / "db.json")
+    assert again.table("t").all() == [{"name": "a", "n": 1.5, "none": None, "list": [1, "x"]}]
+    again.table("t").insert({"name": "b"})
+    again.close()  # the snapshot is written again, and so is its cache
+    assert names(open_db(tmp_path / "db.json")[0]) == ["a", "b"]
+
+
+def test_writes_after_a_start_from_the_cache_replay_after_a_crash(tmp_path, cached):
+    db, _ = open_db(tmp_path / "db.json")
+    db.table("t").insert({"name": "a"})
+    db.close()
+    again, _ = open_db(tmp_path / "db.json")
+    again.table("t").insert({"name": "b"})  # in the journal; no clean stop
+    assert names(open_db(tmp_path / "db.json")[0]) == ["a", "b"]
+
+
+def test_a_cache_of_another_snapshot_is_not_read_and_goes(tmp_path, cached):
+    db, _ = open_db(tmp_path / "db.json")
+    db.table("t").insert({"name": "a"})
+    db.close()
+    cache = cache_of(tmp_path / "db.json").read_bytes()
+    storage_module.write_snapshot(tmp_path / "db.json", {"t": {"1": {"name": "replaced"}}}, 0)
+    cache_of(tmp_path / "db.json").write_bytes(cache)  # a stop's cache, beside a file put there since
+    assert names(open_db(tmp_path / "db.json")[0]) == ["replaced"]
+
+
+def test_a_damaged_cache_falls_back_to_the_json(tmp_path, cached):
+    db, _ = open_db(tmp_path / "db.json")
+    db.table("t").insert({"name": "a"})
+    db.close()
+    cache = cache_of(tmp_path / "db.json")
+    stamp = cache.read_bytes().split(b"\n")[0]
+    cache.write_bytes(stamp + b"\n" + b"\x00garbage")
+    assert names(open_db(tmp_path / "db.json")[0]) == ["a"]
+    assert not cache.exists()
+
+
+def test_a_small_store_keeps_no_cache(tmp_path):
+    db, _ = open_db(tmp_path / "db.json")
+    db.table("t").insert({"name": "a"})
+    db.close()
+    assert not cache_of(tmp_path / "db.json").exists()
 
 
 def test_drop_and_truncate_survive_a_restart(tmp_path):
