@@ -122,21 +122,26 @@ def test_a_snapshot_in_one_line_as_earlier_versions_wrote_it_is_read(tmp_path):
 
 @pytest.fixture
 def cached(monkeypatch):
-    """Every store big enough for a load cache."""
+    """Every store big enough for a load cache, written two rows a piece."""
     monkeypatch.setattr(storage_module, "CACHE_AT_LEAST", 0)
+    monkeypatch.setattr(storage_module, "CACHE_CHUNK", 2)
 
 
 def test_a_clean_stop_leaves_a_load_cache_the_next_start_reads_instead_of_the_json(tmp_path, cached, monkeypatch):
-    db, _ = open_db(tmp_path / "db.json")
+    db, storage = open_db(tmp_path / "db.json")
     db.table("t").insert({"name": "a", "n": 1.5, "none": None, "list": [1, "x"]})
+    db.table("t").insert_multiple([{"name": n} for n in "bcde"])
+    db.table("emptied").insert({"name": "gone"})
+    db.table("emptied").truncate()
+    before = json.loads(json.dumps(storage.read()))
     db.close()
     assert cache_of(tmp_path / "db.json").exists()
     monkeypatch.setattr(storage_module, "read_snapshot", lambda path: pytest.fail("read the JSON"))
-    again, _ = open_db(tmp_path / "db.json")
-    assert again.table("t").all() == [{"name": "a", "n": 1.5, "none": None, "list": [1, "x"]}]
-    again.table("t").insert({"name": "b"})
+    again, storage = open_db(tmp_path / "db.json")
+    assert storage.read() == before
+    again.table("t").insert({"name": "f"})
     again.close()  # the snapshot is written again, and so is its cache
-    assert names(open_db(tmp_path / "db.json")[0]) == ["a", "b"]
+    assert names(open_db(tmp_path / "db.json")[0]) == list("abcdef")
 
 
 def test_writes_after_a_start_from_the_cache_replay_after_a_crash(tmp_path, cached):
