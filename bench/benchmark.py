@@ -17,7 +17,8 @@ loaded from outside:
    rows and the bare Flask app sending the same bytes.
 3. A 10,000-row .xlsx customer import, and a whole `mockserver contract` run.
 4. Availability: GET by id under wrk beside 200 stalled or trickling bodies, beside 10,000-row
-   imports one after another, beside reports over 10,000 customers; and sheets made to
+   imports one after another, beside reports over 10,000 customers (each for a period not
+   asked before, so made from the ledger, not sent from kept parts); and sheets made to
    hurt the importer (time to the answer, its size, the server's memory growth).
 
 It asserts nothing (a timed test would only be flaky); it prints figures.
@@ -40,6 +41,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -370,9 +372,13 @@ def availability(folder: Path, seconds: int) -> None:
     seed(db, 10_000, 5_000)
     server = mock(db)
 
+    days = iter(range(10**6))
+
     def report() -> None:
+        # a period not asked before each time: made from the ledger, not sent from kept parts
+        end = date(2024, 11, 30) - timedelta(days=next(days) % 300)
         urllib.request.urlopen(
-            urllib.request.Request(server.base + "/api/v3/reports/customers/2024-01-01/2024-11-30", headers=AUTH),
+            urllib.request.Request(server.base + f"/api/v3/reports/customers/2024-01-01/{end}", headers=AUTH),
             timeout=300,
         ).read()
 
