@@ -12,6 +12,7 @@ when sent, must match them.
 """
 
 from datetime import date
+from functools import partial
 
 from .. import answers, clock, ledger
 from ..errors import invalid
@@ -89,18 +90,8 @@ def _report(start: date, end: date):
     def dumped(ids: list[int]) -> dict[int, dict]:
         names = category_names(store)
         # the whole ledger in one pass for many customers; a few (those a write changed) by index
-        entries = ledger.by_customer(store) if len(ids) > ONE_BY_ONE else None
-        views = [
-            _view(
-                store,
-                c,
-                entries[c["id"]] if entries is not None else ledger.entries_of(store, c["id"]),
-                start,
-                end,
-                names,
-            )
-            for c in store.get_many(CUSTOMERS, ids)
-        ]
+        entries = ledger.by_customer(store).__getitem__ if len(ids) > ONE_BY_ONE else partial(ledger.entries_of, store)
+        views = [_view(store, c, entries(c["id"]), start, end, names) for c in store.get_many(CUSTOMERS, ids)]
         return {view["id"]: line for view, line in zip(views, _lines.dump(views), strict=True)}
 
     # in id order, as the doc's sample is
