@@ -28,6 +28,7 @@ TinyDB's own update functions to a view of the stored rows instead of a copy of 
 tells the storage which rows changed.
 """
 
+import contextlib
 import gc
 import importlib.util
 import json
@@ -35,6 +36,7 @@ import marshal
 import os
 import tempfile
 import threading
+import zlib
 from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import IO, Any
@@ -258,14 +260,14 @@ class JournaledStorage(Storage):
                 return  # made by the last stop, and the snapshot is still that one
             _replace(cache, lambda f: write_cache(f, stamp, self._data, self._generation), mode="wb")
         except (OSError, ValueError):  # a full disk; a value marshal cannot hold: no cache
-            cache.unlink(missing_ok=True)
+            _drop(cache)
 
     def _checkpoint(self) -> None:
         """Everything in memory becomes the snapshot, and the journal starts over empty."""
         assert self.path is not None and self.journal_path is not None
         self.settle()  # one writer of the snapshot at a time
         generation = self._generation + 1
-        cache_of(self.path).unlink(missing_ok=True)  # of the snapshot this one replaces
+        _drop(cache_of(self.path))  # of the snapshot this one replaces
         self._snapshot_bytes = write_snapshot(self.path, self._data, generation)
         self._generation = generation
         self._new_journal()
@@ -298,7 +300,7 @@ class JournaledStorage(Storage):
     def _write_fold(self, tables: Tables, generation: int, folding: Path) -> None:
         assert self.path is not None
         try:
-            cache_of(self.path).unlink(missing_ok=True)  # of the snapshot this one replaces
+            _drop(cache_of(self.path))  # of the snapshot this one replaces
             size = write_snapshot(self.path, tables, generation)
         except OSError:
             return  # the set-aside journal stays, and is replayed until the next fold succeeds
@@ -538,17 +540,19 @@ def cache_of(path: Path) -> Path:
 
 
 def write_cache(f: IO[bytes], stamp: bytes, tables: Tables, generation: int) -> None:
-    """The stamp line, then each table in pieces of CACHE_CHUNK rows, each piece its length
-    and its marshal. In pieces, a piece is all that is held twice: one marshal of the
-    whole store, 94 MB, took `mockserver seed` from 537 MB to 706 at its peak. A piece
-    still shares each repeated string among its rows, which is what the interning keeps."""
+    """The stamp line, then each table in pieces of CACHE_CHUNK rows, each piece its length,
+    its CRC-32 and its marshal. In pieces, a piece is all that is held twice: one marshal
+    of the whole store, 94 MB, took `mockserver seed` from 537 MB to 706 at its peak. A
+    piece still shares each repeated string among its rows, which is what the interning
+    keeps. The CRC is checked before marshal reads a piece: marshal does not promise to
+    survive bytes it did not write."""
     f.write(stamp)
     for name, rows in [*tables.items(), (GENERATION, {})]:
         keys = list(rows)
         for start in range(0, max(len(keys), 1), CACHE_CHUNK):
             piece = {key: rows[key] for key in keys[start : start + CACHE_CHUNK]}
             blob = marshal.dumps((name, piece if name != GENERATION else generation))
-            f.write(len(blob).to_bytes(8, "little"))
+            f.write(len(blob).to_bytes(8, "little") + zlib.crc32(blob).to_bytes(4, "little"))
             f.write(blob)
 
 
@@ -566,10 +570,12 @@ def read_cache(path: Path) -> dict[str, Any] | None:
                 raise ValueError("made from another snapshot")
             end = os.fstat(f.fileno()).st_size
             while GENERATION not in data:
-                size = int.from_bytes(f.read(8), "little")
+                size, crc = int.from_bytes(f.read(8), "little"), int.from_bytes(f.read(4), "little")
                 if not 0 < size <= end - f.tell():
                     raise EOFError
                 blob = f.read(size)
+                if zlib.crc32(blob) != crc:
+                    raise ValueError("a piece is damaged")
                 name, piece = marshal.loads(blob)
                 if name == GENERATION:
                     data[name] = piece
@@ -579,11 +585,18 @@ def read_cache(path: Path) -> dict[str, Any] | None:
     except FileNotFoundError:
         return None
     except (EOFError, ValueError, TypeError):
-        cache.unlink(missing_ok=True)
+        _drop(cache)
         return None
     finally:
         if collecting:
             gc.enable()
+
+
+def _drop(cache: Path) -> None:
+    """A cache that must not be read again goes; if it cannot (a read-only folder), its
+    stamp or CRC keeps it from being read."""
+    with contextlib.suppress(OSError):
+        cache.unlink(missing_ok=True)
 
 
 def _stamp(path: Path) -> bytes:

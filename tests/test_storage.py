@@ -163,13 +163,22 @@ def test_a_cache_of_another_snapshot_is_not_read_and_goes(tmp_path, cached):
     assert names(open_db(tmp_path / "db.json")[0]) == ["replaced"]
 
 
-def test_a_damaged_cache_falls_back_to_the_json(tmp_path, cached):
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda stamp, pieces: stamp + b"\x00garbage",  # a length past the end
+        lambda stamp, pieces: stamp + pieces[:-1],  # cut short
+        lambda stamp, pieces: stamp + pieces[:20] + bytes([pieces[20] ^ 1]) + pieces[21:],  # a bit flipped
+    ],
+    ids=["garbage", "cut short", "a bit flipped"],
+)
+def test_a_damaged_cache_falls_back_to_the_json(tmp_path, cached, damage):
     db, _ = open_db(tmp_path / "db.json")
     db.table("t").insert({"name": "a"})
     db.close()
     cache = cache_of(tmp_path / "db.json")
-    stamp = cache.read_bytes().split(b"\n")[0]
-    cache.write_bytes(stamp + b"\n" + b"\x00garbage")
+    stamp, _, pieces = cache.read_bytes().partition(b"\n")
+    cache.write_bytes(damage(stamp + b"\n", pieces))
     assert names(open_db(tmp_path / "db.json")[0]) == ["a"]
     assert not cache.exists()
 
