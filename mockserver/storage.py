@@ -54,6 +54,7 @@ FOLD_CHUNK = 2000  # rows encoded at a time by a fold: about a millisecond with 
 # A snapshot smaller than this loads from its JSON in under half a second: no cache is kept.
 CACHE_AT_LEAST = 16 * 1024 * 1024
 CACHE_CHUNK = 50_000  # rows in one marshal of the cache: a few MB
+CACHE_LAYOUT = "pieces with CRC-32"  # in the stamp: a cache laid out otherwise is not read
 _GONE = object()
 
 
@@ -601,7 +602,8 @@ def _drop(cache: Path) -> None:
 
 def _stamp(path: Path) -> bytes:
     stat = path.stat()
-    made = [importlib.util.MAGIC_NUMBER.hex(), marshal.version, stat.st_size, stat.st_mtime_ns, stat.st_ino]
+    python = [importlib.util.MAGIC_NUMBER.hex(), marshal.version]
+    made = [CACHE_LAYOUT, *python, stat.st_size, stat.st_mtime_ns, stat.st_ino]
     return json.dumps(made).encode() + b"\n"
 
 
