@@ -25,6 +25,7 @@ from .routing import WholeResponse
 from .store import Record, Store
 
 EVERY = None  # a change every part shows (a category renamed, say): all of them dropped
+PIECE = 2000  # missing parts made at a time
 
 
 class Parts:
@@ -82,10 +83,13 @@ def answer(
     made: dict[int, bytes] = {}
     try:
         missing = [i for i, part in zip(shown, known, strict=True) if part is None]
-        if missing:
-            # copied to their own size: orjson's bytes keep the room it reserved, 8 KB a part,
-            # and 100,000 kept parts of 630 bytes held 780 MB
-            made = {i: bytes(memoryview(encoded(value))) for i, value in make(missing).items()}
+        # PIECE at a time: made all at once, the 100,000 customers' views, dumps and entries
+        # took the server from 536 MB to 1,054 at its peak, for a report's first asking
+        for start in range(0, len(missing), PIECE):
+            for i, value in make(missing[start : start + PIECE]).items():
+                # copied to its own size: orjson's bytes keep the room it reserved, 8 KB a
+                # part, and 100,000 kept parts of 630 bytes held 780 MB
+                made[i] = bytes(memoryview(encoded(value)))
     finally:
         store.derived(kind, lambda current: _end(current, view, key, made, note))
     kept = zip(shown, known, strict=True)

@@ -4,7 +4,6 @@ Each customer's ledger holds invoices (they debit the customer) and payments (th
 it). Totals are summed in Decimal so that "43,228,120.29" comes out to the cent.
 """
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
@@ -111,9 +110,6 @@ class Books:
         debit, credit = self._totals.get(customer_id, (ZERO, ZERO))  # one step: a point read
         return Totals(debit, credit)
 
-    def every_total(self) -> dict[int, Totals]:
-        return defaultdict(Totals, {c: Totals(debit, credit) for c, (debit, credit) in self._totals.items()})
-
     def group(self, category_id: object = None) -> Group:
         """A category's figures, or with None every customer's."""
         if category_id is not None:
@@ -157,9 +153,9 @@ class Books:
             group.balance += totals[0] - totals[1] if sign > 0 else totals[1] - totals[0]
 
 
-def totals_by_customer(store: Store) -> dict[int, Totals]:
-    """Every customer's totals; Totals() for a customer without entries."""
-    return store.derived(Books, Books.every_total)
+def totals_of_many(store: Store, customer_ids: Iterable[int]) -> dict[int, Totals]:
+    """These customers' totals, in one read; Totals() for a customer without entries."""
+    return store.derived(Books, lambda books: {i: books.totals(i) for i in customer_ids})
 
 
 def totals_of(store: Store, customer_id: int) -> Totals:
@@ -172,16 +168,6 @@ def entries_of(store: Store, customer_id: int, start: date | None = None, end: d
     """The customer's entries dated from start to end, both inclusive, oldest first."""
     first, last = (start.isoformat() if start else ""), (end.isoformat() if end else "9999-12-31")
     return oldest_first([e for e in store.find_by(TABLE, "customer_id", customer_id) if first <= e["date"] <= last])
-
-
-def by_customer(store: Store) -> dict[int, list[Record]]:
-    """Every customer's entries, oldest first: one pass over the ledger for a whole report."""
-    grouped: dict[int, list[Record]] = defaultdict(list)
-    for entry in store.all(TABLE):
-        grouped[entry["customer_id"]].append(entry)
-    # each customer's sorted apart: one sort of the whole ledger is one C call that held the
-    # GIL, and every other request, for tens of milliseconds at 40,000 entries
-    return defaultdict(list, {customer: oldest_first(entries) for customer, entries in grouped.items()})
 
 
 def oldest_first(entries: list[Record]) -> list[Record]:

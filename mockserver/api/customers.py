@@ -2,7 +2,7 @@
 
 from .. import answers, clock, ledger
 from ..errors import invalid, not_found
-from ..ledger import Totals, number
+from ..ledger import number
 from ..schemas.customer import (
     ArchiveInputSchema,
     CustomerInputSchema,
@@ -171,9 +171,9 @@ def present(store: Store, customers: list[Record]) -> list[dict]:
         names = {only["category_id"]: category["name"]} if category is not None else {}
         totals = {only["id"]: ledger.totals_of(store, only["id"])}
     else:
-        names, totals = category_names(store), ledger.totals_by_customer(store)
+        names, totals = category_names(store), ledger.totals_of_many(store, [c["id"] for c in customers])
     views = [
-        {**c, "category": names.get(c["category_id"], ""), "transactions": [], "totals": totals.get(c["id"], Totals())}
+        {**c, "category": names.get(c["category_id"], ""), "transactions": [], "totals": totals[c["id"]]}
         for c in customers
     ]
     return sorted(views, key=lambda v: (v["business_name"].casefold(), v["id"]))

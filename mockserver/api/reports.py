@@ -12,7 +12,6 @@ when sent, must match them.
 """
 
 from datetime import date
-from functools import partial
 
 from .. import answers, clock, ledger
 from ..errors import invalid
@@ -25,7 +24,6 @@ from .customers import Shown, require_customer
 
 _line = ReportCustomerSchema()
 _lines = ReportCustomerSchema(many=True)
-ONE_BY_ONE = 1000  # customers whose entries are looked up one by one, not by a pass over the ledger
 
 
 def income_by_customers(from_: str, to: str):
@@ -89,9 +87,8 @@ def _report(start: date, end: date):
 
     def dumped(ids: list[int]) -> dict[int, dict]:
         names = category_names(store)
-        # the whole ledger in one pass for many customers; a few (those a write changed) by index
-        entries = ledger.by_customer(store).__getitem__ if len(ids) > ONE_BY_ONE else partial(ledger.entries_of, store)
-        views = [_view(store, c, entries(c["id"]), start, end, names) for c in store.get_many(CUSTOMERS, ids)]
+        customers = store.get_many(CUSTOMERS, ids)
+        views = [_view(store, c, ledger.entries_of(store, c["id"]), start, end, names) for c in customers]
         return {view["id"]: line for view, line in zip(views, _lines.dump(views), strict=True)}
 
     # in id order, as the doc's sample is
