@@ -493,10 +493,8 @@ def write_snapshot(path: Path, tables: Tables, generation: int) -> int:
         f.write("{\n")
         for name, rows in tables.items():
             f.write(f"{json.dumps(name, ensure_ascii=False)}:{{\n")
-            keys = list(rows)
-            for start in range(0, len(keys), FOLD_CHUNK):
-                chunk = {key: rows[key] for key in keys[start : start + FOLD_CHUNK]}
-                f.write(("," if start else "") + encoded(chunk)[1:-1].decode() + "\n")
+            for n, chunk in enumerate(_pieces(rows, FOLD_CHUNK)):
+                f.write(("," if n else "") + encoded(chunk)[1:-1].decode() + "\n")
             f.write("},\n")
         f.write(f'"{GENERATION}":{generation}}}')
 
@@ -510,29 +508,23 @@ def read_snapshot(path: Path) -> dict[str, Any]:
     otherwise (written by hand, or before this layout) is read whole."""
     interned = Interned()
     data: dict[str, Any] = {}
-    collecting = gc.isenabled()
-    gc.disable()  # the collector would walk the growing store over and over as it is made
-    try:
-        with open(path, "rb") as f:
-            first = f.readline()
-            if first.rstrip(b"\r\n") != b"{":
-                text = first + f.read()
-                return json.loads(text, object_hook=interned) if text.strip() else {}
-            table: dict[str, Any] | None = None
-            for line in f:
-                line = line.rstrip(b"\r\n")
-                if line.endswith(b":{") and table is None:
-                    table = data[json.loads(line[:-2])] = {}
-                elif line == b"},":
-                    table = None
-                elif table is not None:
-                    table.update(json.loads(b"{" + line.lstrip(b",") + b"}", object_hook=interned))
-                else:  # the last line: the generation, and the document's end
-                    data.update(json.loads(b"{" + line))
-        return data
-    finally:
-        if collecting:
-            gc.enable()
+    with _collector_paused(), open(path, "rb") as f:
+        first = f.readline()
+        if first.rstrip(b"\r\n") != b"{":
+            text = first + f.read()
+            return json.loads(text, object_hook=interned) if text.strip() else {}
+        table: dict[str, Any] | None = None
+        for line in f:
+            line = line.rstrip(b"\r\n")
+            if line.endswith(b":{") and table is None:
+                table = data[json.loads(line[:-2])] = {}
+            elif line == b"},":
+                table = None
+            elif table is not None:
+                table.update(json.loads(b"{" + line.lstrip(b",") + b"}", object_hook=interned))
+            else:  # the last line: the generation, and the document's end
+                data.update(json.loads(b"{" + line))
+    return data
 
 
 def cache_of(path: Path) -> Path:
@@ -547,14 +539,18 @@ def write_cache(f: IO[bytes], stamp: bytes, tables: Tables, generation: int) -> 
     piece still shares each repeated string among its rows, which is what the interning
     keeps. The CRC is checked before marshal reads a piece: marshal does not promise to
     survive bytes it did not write."""
+
+    def record(name: str, value: Any) -> None:
+        blob = marshal.dumps((name, value))
+        f.write(len(blob).to_bytes(8, "little") + zlib.crc32(blob).to_bytes(4, "little"))
+        f.write(blob)
+
     f.write(stamp)
-    for name, rows in [*tables.items(), (GENERATION, {})]:
-        keys = list(rows)
-        for start in range(0, max(len(keys), 1), CACHE_CHUNK):
-            piece = {key: rows[key] for key in keys[start : start + CACHE_CHUNK]}
-            blob = marshal.dumps((name, piece if name != GENERATION else generation))
-            f.write(len(blob).to_bytes(8, "little") + zlib.crc32(blob).to_bytes(4, "little"))
-            f.write(blob)
+    for name, rows in tables.items():
+        record(name, {})  # the table, even when it holds no rows
+        for piece in _pieces(rows, CACHE_CHUNK):
+            record(name, piece)
+    record(GENERATION, generation)  # the last record
 
 
 def read_cache(path: Path) -> dict[str, Any] | None:
@@ -563,10 +559,8 @@ def read_cache(path: Path) -> dict[str, Any] | None:
     a stale or damaged cache is removed."""
     cache = cache_of(path)
     data: dict[str, Any] = {}
-    collecting = gc.isenabled()
-    gc.disable()  # as in read_snapshot
     try:
-        with open(cache, "rb") as f:
+        with _collector_paused(), open(cache, "rb") as f:
             if f.readline() != _stamp(path):
                 raise ValueError("made from another snapshot")
             end = os.fstat(f.fileno()).st_size
@@ -588,9 +582,26 @@ def read_cache(path: Path) -> dict[str, Any] | None:
     except (EOFError, ValueError, TypeError):
         _drop(cache)
         return None
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The garbage collector off while a store is loaded: it would walk the growing store
+    over and over as it is made. Back on after, unless it was off before."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
         if collecting:
             gc.enable()
+
+
+def _pieces(rows: dict[str, Any], size: int) -> Iterator[dict[str, Any]]:
+    """The rows `size` at a time, each piece a dict of its own; none for no rows."""
+    keys = list(rows)
+    for start in range(0, len(keys), size):
+        yield {key: rows[key] for key in keys[start : start + size]}
 
 
 def _drop(cache: Path) -> None:
