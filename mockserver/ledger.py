@@ -27,19 +27,10 @@ class Totals:
         return self.debit - self.credit
 
     def add(self, entry: Record) -> "Totals":
-        more = Totals.of((entry,))
-        return Totals(self.debit + more.debit, self.credit + more.credit)
-
-    @staticmethod
-    def of(entries: Iterable[Record]) -> "Totals":
-        """The entries' totals, summed without a Totals per entry (every customer answer does it)."""
-        debit = credit = ZERO
-        for entry in entries:
-            if entry["kind"] == "invoice":
-                debit += decimal(entry["amount"])
-            else:
-                credit += decimal(entry["amount"])
-        return Totals(debit, credit)
+        amount = decimal(entry["amount"])
+        if entry["kind"] == "invoice":
+            return Totals(self.debit + amount, self.credit)
+        return Totals(self.debit, self.credit + amount)
 
 
 def decimal(value: int | float | str) -> Decimal:
