@@ -127,6 +127,12 @@ class Server:
         self.log.close()
 
 
+def bare(body_file: Path) -> Server:
+    """The ceiling: bench/bare.py answering `body_file`'s bytes on the same WSGI server."""
+    port = free_port()
+    return Server([sys.executable, str(Path(__file__).with_name("bare.py")), str(port), str(body_file)], port)
+
+
 def mock(db: Path, *extra: str) -> Server:
     port = free_port()
     argv = [sys.executable, "-m", "mockserver", "serve", "--db", str(db), "--port", str(port), "--quiet", *extra]
@@ -231,10 +237,9 @@ def throughput(folder: Path, seconds: int) -> dict:
     ):
         body_file = folder / f"body-{name.replace(' ', '-')}.json"
         body_file.write_bytes(bodies[name])
-        port = free_port()
-        bare = Server([sys.executable, str(Path(__file__).with_name("bare.py")), str(port), str(body_file)], port)
-        results[name]["bare"] = wrk_median(bare.base, path, seconds, post)
-        bare.stop()
+        ceiling = bare(body_file)
+        results[name]["bare"] = wrk_median(ceiling.base, path, seconds, post)
+        ceiling.stop()
     print(f"   {'':<11}{'mock req/s':>11}{'p50 ms':>8}{'p99 ms':>8}  {'bare Flask':>10}{'p50':>7}{'p99':>7}  mock/bare")
     for name, r in results.items():
         m, b = r["mock"], r["bare"]
@@ -497,12 +502,11 @@ def whole_table(port: int, path: str, folder: Path) -> dict[str, float]:
     del rows
     body_file = folder / "whole-table.json"
     body_file.write_bytes(data)
-    bare_port = free_port()
-    bare = Server([sys.executable, str(Path(__file__).with_name("bare.py")), str(bare_port), str(body_file)], bare_port)
-    bare_conn = http.client.HTTPConnection("127.0.0.1", bare_port, timeout=600)
+    ceiling = bare(body_file)
+    bare_conn = http.client.HTTPConnection("127.0.0.1", ceiling.port, timeout=600)
     sent = statistics.median(call(bare_conn, "GET", path)[2] for _ in range(3))
     bare_conn.close()
-    bare.stop()
+    ceiling.stop()
     body_file.unlink()
     return {
         "first_ms": first_ms,
