@@ -26,8 +26,8 @@ from typing import Any
 from flask import Flask, Response, g, request
 
 from mockserver import create_app
-from mockserver.sandbox import shared
-from mockserver.threaded import serving
+from mockserver.serving.threaded import serving
+from mockserver.state.sandbox import shared
 
 TOKEN = "mutant-token"
 Body = Any

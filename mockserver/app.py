@@ -7,19 +7,19 @@ from typing import Any
 from flask import Flask, g, request
 
 from . import defaults
-from .access_log import register_access_log
-from .auth import register_admin_check
-from .clock import Clock
-from .cors import register_cors
-from .docs import index_page, register_docs
-from .errors import register_error_handlers
-from .journal import Journal, register_journal
-from .overrides import intercept
+from .mocking.journal import Journal, register_journal
+from .mocking.overrides import intercept
 from .resources import CONTROL_SPEC_PATH, SPEC_PATH, seeded_business
-from .routing import API_PACKAGE, CONTROL_PACKAGE, WholeResponse, check_response, handlers_for, register_routes
-from .sandbox import SANDBOXES, of_request, open_sandboxes
-from .spec import Spec, load_spec
-from .validation import register_warnings
+from .state.clock import Clock
+from .state.sandbox import SANDBOXES, of_request, open_sandboxes
+from .web.access_log import register_access_log
+from .web.auth import register_admin_check
+from .web.cors import register_cors
+from .web.docs import index_page, register_docs
+from .web.errors import register_error_handlers
+from .web.routing import API_PACKAGE, CONTROL_PACKAGE, WholeResponse, check_response, handlers_for, register_routes
+from .web.spec import Spec, load_spec
+from .web.validation import register_warnings
 
 
 class MockFlask(Flask):

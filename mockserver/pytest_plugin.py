@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from .remote import ControlError, control
+from .control.remote import ControlError, control
 
 DEFAULT_TOKEN = "mockserver-pytest"
 
@@ -84,7 +84,7 @@ def mockserver_config() -> dict[str, Any]:
 def mockserver_session(mockserver_config: dict[str, Any]) -> Iterator[MockServer]:
     """The server, started once: use it directly to keep state across tests."""
     from .app import create_app
-    from .threaded import serving
+    from .serving.threaded import serving
 
     config = {"DB_PATH": None, "ACCESS_LOG": False, **mockserver_config}
     with serving(create_app(config)) as base_url:

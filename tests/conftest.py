@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mockserver import create_app
-from mockserver.sandbox import shared
+from mockserver.state.sandbox import shared
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTH = {"Authorization": "Bearer test-token"}

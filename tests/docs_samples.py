@@ -1,6 +1,6 @@
 """The docs' sample records, read from openapi.yaml's examples (which copy the docs)."""
 
-from mockserver.spec import load_spec
+from mockserver.web.spec import load_spec
 
 _SPEC = load_spec()
 

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from mockserver import answers
 from mockserver.api import customers, reports
 from mockserver.api.categories import category_names
+from mockserver.state import answers
 from tests.test_customers import NEW_CUSTOMER
 
 CUSTOMERS = "/api/v3/clients"

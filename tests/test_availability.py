@@ -344,7 +344,7 @@ def test_a_heavy_operation_a_body_or_a_delay_runs_off_the_loop_and_the_rest_on_i
     import threading
 
     from mockserver.serving.front import Front, heavy_paths
-    from mockserver.spec import load_spec
+    from mockserver.web.spec import load_spec
 
     def where(environ, start_response):
         start_response("200 OK", [("Content-Type", "text/plain")])

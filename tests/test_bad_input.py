@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from mockserver.sandbox import shared
+from mockserver.state.sandbox import shared
 from tests.conftest import AUTH, ApiClient, make_app
 
 GOOD = {

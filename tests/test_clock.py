@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mockserver.clock import Clock
+from mockserver.state.clock import Clock
 from tests.conftest import ROOT
 
 NEW = {

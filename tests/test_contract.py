@@ -11,8 +11,8 @@ from schemathesis.transport.serialization import Binary
 
 from mockserver.contract.checks import NAMES as MEANING
 from mockserver.resources import CONTROL_SPEC_PATH, SPEC_PATH
-from mockserver.sandbox import shared
-from mockserver.spec import load_spec
+from mockserver.state.sandbox import shared
+from mockserver.web.spec import load_spec
 from tests.conftest import AUTH, ROOT, fixture_rows, make_app
 
 # Under pytest-xdist the per-operation cases of @schema.parametrize() pass without running

@@ -13,8 +13,8 @@ from bench.mutants import TOKEN as MUTANT_TOKEN
 from mockserver import create_app
 from mockserver.cli import main
 from mockserver.contract import NOT_RUN, alias_operations, links
-from mockserver.spec import load_spec
-from mockserver.threaded import serving
+from mockserver.serving.threaded import serving
+from mockserver.web.spec import load_spec
 from tests.server_process import ServerProcess, run_cli
 
 TOKEN = "contract-token"

@@ -7,7 +7,7 @@ from flask import request
 
 from mockserver import create_app
 from mockserver.contract.golden import SAMPLES, mismatches
-from mockserver.threaded import serving
+from mockserver.serving.threaded import serving
 from tests.server_process import run_cli
 
 AUTH = {"Authorization": "Bearer golden"}

@@ -8,7 +8,7 @@ from hypothesis import find, given, settings
 
 from mockserver import create_app
 from mockserver.contract import steering
-from mockserver.threaded import serving
+from mockserver.serving.threaded import serving
 from tests.conftest import fixture_rows
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from mockserver.cors import EXPOSED
-from mockserver.spec import load_spec
+from mockserver.web.cors import EXPOSED
+from mockserver.web.spec import load_spec
 from tests.conftest import ApiClient, make_app
 
 PAGE = "http://localhost:3000"

@@ -13,9 +13,9 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from mockserver import sheets
-from mockserver.sandbox import shared
+from mockserver.formats import sheets
 from mockserver.schemas.customer_sheet import COLUMNS
+from mockserver.state.sandbox import shared
 from tests.conftest import ROOT, ApiClient, fixture_rows, make_app
 from tests.docs_samples import example
 

@@ -3,7 +3,7 @@ Faults come before the handler, so a faulted request writes nothing."""
 
 import pytest
 
-from mockserver.overrides import ConnectionDropped
+from mockserver.mocking.overrides import ConnectionDropped
 from tests.conftest import ApiClient, fixture_rows, make_app
 
 NEW = {

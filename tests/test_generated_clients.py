@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from mockserver import create_app
-from mockserver.spec import load_spec
-from mockserver.threaded import serving
+from mockserver.serving.threaded import serving
+from mockserver.web.spec import load_spec
 from tests.conftest import ROOT
 from tests.patience import patience
 

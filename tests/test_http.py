@@ -4,9 +4,9 @@ import pytest
 from werkzeug.test import EnvironBuilder
 
 from mockserver.resources import CONTROL_SPEC_PATH, seeded_business
-from mockserver.routing import API_PACKAGE, handlers_for
-from mockserver.sandbox import shared
-from mockserver.spec import Spec, load_spec
+from mockserver.state.sandbox import shared
+from mockserver.web.routing import API_PACKAGE, handlers_for
+from mockserver.web.spec import Spec, load_spec
 from tests.conftest import ApiClient, make_app
 
 

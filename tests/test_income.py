@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
 from mockserver.api.income import CATEGORIES, TABLE, add_months
-from mockserver.sandbox import shared
-from mockserver.spec import load_spec
+from mockserver.state.sandbox import shared
+from mockserver.web.spec import load_spec
 from tests.conftest import ApiClient, fixture_rows, make_app
 from tests.docs_samples import (
     INCOME_CREATED,

@@ -6,7 +6,7 @@ docs (the transactions' ?id=, any bid, send_tome's forms, a string categoryId)."
 import pytest
 
 from mockserver.resources import SPEC_PATH
-from mockserver.spec import load_spec
+from mockserver.web.spec import load_spec
 from tests.conftest import ApiClient, make_app
 
 WARNING = "X-Mock-Warning"

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from mockserver.ledger import decimal, number
+from mockserver.state.ledger import decimal, number
 from tests.test_answers import REPORT, listed_from_scratch, report_from_scratch
 from tests.test_customer_files import sheet, upload
 from tests.test_customers import NEW_CUSTOMER

@@ -2,7 +2,7 @@
 
 import yaml
 
-from mockserver.sandbox import shared
+from mockserver.state.sandbox import shared
 from tests.conftest import ApiClient
 
 SEND = "/api/client/transactions/send"

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockserver import samples
-from mockserver.errors import ApiError
-from mockserver.overrides import parse_prefer
+from mockserver.mocking import samples
+from mockserver.mocking.overrides import parse_prefer
 from mockserver.resources import CONTROL_SPEC_PATH, SPEC_PATH
-from mockserver.spec import load_spec
+from mockserver.web.errors import ApiError
+from mockserver.web.spec import load_spec
 from tests.conftest import ROOT, fixture_rows, make_app
 from tests.docs_samples import CREATED_CUSTOMER
 

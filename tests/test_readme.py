@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.spec import load_spec
+from mockserver.web.spec import load_spec
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text()

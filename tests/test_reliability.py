@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from mockserver.store import Store
+from mockserver.state.store import Store
 from tests.patience import patience
 from tests.server_process import AUTH, ServerProcess
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-import mockserver.sandbox
-from mockserver.sandbox import PerToken
+import mockserver.state.sandbox
+from mockserver.state.sandbox import PerToken
 from tests.conftest import fixture_rows, make_app
 
 NEW = {
@@ -37,20 +37,20 @@ def isolated(tmp_path):
 
     def make(**config):
         for app in apps:
-            app.extensions[mockserver.sandbox.SANDBOXES].close()
+            app.extensions[mockserver.state.sandbox.SANDBOXES].close()
         apps.append(make_app(tmp_path / "db.json", ISOLATION="token", **config))
         return apps[-1]
 
     yield make
     for app in apps:
-        app.extensions[mockserver.sandbox.SANDBOXES].close()
+        app.extensions[mockserver.state.sandbox.SANDBOXES].close()
 
 
 @pytest.fixture
 def fake_time(monkeypatch):
     """now[0] is what the sandboxes take for time.time()."""
     now = [1_800_000_000.0]
-    monkeypatch.setattr(mockserver.sandbox.time, "time", lambda: now[0])
+    monkeypatch.setattr(mockserver.state.sandbox.time, "time", lambda: now[0])
     return now
 
 
@@ -161,7 +161,7 @@ def test_in_memory_sandboxes_are_isolated_too():
     app = make_app(None, ISOLATION="token")
     Caller(app, "alice").call("POST", "/api/v3/clients", json=NEW)
     assert "Alice's Ltd" not in Caller(app, "bob").names()
-    assert isinstance(app.extensions[mockserver.sandbox.SANDBOXES], PerToken)
+    assert isinstance(app.extensions[mockserver.state.sandbox.SANDBOXES], PerToken)
 
 
 def test_without_isolation_every_token_shares_one_store(client):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mockserver.sandbox import shared
+from mockserver.state.sandbox import shared
 from tests.conftest import ApiClient, fixture_rows, make_app
 from tests.server_process import ServerProcess, run_cli
 

@@ -6,8 +6,8 @@ import yaml
 from openapi_spec_validator import validate
 
 from mockserver.resources import CONTROL_SPEC_PATH, SPEC_PATH
-from mockserver.routing import API_PACKAGE, CONTROL_PACKAGE, resolve
-from mockserver.spec import Spec, load, load_spec
+from mockserver.web.routing import API_PACKAGE, CONTROL_PACKAGE, resolve
+from mockserver.web.spec import Spec, load, load_spec
 
 SPEC = load_spec(SPEC_PATH)
 CONTROL = load_spec(CONTROL_SPEC_PATH)

@@ -5,8 +5,8 @@ import threading
 
 import pytest
 
-from mockserver import storage as storage_module
-from mockserver.storage import (
+from mockserver.state import storage as storage_module
+from mockserver.state.storage import (
     GENERATION,
     JournalCorrupt,
     JournaledStorage,

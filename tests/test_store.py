@@ -4,9 +4,9 @@ import threading
 
 import pytest
 
-from mockserver import storage
-from mockserver.storage import JournaledStorage, journal_of
-from mockserver.store import Ordering, Store, StoreInUse, data_files_of
+from mockserver.state import storage
+from mockserver.state.storage import JournaledStorage, journal_of
+from mockserver.state.store import Ordering, Store, StoreInUse, data_files_of
 from tests.conftest import fixture_rows
 
 
@@ -341,7 +341,7 @@ def test_a_row_a_write_under_way_touched_is_read_after_it_never_half_way(store, 
 
 
 def test_a_customers_totals_are_read_beside_a_write_unless_it_changes_them(store):
-    from mockserver import ledger
+    from mockserver.state import ledger
 
     before = ledger.totals_of(store, 154184)
     entry = {"customer_id": 154184, "kind": "invoice", "amount": 10, "date": "2024-11-04"}

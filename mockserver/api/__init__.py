@@ -6,9 +6,9 @@ store, dumps with a schema and returns the JSON value, or (value, status).
 
 from datetime import date
 
-from ..errors import invalid
-from ..sandbox import current
-from ..store import Store
+from ..state.sandbox import current
+from ..state.store import Store
+from ..web.errors import invalid
 
 
 def db() -> Store:

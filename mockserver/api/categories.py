@@ -1,8 +1,8 @@
 """Built Accounting customer categories (doc 002)."""
 
-from .. import clock, ledger
 from ..schemas.category import CategoryInputSchema, CategorySchema
-from ..store import Store
+from ..state import clock, ledger
+from ..state.store import Store
 from . import db
 
 TABLE = "categories"

@@ -8,11 +8,12 @@ from flask import current_app, send_file
 from marshmallow import ValidationError
 from werkzeug.datastructures import FileStorage
 
-from .. import clock, ledger, sheets
-from ..errors import ApiError, invalid
-from ..ledger import number
+from ..formats import sheets
 from ..schemas.customer_sheet import AMOUNT, COLUMNS, HEADERS, NAME, CustomerRowSchema, header_key
-from ..store import Record, Store
+from ..state import clock, ledger
+from ..state.ledger import number
+from ..state.store import Record, Store
+from ..web.errors import ApiError, invalid
 from . import db
 from .customers import add_customers, in_category, present
 

@@ -1,8 +1,5 @@
 """Built Accounting customers (doc 002): /api/v3/clients..."""
 
-from .. import answers, clock, ledger
-from ..errors import invalid, not_found
-from ..ledger import number
 from ..schemas.customer import (
     ArchiveInputSchema,
     CustomerInputSchema,
@@ -10,7 +7,10 @@ from ..schemas.customer import (
     CustomerSummarySchema,
     TransactionSchema,
 )
-from ..store import Ordering, Record, Store
+from ..state import answers, clock, ledger
+from ..state.ledger import number
+from ..state.store import Ordering, Record, Store
+from ..web.errors import invalid, not_found
 from . import db, period
 from .categories import TABLE as CATEGORIES
 from .categories import category_names

@@ -10,10 +10,10 @@ import calendar
 import math
 from datetime import date, timedelta
 
-from .. import clock
-from ..errors import invalid, not_found
 from ..schemas.income import IncomeDetailSchema, IncomeInputSchema, IncomePageSchema, IncomeSchema
-from ..store import Ordering, Record, Store
+from ..state import clock
+from ..state.store import Ordering, Record, Store
+from ..web.errors import invalid, not_found
 from . import db, period
 
 TABLE = "summit_income"

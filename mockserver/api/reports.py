@@ -13,10 +13,10 @@ when sent, must match them.
 
 from datetime import date
 
-from .. import answers, clock, ledger
-from ..errors import invalid
 from ..schemas.report import ReportCustomerSchema
-from ..store import Record, Store
+from ..state import answers, clock, ledger
+from ..state.store import Record, Store
+from ..web.errors import invalid
 from . import db, period
 from .categories import category_names
 from .customers import TABLE as CUSTOMERS

@@ -4,8 +4,8 @@ outbox table, which GET /__mock/outbox reads back (mockserver/control/outbox.py)
 import json
 from datetime import datetime
 
-from .. import clock, ledger
-from ..errors import invalid
+from ..state import clock, ledger
+from ..web.errors import invalid
 from . import db, period
 from .customers import require_customer
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..resources import CONTRACT_CONFIG_PATH, SPEC_PATH
-from ..spec import load_spec
+from ..web.spec import load_spec
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 

@@ -12,7 +12,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
-from ..spec import load_spec
+from ..web.spec import load_spec
 from .steering import get_json
 
 WHOLE = "whole"  # the answer is the example

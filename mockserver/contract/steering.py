@@ -15,9 +15,9 @@ import hypothesis.strategies as st
 import schemathesis
 from schemathesis.transport.serialization import Binary
 
+from ..formats.sheets import xlsx_bytes
 from ..schemas.customer_sheet import COLUMNS
-from ..sheets import xlsx_bytes
-from ..spec import load_spec
+from ..web.spec import load_spec
 
 MOST = 50  # ids of each kind to steer to: enough variety, a bounded strategy
 # where an id appears -> the kind of record it names

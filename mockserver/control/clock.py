@@ -1,13 +1,13 @@
-"""GET/PUT/DELETE /__mock/clock: the virtual clock (mockserver/clock.py)."""
+"""GET/PUT/DELETE /__mock/clock: the virtual clock (mockserver/state/clock.py)."""
 
 from datetime import UTC, datetime
 
 from flask import Response
 
-from .. import clock
-from ..clock import Clock, OutOfRange
-from ..errors import invalid
-from ..sandbox import current
+from ..state import clock
+from ..state.clock import Clock, OutOfRange
+from ..state.sandbox import current
+from ..web.errors import invalid
 
 
 def get_clock():

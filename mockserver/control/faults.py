@@ -1,10 +1,10 @@
-"""GET/PUT/DELETE /__mock/faults: latency and failures on purpose (mockserver/faults.py)."""
+"""GET/PUT/DELETE /__mock/faults: latency and failures on purpose (mockserver/mocking/faults.py)."""
 
 from flask import Response
 
-from ..errors import invalid
-from ..faults import Faults, Rule
-from ..sandbox import current
+from ..mocking.faults import Faults, Rule
+from ..state.sandbox import current
+from ..web.errors import invalid
 
 
 def get_faults():

@@ -1,11 +1,11 @@
-"""GET/DELETE /__mock/requests: the API requests the server answered (mockserver/journal.py)."""
+"""GET/DELETE /__mock/requests: the API requests the server answered (mockserver/mocking/journal.py)."""
 
 from datetime import datetime
 
 from flask import Response
 
-from ..journal import Journal
-from ..sandbox import current
+from ..mocking.journal import Journal
+from ..state.sandbox import current
 
 
 def list_requests(

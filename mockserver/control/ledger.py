@@ -3,11 +3,11 @@ balance, summary, statement and report is derived from."""
 
 from flask import Response
 
-from .. import ledger
 from ..api import db
-from ..errors import invalid, not_found
 from ..schemas.customer import TransactionSchema
 from ..schemas.ledger import LedgerInputSchema
+from ..state import ledger
+from ..web.errors import invalid, not_found
 
 _input = LedgerInputSchema()
 _entry = TransactionSchema()

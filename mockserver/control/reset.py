@@ -1,6 +1,6 @@
 """POST /__mock/reset: back to a fresh server, as a test suite wants before each test."""
 
-from ..sandbox import current
+from ..state.sandbox import current
 
 
 def reset_server():

@@ -1,10 +1,10 @@
-"""/__mock/snapshots: named copies of the store to go back to (mockserver/snapshots.py)."""
+"""/__mock/snapshots: named copies of the store to go back to (mockserver/state/snapshots.py)."""
 
 from flask import Response
 
-from ..errors import ApiError, not_found
-from ..sandbox import current
-from ..snapshots import Snapshot, SnapshotError, Snapshots
+from ..state.sandbox import current
+from ..state.snapshots import Snapshot, SnapshotError, Snapshots
+from ..web.errors import ApiError, not_found
 
 
 def list_snapshots():

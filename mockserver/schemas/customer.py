@@ -2,7 +2,7 @@
 
 from marshmallow import EXCLUDE, Schema, fields
 
-from ..ledger import decimal, formatted, number
+from ..state.ledger import decimal, formatted, number
 from . import RecordSchema
 
 

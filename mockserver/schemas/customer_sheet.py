@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
-from ..ledger import CENT, in_cents, number
+from ..state.ledger import CENT, in_cents, number
 from . import RecordSchema
 
 NAME, PHONE, EMAIL, ADDRESS, AMOUNT = "Name", "Phone Number", "Email-Address", "Address", "Upaid Amount"

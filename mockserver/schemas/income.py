@@ -5,7 +5,7 @@ Stored entries keep the API's own camelCase names, so the schemas map field to f
 
 from marshmallow import Schema, fields
 
-from ..ledger import decimal, number
+from ..state.ledger import decimal, number
 from . import RecordSchema
 
 

@@ -2,7 +2,7 @@
 
 from marshmallow import fields
 
-from ..ledger import number
+from ..state.ledger import number
 from .customer import StoredCustomerSchema
 
 

@@ -37,7 +37,7 @@ def front_from_env() -> "Front":
     """granian's factory target: the app with the settings `serve` put in the environment,
     behind the front that reads each body before the app runs (front.py)."""
     from ..resources import SPEC_PATH
-    from ..spec import load_spec
+    from ..web.spec import load_spec
     from .front import Front, heavy_paths
 
     app = app_from_env()
@@ -79,8 +79,8 @@ def preflight(config: dict[str, Any], host: str, port: int) -> None:
     check_port(host, port)
     db = config.get("DB_PATH")
     if db is not None:
-        from ..sandbox import sandbox_folder
-        from ..store import claim
+        from ..state.sandbox import sandbox_folder
+        from ..state.store import claim
 
         db = Path(db)
         check_store(db, (sandbox_folder(db),) if config.get("ISOLATION") == "token" else ())
@@ -152,8 +152,8 @@ def _serve_granian(config: dict[str, Any], host: str, port: int, threads: int) -
 def _build(config: dict[str, Any]) -> "Flask | None":
     """The app, or None after one line on stderr saying why it cannot start."""
     from ..app import create_app
-    from ..storage import JournalCorrupt
-    from ..store import StoreInUse
+    from ..state.storage import JournalCorrupt
+    from ..state.store import StoreInUse
 
     try:
         return create_app(config)
@@ -166,7 +166,7 @@ def _build(config: dict[str, Any]) -> "Flask | None":
 
 
 def _close(app: "Flask") -> None:
-    from ..sandbox import SANDBOXES
+    from ..state.sandbox import SANDBOXES
 
     app.extensions[SANDBOXES].close()
 

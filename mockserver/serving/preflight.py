@@ -12,7 +12,7 @@ import socket
 import tempfile
 from pathlib import Path
 
-from ..store import data_files_of
+from ..state.store import data_files_of
 
 
 class StartupError(RuntimeError):

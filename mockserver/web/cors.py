@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from flask import Flask, Response, request
 
-from .defaults import ANY_ORIGIN
+from ..defaults import ANY_ORIGIN
 
 ANY = ANY_ORIGIN
 # What a browser hides from scripts unless told: the export's file name, the 401's

@@ -23,11 +23,11 @@ from pathlib import Path
 
 from flask import Flask, g, has_request_context, request
 
-from .auth import check_bearer
+from ..mocking.faults import Faults
+from ..mocking.journal import Journal
+from ..web.auth import check_bearer
+from ..web.errors import ApiError
 from .clock import Clock
-from .errors import ApiError
-from .faults import Faults
-from .journal import Journal
 from .quota import UNLIMITED, Quota
 from .snapshots import Snapshots
 from .store import Store, claim, data_files_of, files_of, release

@@ -4,8 +4,8 @@ import hmac
 
 from flask import Flask, request
 
+from ..control.remote import ADMIN_HEADER
 from .errors import ApiError
-from .remote import ADMIN_HEADER
 
 _HINT = "Send an Authorization: Bearer <token> header."
 

@@ -15,9 +15,9 @@ from datetime import date, datetime, time, timedelta
 
 from faker import Faker
 
+from ..api import categories as customer_categories
+from ..api import customers, income
 from . import clock, ledger
-from .api import categories as customer_categories
-from .api import customers, income
 from .storage import Interned
 from .store import Record, Store
 

@@ -20,8 +20,8 @@ from typing import Any, ClassVar
 
 from flask import Response
 
-from .encoding import encoded
-from .routing import WholeResponse
+from ..formats.encoding import encoded
+from ..web.routing import WholeResponse
 from .store import Record, Store
 
 EVERY = None  # a change every part shows (a category renamed, say): all of them dropped

@@ -63,7 +63,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OSError)
     def _os_error(e: OSError):
-        from .quota import DISK_FULL, disk_full
+        from ..state.quota import DISK_FULL, disk_full
 
         if disk_full(e):  # the store rolled the write back, in memory as on disk
             g.off_contract = True  # this server's disk, not the API

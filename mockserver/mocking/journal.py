@@ -20,10 +20,10 @@ from urllib.parse import parse_qsl
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from . import defaults
-from .clock import Clock, iso_ms
+from .. import defaults
+from ..state.clock import Clock, iso_ms
+from ..web.validation import warnings
 from .patterns import path_matcher
-from .validation import warnings
 
 MAX_BODY_BYTES = 16 * 1024  # of a body kept; a longer one is cut, saying so
 HIDDEN = "[redacted]"

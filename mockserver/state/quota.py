@@ -15,7 +15,7 @@ succeed again as soon as space is freed.
 import errno
 from dataclasses import dataclass
 
-from .errors import ApiError
+from ..web.errors import ApiError
 
 MiB = 1024 * 1024
 DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})

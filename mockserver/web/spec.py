@@ -17,7 +17,7 @@ from typing import Any
 import jsonschema_rs
 import yaml
 
-from .resources import SPEC_PATH
+from ..resources import SPEC_PATH
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 7x faster on this spec
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

@@ -14,7 +14,7 @@ from flask import Flask, Response, send_from_directory
 from markupsafe import escape
 from swagger_ui_bundle import swagger_ui_path
 
-from .resources import CONTROL_SPEC_PATH, SPEC_PATH
+from ..resources import CONTROL_SPEC_PATH, SPEC_PATH
 from .spec import Spec
 
 ASSETS = Path(str(swagger_ui_path))

@@ -32,7 +32,7 @@ from typing import IO, Any, Protocol, TypeVar
 
 from tinydb.table import Document
 
-from .resources import FIXTURES_DIR
+from ..resources import FIXTURES_DIR
 from .storage import JournaledStorage, JournaledTinyDB, cache_of, folding_of, journal_of
 
 Record = dict[str, Any]

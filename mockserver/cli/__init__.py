@@ -9,12 +9,12 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from . import defaults
-from .contract import PHASES
-from .remote import ADMIN_ENV, ADMIN_HEADER, ControlError, control
-from .resources import seeded_business
-from .serving.preflight import StartupError
-from .store import Store, StoreInUse
+from .. import defaults
+from ..contract import PHASES
+from ..control.remote import ADMIN_ENV, ADMIN_HEADER, ControlError, control
+from ..resources import seeded_business
+from ..serving.preflight import StartupError
+from ..state.store import Store, StoreInUse
 
 _UNITS = {"": 1, "B": 1, "K": 1000, "KB": 1000, "KIB": 1024, "M": 1000**2, "MB": 1000**2, "MIB": 1024**2}
 # One request thread answers fastest: CPython runs one thread at a time, and hands the
@@ -328,7 +328,7 @@ def _size(text: str) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from . import serving
+    from .. import serving
 
     if not args.admin_token and args.host not in LOOPBACK:
         # Reachable from other machines: anyone there could reset or rewind the store.
@@ -399,7 +399,7 @@ def _reset_file(db: Path) -> None:
     if not store.seeded:
         store.reset()
     store.close()
-    from .sandbox import sandbox_folder
+    from ..state.sandbox import sandbox_folder
 
     shutil.rmtree(sandbox_folder(db), ignore_errors=True)
     print(f"mockserver: {db} reset to the fixtures", flush=True)
@@ -414,7 +414,7 @@ def _phases(text: str) -> list[str]:
 
 
 def _contract(args: argparse.Namespace) -> int:
-    from . import contract
+    from .. import contract
 
     def schemathesis_args(phases: list[str], seed: int | None, junit_xml: Path | None) -> list[str]:
         return contract.schemathesis_args(
@@ -456,7 +456,7 @@ def _contract(args: argparse.Namespace) -> int:
 def _seed(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from .seed import seed
+    from ..state.seeding import seed
 
     store = Store(args.db)
     try:
@@ -489,7 +489,7 @@ def _snapshot(args: argparse.Namespace) -> int:
         }[args.action]
         result = control(args.url, args.token, method, path)
     else:
-        from .snapshots import SnapshotError  # it needs flask, which `serve` leaves to its worker
+        from ..state.snapshots import SnapshotError  # it needs flask, which `serve` leaves to its worker
 
         try:
             result = _snapshot_offline(args.db, args.action, args.name)
@@ -506,7 +506,7 @@ def _snapshot(args: argparse.Namespace) -> int:
 
 
 def _snapshot_offline(db: Path, action: str, name: str | None):
-    from .snapshots import SnapshotError, Snapshots
+    from ..state.snapshots import SnapshotError, Snapshots
 
     store = Store(db)
     try:

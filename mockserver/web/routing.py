@@ -15,11 +15,11 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 
+from ..formats.encoding import encoded
+from ..state.quota import check_store
+from ..state.sandbox import SANDBOXES, SandboxLimit
 from .auth import check_bearer
-from .encoding import encoded
 from .errors import ApiError
-from .quota import check_store
-from .sandbox import SANDBOXES, SandboxLimit
 from .spec import Operation, Spec
 from .validation import validate_request
 

@@ -15,9 +15,9 @@ from typing import Any
 from flask import Flask, Request, Response, g
 from werkzeug.datastructures import FileStorage
 
+from ..state.store import Store
 from .errors import ApiError, invalid, not_found
 from .spec import FORM, Operation, Spec
-from .store import Store
 
 # Long enough that an oversized id is reported against its maximum, short enough for int().
 # A zero fraction is allowed because JSON Schema counts 3600.0 as an integer, so the spec

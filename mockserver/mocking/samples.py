@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from .encoding import encoded
-from .spec import Operation, Spec
+from ..formats.encoding import encoded
+from ..web.spec import Operation, Spec
 
 ATTEMPTS = 50
 WORDS = ["Amin", "Kumasi", "Echis", "Viper", "Accra", "Class", "Summit", "ledger", "invoice", "retainer"]

@@ -18,11 +18,11 @@ from typing import NoReturn
 
 from flask import Response, g, request
 
-from .errors import ApiError, error_response
+from ..state.sandbox import current
+from ..web.errors import ApiError, error_response
+from ..web.spec import Operation, Spec
 from .faults import DROP, Faults
 from .samples import Sample, examples, sample, statuses
-from .sandbox import current
-from .spec import Operation, Spec
 
 MAX_DELAY_MS = 60_000
 # RFC 7240: preferences separated by commas, each token[=value], value maybe quoted, then ;params.
