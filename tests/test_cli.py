@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.cli import _duration, _latency, _size
+from mockserver.cli.options import duration as _duration
+from mockserver.cli.options import latency as _latency
+from mockserver.cli.options import size as _size
 from tests.conftest import fixture_rows
 from tests.patience import patience
 from tests.server_process import AUTH, ServerProcess, run_cli
