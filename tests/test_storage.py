@@ -5,17 +5,13 @@ import threading
 
 import pytest
 
-from mockserver.state import storage as storage_module
-from mockserver.state.storage import (
-    GENERATION,
-    JournalCorrupt,
-    JournaledStorage,
-    JournaledTinyDB,
-    cache_of,
-    folding_of,
-    journal_of,
-    write_atomic,
-)
+from mockserver.state.storage import cache as cache_module
+from mockserver.state.storage import journaled as storage_module
+from mockserver.state.storage import snapshot as snapshot_module
+from mockserver.state.storage.cache import cache_of
+from mockserver.state.storage.journal import JournalCorrupt, folding_of, journal_of
+from mockserver.state.storage.journaled import JournaledStorage, JournaledTinyDB
+from mockserver.state.storage.snapshot import GENERATION, write_atomic
 
 
 def open_db(path, **kw):
@@ -100,17 +96,17 @@ def test_close_leaves_one_self_contained_snapshot(tmp_path):
 
 
 def test_a_snapshot_is_read_back_a_chunk_at_a_time_and_is_still_one_json_document(tmp_path, monkeypatch):
-    monkeypatch.setattr(storage_module, "FOLD_CHUNK", 3)  # several chunks in a table of 8
+    monkeypatch.setattr(snapshot_module, "FOLD_CHUNK", 3)  # several chunks in a table of 8
     tables = {
         "t": {str(i): {"name": f"n{i}", "note": "a\nline, },\n{"} for i in range(1, 9)},
         "empty": {},
         "u": {"1": {"nested": {"x": [1, {"y": None}]}}},
     }
-    storage_module.write_snapshot(tmp_path / "db.json", tables, 4)
+    snapshot_module.write_snapshot(tmp_path / "db.json", tables, 4)
     text = (tmp_path / "db.json").read_text()
     assert json.loads(text) == {**tables, GENERATION: 4}
     assert len(text.splitlines()) == 12  # {, three headers, 3 + 0 + 1 chunks, three ends, the generation
-    assert storage_module.read_snapshot(tmp_path / "db.json") == {**tables, GENERATION: 4}
+    assert snapshot_module.read_snapshot(tmp_path / "db.json") == {**tables, GENERATION: 4}
 
 
 def test_a_snapshot_in_one_line_as_earlier_versions_wrote_it_is_read(tmp_path):
@@ -123,8 +119,8 @@ def test_a_snapshot_in_one_line_as_earlier_versions_wrote_it_is_read(tmp_path):
 @pytest.fixture
 def cached(monkeypatch):
     """Every store big enough for a load cache, written two rows a piece."""
-    monkeypatch.setattr(storage_module, "CACHE_AT_LEAST", 0)
-    monkeypatch.setattr(storage_module, "CACHE_CHUNK", 2)
+    monkeypatch.setattr(cache_module, "CACHE_AT_LEAST", 0)
+    monkeypatch.setattr(cache_module, "CACHE_CHUNK", 2)
 
 
 def test_a_clean_stop_leaves_a_load_cache_the_next_start_reads_instead_of_the_json(tmp_path, cached, monkeypatch):
@@ -158,7 +154,7 @@ def test_a_cache_of_another_snapshot_is_not_read_and_goes(tmp_path, cached):
     db.table("t").insert({"name": "a"})
     db.close()
     cache = cache_of(tmp_path / "db.json").read_bytes()
-    storage_module.write_snapshot(tmp_path / "db.json", {"t": {"1": {"name": "replaced"}}}, 0)
+    snapshot_module.write_snapshot(tmp_path / "db.json", {"t": {"1": {"name": "replaced"}}}, 0)
     cache_of(tmp_path / "db.json").write_bytes(cache)  # a stop's cache, beside a file put there since
     assert names(open_db(tmp_path / "db.json")[0]) == ["replaced"]
 

@@ -4,9 +4,12 @@ import threading
 
 import pytest
 
-from mockserver.state import storage
-from mockserver.state.storage import JournaledStorage, journal_of
-from mockserver.state.store import Ordering, Store, StoreInUse, data_files_of
+from mockserver.state.files import StoreInUse, data_files_of
+from mockserver.state.indexes import Ordering
+from mockserver.state.storage import journal as storage
+from mockserver.state.storage.journal import journal_of
+from mockserver.state.storage.journaled import JournaledStorage
+from mockserver.state.store import Store
 from tests.conftest import fixture_rows
 
 

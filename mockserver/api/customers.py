@@ -8,8 +8,9 @@ from ..schemas.customer import (
     TransactionSchema,
 )
 from ..state import answers, clock, ledger
+from ..state.indexes import Ordering
 from ..state.ledger import number
-from ..state.store import Ordering, Record, Store
+from ..state.store import Record, Store
 from ..web.errors import invalid, not_found
 from . import db, period
 from .categories import TABLE as CATEGORIES

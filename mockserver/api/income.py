@@ -12,7 +12,8 @@ from datetime import date, timedelta
 
 from ..schemas.income import IncomeDetailSchema, IncomeInputSchema, IncomePageSchema, IncomeSchema
 from ..state import clock
-from ..state.store import Ordering, Record, Store
+from ..state.indexes import Ordering
+from ..state.store import Record, Store
 from ..web.errors import invalid, not_found
 from . import db, period
 

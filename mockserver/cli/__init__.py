@@ -6,7 +6,7 @@ import sys
 
 from ..control.remote import ControlError
 from ..serving.preflight import StartupError
-from ..state.store import StoreInUse
+from ..state.files import StoreInUse
 from . import contract, reset, seed, serve, snapshot
 from .options import version_of
 

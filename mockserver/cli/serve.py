@@ -60,6 +60,21 @@ def add_parser(commands) -> argparse.ArgumentParser:
         "--validate-responses", action="store_true", help="check every answer against openapi.yaml (slower)"
     )
     serve.add_argument(
+        "--cors-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="let only this origin's pages call the API, e.g. http://localhost:3000 (repeatable; "
+        "default: any origin; 'none': no CORS headers at all)",
+    )
+    _limit_options(serve)
+    _sandbox_options(serve)
+    serve.set_defaults(run=run)
+    return serve
+
+
+def _limit_options(serve: argparse.ArgumentParser) -> None:
+    """What one request may cost: its body, its rows, its wait; and what the journal keeps."""
+    serve.add_argument(
         "--max-body-size",
         type=options.size,
         default=defaults.MAX_BODY,
@@ -105,14 +120,9 @@ def add_parser(commands) -> argparse.ArgumentParser:
         "Set-Cookie, X-Api-Key, X-Mock-Admin and Proxy-Authorization always are",
     )
 
-    serve.add_argument(
-        "--cors-origin",
-        action="append",
-        metavar="ORIGIN",
-        help="let only this origin's pages call the API, e.g. http://localhost:3000 (repeatable; "
-        "default: any origin; 'none': no CORS headers at all)",
-    )
 
+def _sandbox_options(serve: argparse.ArgumentParser) -> None:
+    """--isolation token: a sandbox per bearer token, and what each may keep."""
     serve.add_argument(
         "--isolation",
         choices=["shared", "token"],
@@ -158,8 +168,6 @@ def add_parser(commands) -> argparse.ArgumentParser:
         help="with --isolation token: the bytes of a sandbox's snapshots, all together "
         f"(default {defaults.SANDBOX_MAX_SNAPSHOT_BYTES // 1024**2}MiB)",
     )
-    serve.set_defaults(run=run)
-    return serve
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,0 +1,1 @@
+"""File formats: JSON bytes (encoding.py) and spreadsheets, read safely and written (sheets.py)."""

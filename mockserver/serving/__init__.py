@@ -79,8 +79,8 @@ def preflight(config: dict[str, Any], host: str, port: int) -> None:
     check_port(host, port)
     db = config.get("DB_PATH")
     if db is not None:
+        from ..state.files import claim
         from ..state.sandbox import sandbox_folder
-        from ..state.store import claim
 
         db = Path(db)
         check_store(db, (sandbox_folder(db),) if config.get("ISOLATION") == "token" else ())
@@ -152,8 +152,8 @@ def _serve_granian(config: dict[str, Any], host: str, port: int, threads: int) -
 def _build(config: dict[str, Any]) -> "Flask | None":
     """The app, or None after one line on stderr saying why it cannot start."""
     from ..app import create_app
-    from ..state.storage import JournalCorrupt
-    from ..state.store import StoreInUse
+    from ..state.files import StoreInUse
+    from ..state.storage.journal import JournalCorrupt
 
     try:
         return create_app(config)

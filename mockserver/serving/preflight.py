@@ -12,7 +12,7 @@ import socket
 import tempfile
 from pathlib import Path
 
-from ..state.store import data_files_of
+from ..state.files import data_files_of
 
 
 class StartupError(RuntimeError):

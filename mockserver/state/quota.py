@@ -12,13 +12,11 @@ A write the disk itself refuses (ENOSPC) is rolled back in memory as well, and a
 succeed again as soon as space is freed.
 """
 
-import errno
 from dataclasses import dataclass
 
 from ..web.errors import ApiError
 
 MiB = 1024 * 1024
-DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 @dataclass(frozen=True)
@@ -63,10 +61,3 @@ def check_snapshot(quota: Quota, others: list[int], adding: int) -> None:
 
 def size(count: int) -> str:
     return f"{count / MiB:.1f} MiB" if count >= MiB else f"{count / 1024:.0f} KiB"
-
-
-def disk_full(e: OSError) -> bool:
-    return e.errno in DISK_ERRNOS or "disk full" in str(e)
-
-
-DISK_FULL = "The server's disk is full (or its quota reached): nothing was written. Try again once space is freed."

@@ -28,9 +28,10 @@ from ..mocking.journal import Journal
 from ..web.auth import check_bearer
 from ..web.errors import ApiError
 from .clock import Clock
+from .files import claim, data_files_of, files_of, release
 from .quota import UNLIMITED, Quota
 from .snapshots import Snapshots
-from .store import Store, claim, data_files_of, files_of, release
+from .store import Store
 
 SANDBOXES = "mockserver.sandboxes"  # the app's Shared or PerToken, in Flask's app.extensions
 TOUCH_EVERY = 60.0  # seconds: how stale a sandbox file's mtime (its last use, after a restart) may be

@@ -18,7 +18,7 @@ from faker import Faker
 from ..api import categories as customer_categories
 from ..api import customers, income
 from . import clock, ledger
-from .storage import Interned
+from .storage.snapshot import Interned
 from .store import Record, Store
 
 HISTORY_DAYS = 3 * 365

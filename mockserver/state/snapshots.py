@@ -15,7 +15,7 @@ from typing import Any
 
 from . import clock
 from .quota import UNLIMITED, Quota, check_snapshot
-from .storage import write_atomic, write_text_atomic
+from .storage.snapshot import write_atomic, write_text_atomic
 from .store import Store, counts_of
 
 # A file name on every system: no separators, no leading dot, nothing a shell would expand.

@@ -2,7 +2,7 @@
 
 One TinyDB database, one lock around every call: TinyDB is not thread-safe, and the server
 answers on several threads. The data is in memory, a write reaches disk as one fsync'd
-journal line before it returns (storage.py), so a write costs the same in a store of a
+journal line before it returns (storage/), so a write costs the same in a store of a
 thousand records or of a million. Records come back as plain dicts with their `id` first;
 stored documents are never handed out.
 
@@ -18,57 +18,25 @@ snapshot restore is the exception on purpose: it puts back the sequences with th
 so the same calls after it give the same ids.
 """
 
-import bisect
-import fcntl
 import json
-import math
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from tinydb.table import Document
 
 from ..resources import FIXTURES_DIR
-from .storage import JournaledStorage, JournaledTinyDB, cache_of, folding_of, journal_of
+from .files import claim, release
+from .indexes import D, Indexes, Ordering
+from .storage.journaled import JournaledStorage, JournaledTinyDB
 
 Record = dict[str, Any]
 _SEQUENCES = "_sequences"  # table -> last id given
 
 
-class StoreInUse(RuntimeError):
-    pass
-
-
-@dataclass(frozen=True, eq=False)
-class Ordering:
-    """A table's records sorted by `key` (then id), those `keep` accepts: an index the store
-    keeps sorted as they change, so a page of them costs no sort of the whole table."""
-
-    table: str
-    key: Callable[[Record], Any]
-    keep: Callable[[Record], bool] = lambda record: True
-
-
-class Derived(Protocol):
-    """Figures kept from the change feed: built from the stored tables on first use, told of
-    every row changed in the `tables` it follows, dropped on a wholesale change (a reset, a
-    restore, a rollback) and built again. It must end up as a build from scratch would."""
-
-    tables: tuple[str, ...]
-    # set by the store: marks a key (of the view's choosing) as changed by the write under
-    # way, before the view changes what a point read of that key returns (Store._point)
-    touch: Callable[[Any], None]
-
-    def __init__(self, stored: Callable[[str], dict[str, Record]]) -> None: ...
-
-    def changed(self, table: str, ident: int, before: Record | None, after: Record | None) -> None: ...
-
-
-D = TypeVar("D", bound=Derived)
 T = TypeVar("T")
 
 
@@ -81,7 +49,7 @@ class Store:
         self._storage = JournaledStorage(self.path)
         self._db = JournaledTinyDB(storage=lambda: self._storage)
         self._db.default_table_name = "_default"
-        self._indexes = _Indexes()
+        self._indexes = Indexes()
         self._storage.on_change = self._indexes.changed
         self.seeded = False
         if not self._db.tables():
@@ -150,19 +118,7 @@ class Store:
         order or, with `reverse`, the other way. Without `where` that costs no scan at all."""
         with self._lock:
             stored = self._stored(ordering.table)
-            entries = self._indexes.ordered(ordering, lambda: stored)
-            first = 0 if low is None else bisect.bisect_left(entries, (low,))
-            last = len(entries) if high is None else bisect.bisect_right(entries, (high, math.inf))
-            if where:  # through the fields' indexes: a set lookup per entry, not a record's
-                having = [self._index(ordering.table, f).get(v, set()) for f, v in where.items()]
-                wanted = set.intersection(*having)
-                entries = [e for e in entries[first:last] if e[1] in wanted]
-                first, last = 0, len(entries)
-            total = max(0, last - first)
-            end = total if take is None else min(total, skip + take)
-            # the [skip, end) of them, counted from the low end or, reversed, from the high end
-            chosen = range(last - 1 - skip, last - 1 - end, -1) if reverse else range(first + skip, first + end)
-            return total, [entries[p][1] for p in chosen]
+            return self._indexes.select(ordering, lambda: stored, low, high, where, reverse, skip, take)
 
     def derived(self, kind: type[D], read: Callable[[D], T], key: Any = None) -> T:
         """`read` of the store's `kind` view, under the lock: no write comes in between. With
@@ -311,27 +267,7 @@ class Store:
             return self._indexes.derived(kind, self._stored, self._storage.touched.add)
 
     def _point(self, read: Callable[[], T], key: Any) -> T:
-        """A read of one row (or one key of a derived view) that does not wait for a write
-        under way unless that write has touched it. A 10,000-row import holds the lock for
-        about 100 ms as it commits, and every GET by id waited that long.
-
-        Without the lock it is read as it is now: a write marks what it changes before it
-        changes it (storage.touched) and clears the marks, moving `epoch` on, once the change
-        is durable or undone. So a read that saw a change in flight finds its mark, or sees
-        the epoch moved; either way it reads again under the lock, after the write. What it
-        returns is the state before the write, or after it, never a write that is undone."""
-        if self._lock.acquire(blocking=False):  # no write under way (or this thread's own)
-            try:
-                return read()
-            finally:
-                self._lock.release()
-        storage = self._storage
-        epoch = storage.epoch
-        value = read()
-        if storage.wholesale or key in storage.touched or storage.epoch != epoch:
-            with self._lock:
-                return read()
-        return value
+        return point_read(self._lock, self._storage, read, key)
 
     def _records(self, table: str) -> Iterator[Record]:
         """The table's records as they are now: its rows taken under the lock in one C-speed
@@ -354,118 +290,27 @@ class Store:
         return self._db.table(name, cache_size=0)
 
 
-def claim(path: Path) -> IO[str]:
-    """One server per file: a second one would overwrite the first one's writes. The lock
-    lasts as long as the returned handle is open."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    while True:
-        handle = open(_lock_of(path), "a+")  # noqa: SIM115
+def point_read(lock: threading.RLock, storage: JournaledStorage, read: Callable[[], T], key: Any) -> T:
+    """A read of one row (or one key of a derived view) that does not wait for a write
+    under way unless that write has touched it. A 10,000-row import holds the lock for
+    about 100 ms as it commits, and every GET by id waited that long.
+
+    Without the lock it is read as it is now: a write marks what it changes before it
+    changes it (storage.touched) and clears the marks, moving `epoch` on, once the change
+    is durable or undone. So a read that saw a change in flight finds its mark, or sees
+    the epoch moved; either way it reads again under the lock, after the write. What it
+    returns is the state before the write, or after it, never a write that is undone."""
+    if lock.acquire(blocking=False):  # no write under way (or this thread's own)
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            owner = handle.read().strip() or "another process"
-            handle.close()
-            raise StoreInUse(f"{path} is in use by {owner}; stop it or choose another --db") from None
-        try:
-            current = os.stat(_lock_of(path)).st_ino
-        except FileNotFoundError:
-            current = None
-        if current == os.fstat(handle.fileno()).st_ino:
-            break
-        handle.close()  # locked a file its owner removed on closing: lock the one there now
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"mockserver pid {os.getpid()}")
-    handle.flush()
-    return handle
-
-
-def release(handle: IO[str]) -> None:
-    """Ends a `claim`. The file goes while still held: a stopped server leaves its store as
-    one file (and `claim` knows to lock again a file removed under it)."""
-    Path(handle.name).unlink(missing_ok=True)
-    handle.close()
-
-
-def data_files_of(path: Path) -> list[Path]:
-    """The files that hold a store's records: its snapshot, its journal, and a journal set
-    aside while a fold writes the next snapshot (only then)."""
-    folding = folding_of(journal_of(path))
-    return [path, journal_of(path), *([folding] if folding.exists() else [])]
-
-
-def files_of(path: Path) -> list[Path]:
-    """What a store on disk consists of, for deleting it whole."""
-    return [path, journal_of(path), folding_of(journal_of(path)), cache_of(path), _lock_of(path)]
-
-
-def _lock_of(path: Path) -> Path:
-    return path.with_name(path.name + ".lock")
-
-
-class _Indexes:
-    """field value -> ids, per (table, field) asked for, and sorted (key, id) lists per
-    Ordering; dropped when a change is too big to follow row by row (a reset, a restore, a
-    rollback) and built again on next use."""
-
-    def __init__(self) -> None:
-        self._by: dict[tuple[str, str], dict[Any, set[int]]] = {}
-        self._ordered: dict[Ordering, list[tuple[Any, int]]] = {}
-        self._derived: dict[type, Derived] = {}
-
-    def get(self, table: str, field: str, stored: Callable[[], dict[str, Record]]) -> dict[Any, set[int]]:
-        index = self._by.get((table, field))
-        if index is None:
-            index = self._by[(table, field)] = {}
-            for key, doc in stored().items():
-                index.setdefault(doc.get(field), set()).add(int(key))
-        return index
-
-    def ordered(self, ordering: Ordering, stored: Callable[[], dict[str, Record]]) -> list[tuple[Any, int]]:
-        entries = self._ordered.get(ordering)
-        if entries is None:
-            kept = ((ordering.key(doc), int(key)) for key, doc in stored().items() if ordering.keep(doc))
-            entries = self._ordered[ordering] = sorted(kept)
-        return entries
-
-    def derived(self, kind: type[D], stored: Callable[[str], dict[str, Record]], touch: Callable[[Any], None]) -> D:
-        view = self._derived.get(kind)
-        if view is None:
-            view = kind(stored)
-            view.touch = touch
-            self._derived[kind] = view
-        return view  # type: ignore[return-value]
-
-    def built(self, kind: type[D]) -> D | None:
-        return self._derived.get(kind)  # type: ignore[return-value]
-
-    def changed(self, table: str | None, ident: int, before: Record | None, after: Record | None) -> None:
-        if table is None:
-            self._by.clear()
-            self._ordered.clear()
-            self._derived.clear()
-            return
-        for view in self._derived.values():
-            if table in view.tables:
-                view.changed(table, ident, before, after)
-        for ordering, entries in self._ordered.items():
-            if ordering.table != table:
-                continue
-            if before is not None and ordering.keep(before):
-                entry = (ordering.key(before), ident)
-                at = bisect.bisect_left(entries, entry)
-                if at < len(entries) and entries[at] == entry:
-                    del entries[at]
-            if after is not None and ordering.keep(after):
-                bisect.insort(entries, (ordering.key(after), ident))
-        for (indexed, field), index in self._by.items():
-            if indexed != table:
-                continue
-            if before is not None:
-                index.get(before.get(field), set()).discard(ident)
-            if after is not None:
-                index.setdefault(after.get(field), set()).add(ident)
+            return read()
+        finally:
+            lock.release()
+    epoch = storage.epoch
+    value = read()
+    if storage.wholesale or key in storage.touched or storage.epoch != epoch:
+        with lock:
+            return read()
+    return value
 
 
 def counts_of(tables: dict[str, dict[str, Record]]) -> dict[str, int]:

@@ -4,6 +4,7 @@ Every error is JSON, `{"message": ..., "errors": {field: [problems]}}` (Laravel'
 which the Built frontend already parses), and its message names its subject.
 """
 
+import errno
 import logging
 
 from flask import Flask, Response, g, json, request
@@ -63,8 +64,6 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OSError)
     def _os_error(e: OSError):
-        from ..state.quota import DISK_FULL, disk_full
-
         if disk_full(e):  # the store rolled the write back, in memory as on disk
             g.off_contract = True  # this server's disk, not the API
             return error_response(507, DISK_FULL)
@@ -93,3 +92,13 @@ def _http_message(e: HTTPException) -> str:
             else "The request body is too large."
         )
     return e.description or e.name
+
+
+# A write the disk refuses is rolled back in memory too (the storage), and the next is tried
+# again as usual: this is the answer, not a state the server stays in.
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+DISK_FULL = "The server's disk is full (or its quota reached): nothing was written. Try again once space is freed."
+
+
+def disk_full(e: OSError) -> bool:
+    return e.errno in DISK_ERRNOS or "disk full" in str(e)
