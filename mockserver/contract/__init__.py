@@ -119,6 +119,7 @@ def run(
     if base_url is None:
         return _schemathesis(cli, args)
     from . import checks, golden, report, steering
+    from .phase import model_phase
 
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     codes = []
@@ -130,6 +131,8 @@ def run(
             print(mismatch, flush=True)
         codes.append(1 if wrong else 0)
     report.install(links(aliases))
+    judge, failed = model_phase(base_url, headers)
+    codes.append(1 if failed else 0)
     known = steering.discover(base_url, headers)
     steering.install(known)
     counts = ", ".join(f"{len(ids)} {kind.replace('_', ' ')}" for kind, ids in known.items())
@@ -143,6 +146,11 @@ def run(
         left = len(report.missed())
         print(f"mockserver contract: {left} links not walked yet; stateful pass {n} of at most {STATEFUL_PASSES}")
         codes.append(_schemathesis(cli, more))
+    if judge is not None:
+        taken = ", ".join(f"{name} ({count})" for name, count in sorted(judge.readings_taken.items())) or "none"
+        print(
+            f"mockserver contract: {judge.judged} answers judged against the model; readings the target took: {taken}"
+        )
     return next((code for code in codes if code != 0), 0)
 
 

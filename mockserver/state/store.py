@@ -198,6 +198,12 @@ class Store:
                 self._table(_SEQUENCES).upsert(Document({**sequences, sequence: first + count - 1}, doc_id=1))
             return range(first, first + count)
 
+    def set_sequence(self, sequence: str, last: int) -> None:
+        """The sequence's last number given is `last`: its next is last + 1."""
+        with self.batch():
+            sequences = self._table(_SEQUENCES).get(doc_id=1) or {}
+            self._table(_SEQUENCES).upsert(Document({**sequences, sequence: last}, doc_id=1))
+
     @contextmanager
     def batch(self) -> Iterator["Store"]:
         """Every write inside reaches disk as one atomic write, or none does; no other
