@@ -131,9 +131,9 @@ def run(
             print(mismatch, flush=True)
         codes.append(1 if wrong else 0)
     report.install(links(aliases))
+    known = steering.discover(base_url, headers)  # before the model's probe writes anything
     judge, failed = model_phase(base_url, headers)
     codes.append(1 if failed else 0)
-    known = steering.discover(base_url, headers)
     steering.install(known)
     counts = ", ".join(f"{len(ids)} {kind.replace('_', ' ')}" for kind, ids in known.items())
     print(f"mockserver contract: {len(checks.RULES)} checks of meaning, ids steered to the listed ones: {counts}")
