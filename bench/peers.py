@@ -1,6 +1,6 @@
 """mockserver against its peers, every one installed, started and loaded in this one run.
 
-    make bench-peers      # or: .venv/bin/python bench/peers.py [--quick] [--no-scale]
+    make bench-peers      # or: .venv/bin/python bench/peers.py [--quick] [--no-scale] [--mockoon]
 
 No peer's figure is written down anywhere: a figure measured on another day, on another
 machine or under other load says nothing about this run. So each peer is installed from its
@@ -14,7 +14,8 @@ mockserver, one server after another:
   for load);
 - Prism (`@stoplight/prism-cli`, `mock` on openapi.yaml, errors-only log), answering the
   spec's example;
-- json-server 0.17, on a db.json holding mockserver's body, routed to the same path.
+- json-server 0.17, on a db.json holding mockserver's body, routed to the same path;
+- with --mockoon, Mockoon's CLI on an environment answering mockserver's body.
 
 Every server answers GET /api/v3/clients/779 with `Authorization: Bearer bench`. Each is
 warmed by 5-s wrk windows (2 threads, 16 connections) until two windows running are within
@@ -52,6 +53,7 @@ AUTH = "Bearer bench"
 # Versions, not figures: what is installed. Prism 5.14.2 is the last that runs on Node 20
 # (5.15 asks for Node 24); json-server 0.17 is the last stable line (1.0 is still beta).
 NPM_PEERS = {"wiremock": "3.13.2", "@stoplight/prism-cli": "5.14.2", "json-server": "0.17.4"}
+MOCKOON = {"@mockoon/cli": "9.9.0"}  # with --mockoon
 SETTLE = 0.05  # two windows running within this of each other
 LOADED = 0.10  # other CPU, in cores, above which a row is not compared
 TICK = os.sysconf("SC_CLK_TCK")
@@ -85,7 +87,7 @@ def ensure_wrk() -> str:
     return found
 
 
-def ensure_npm_peers() -> Path | None:
+def ensure_npm_peers(wanted: dict[str, str]) -> Path | None:
     """node_modules holding the pinned peers, installed by npm into .bench-cache/npm once."""
     if not (shutil.which("node") and shutil.which("npm")):
         print("no node/npm here: WireMock's jar, Prism and json-server come from npm; skipping them", flush=True)
@@ -99,13 +101,13 @@ def ensure_npm_peers() -> Path | None:
         except (OSError, ValueError, KeyError):
             return None
 
-    if all(installed(name) == version for name, version in NPM_PEERS.items()):
+    if all(installed(name) == version for name, version in wanted.items()):
         return modules
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "package.json").write_text(
-        json.dumps({"private": True, "description": "bench/peers.py's peers", "dependencies": NPM_PEERS}, indent=2)
+        json.dumps({"private": True, "description": "bench/peers.py's peers", "dependencies": wanted}, indent=2)
     )
-    print(f"installing {', '.join(f'{n}@{v}' for n, v in NPM_PEERS.items())} into {folder} ...", flush=True)
+    print(f"installing {', '.join(f'{n}@{v}' for n, v in wanted.items())} into {folder} ...", flush=True)
     start = time.perf_counter()
     subprocess.run(
         ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=folder, check=True, stdout=sys.stderr
@@ -273,6 +275,22 @@ def json_server(modules: Path, folder: Path, clients: list[dict], timeout: float
     return Server(f"json-server {NPM_PEERS['json-server']}", argv, port, folder, timeout)
 
 
+def mockoon(modules: Path, folder: Path, body: bytes) -> Server:
+    """Mockoon's CLI on an environment of one route answering mockserver's body (templating
+    off); --repair fills in the fields this leaves out. It logs each request, as it does by default."""
+    folder.mkdir(parents=True)
+    ids = iter(f"00000000-0000-4000-8000-00000000000{i}" for i in range(1, 4))
+    response = {"uuid": next(ids), "statusCode": 200, "body": body.decode(), "default": True}
+    response |= {"headers": [{"key": "Content-Type", "value": "application/json"}], "disableTemplating": True}
+    route = {"uuid": next(ids), "type": "http", "method": "get", "endpoint": ROUTE.lstrip("/")}
+    environment = {"uuid": next(ids), "name": "bench", "port": 3000, "routes": [{**route, "responses": [response]}]}
+    (folder / "environment.json").write_text(json.dumps(environment))
+    port = free_port()
+    argv = ["node", str(modules / ".bin" / "mockoon-cli"), "start", "--data", "environment.json", "--repair"]
+    argv += ["--port", str(port), "--hostname", "127.0.0.1", "--disable-log-to-file"]
+    return Server(f"Mockoon CLI {MOCKOON['@mockoon/cli']}", argv, port, folder)
+
+
 # --- load ------------------------------------------------------------------------------------
 
 
@@ -375,7 +393,7 @@ def same_json(a: bytes, b: bytes) -> bool:
 # --- the run ---------------------------------------------------------------------------------
 
 
-def peers_run(folder: Path, wrk: str, modules: Path | None, seconds: int, cap: int) -> list[Row]:
+def peers_run(folder: Path, wrk: str, modules: Path | None, seconds: int, cap: int, with_mockoon: bool) -> list[Row]:
     fresh = folder / "fresh" / "db.json"
     subprocess.run(
         [sys.executable, "-m", "mockserver", "reset", "--db", str(fresh)], check=True, stdout=subprocess.DEVNULL
@@ -422,6 +440,8 @@ def peers_run(folder: Path, wrk: str, modules: Path | None, seconds: int, cap: i
         print("  WireMock skipped: no java here (apt-get install default-jre-headless)", flush=True)
     run(lambda: prism(modules, folder / "prism"), lambda body: "spec example")
     run(lambda: json_server(modules, folder / "json-server", [json.loads(reference)]), compared)
+    if with_mockoon:
+        run(lambda: mockoon(modules, folder / "mockoon", reference), compared)
     return rows
 
 
@@ -537,11 +557,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2-s windows, at most 4, and 10,000 customers")
     parser.add_argument("--no-scale", action="store_true", help="leave out the start-up on the big store")
     parser.add_argument("--customers", type=int, help="customers in the big store (100,000; --quick 10,000)")
+    parser.add_argument("--mockoon", action="store_true", help="Mockoon's CLI as a peer too")
+    parser.add_argument("--seconds", type=int, help="seconds a wrk window lasts (5; --quick 2)")
+    parser.add_argument("--cap", type=int, help="most windows for one server (12; --quick 4)")
     args = parser.parse_args()
     seconds, cap = (2, 4) if args.quick else (5, 12)
+    seconds, cap = args.seconds or seconds, max(args.cap or cap, 2)
     customers = args.customers or (10_000 if args.quick else 100_000)
     wrk = ensure_wrk()
-    modules = ensure_npm_peers()
+    modules = ensure_npm_peers(NPM_PEERS | (MOCKOON if args.mockoon else {}))
     java = (
         subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.split("\n")[0]
         if shutil.which("java")
@@ -557,7 +581,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mockserver-peers-") as tmp:
         folder = Path(tmp)
         print("\nwarming each server (req/s per window; * under other load; [the one reported]):", flush=True)
-        rows = peers_run(folder, wrk, modules, seconds, cap)
+        rows = peers_run(folder, wrk, modules, seconds, cap, args.mockoon)
         print_rows(rows, seconds, cap)
         print_targets(rows)
         if not args.no_scale:
