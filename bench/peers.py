@@ -387,7 +387,10 @@ def measure(wrk: str, server: Server, body: str, seconds: int, cap: int) -> Row:
 
 
 def same_json(a: bytes, b: bytes) -> bool:
-    return json.loads(a) == json.loads(b)
+    try:
+        return json.loads(a) == json.loads(b)
+    except ValueError:
+        return False
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -402,6 +405,7 @@ def peers_run(folder: Path, wrk: str, modules: Path | None, seconds: int, cap: i
     reference = b""
 
     def run(start, describe) -> None:
+        """One row; a server that does not start, or that wrk cannot load, is skipped, said why."""
         try:
             server = start()
         except (RuntimeError, OSError, StopIteration) as e:
@@ -409,6 +413,8 @@ def peers_run(folder: Path, wrk: str, modules: Path | None, seconds: int, cap: i
             return
         try:
             rows.append(measure(wrk, server, describe(server.body), seconds, cap))
+        except RuntimeError as e:
+            print(f"  skipped: {e}", flush=True)
         finally:
             server.stop()
 
@@ -530,11 +536,15 @@ def scale_run(folder: Path, modules: Path | None, customers: int) -> None:
         tables = json.loads(seeded.read_bytes())
         clients = [{"id": int(key), **record} for key, record in tables["customers"].items()]
         del tables
-        server = json_server(modules, folder / "json-server-big", clients)
+        try:
+            server = json_server(modules, folder / "json-server-big", clients)
+        except (RuntimeError, OSError) as e:
+            print(f"  json-server skipped: {e}", flush=True)
+        else:
+            size = (folder / "json-server-big" / "db.json").stat().st_size
+            results.append((f"{server.name}, its db.json", size, server.ready_s, server.ready_other, server.rss_mb()))
+            server.stop()
         del clients
-        size = (folder / "json-server-big" / "db.json").stat().st_size
-        results.append((f"{server.name}, its db.json", size, server.ready_s, server.ready_other, server.rss_mb()))
-        server.stop()
     print(f"  {'':<45}{'store MB':>9}{'first 200 s':>12}{'RSS MB':>8}{'other':>7}")
     for name, size, ready, other, rss in results:
         mark = "  UNDER LOAD, not compared" if other > LOADED else ""
