@@ -3,6 +3,7 @@
 #   make serve   install and run the server on .mockserver/db.json (seeded from fixtures/)
 #   make test    install with the test extras, lint, type-check and run every test
 #   make bench   the figures the README quotes
+#   make bench-peers  mockserver against WireMock, Prism and json-server, each installed and run here
 #   make mutants planted defects: does `mockserver contract` catch each one?
 
 PYTHON ?= python3
@@ -10,7 +11,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: serve test bench mutants
+.PHONY: serve test bench bench-peers mutants
 
 serve: $(VENV)/.installed
 	$(BIN)/mockserver serve $(ARGS)
@@ -27,6 +28,10 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/benchmark.py
+
+# The peers come from npm into .bench-cache/ (once); wrk from Debian's package if missing.
+bench-peers: $(VENV)/.installed
+	$(BIN)/python bench/peers.py $(ARGS)
 
 mutants: $(VENV)/.installed-test
 	$(BIN)/python bench/mutants.py $(ARGS)
