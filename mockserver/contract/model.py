@@ -169,7 +169,9 @@ class Model:
 
     def align(self, sequence: str, next_id: int) -> None:
         """The next id the model gives in `sequence` is `next_id`: the target's, just given."""
-        self.store.set_sequence(sequence, next_id - 1)
+        from ..state.store import set_sequence
+
+        set_sequence(self.store, sequence, next_id - 1)
 
     def adopt(self, table: str, ident: int, values: dict[str, Any]) -> None:
         """Values only the target could choose (its clock's timestamps, its account numbers),

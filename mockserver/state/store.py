@@ -198,12 +198,6 @@ class Store:
                 self._table(_SEQUENCES).upsert(Document({**sequences, sequence: first + count - 1}, doc_id=1))
             return range(first, first + count)
 
-    def set_sequence(self, sequence: str, last: int) -> None:
-        """The sequence's last number given is `last`: its next is last + 1."""
-        with self.batch():
-            sequences = self._table(_SEQUENCES).get(doc_id=1) or {}
-            self._table(_SEQUENCES).upsert(Document({**sequences, sequence: last}, doc_id=1))
-
     @contextmanager
     def batch(self) -> Iterator["Store"]:
         """Every write inside reaches disk as one atomic write, or none does; no other
@@ -326,3 +320,11 @@ def counts_of(tables: dict[str, dict[str, Record]]) -> dict[str, int]:
 
 def _record(doc: Document) -> Record:
     return {"id": doc.doc_id, **doc}
+
+
+def set_sequence(store: Store, sequence: str, last: int) -> None:
+    """The sequence's last number given is `last`: its next is last + 1 (the contract's model
+    takes the target's ids this way)."""
+    with store.batch():
+        sequences = store._table(_SEQUENCES).get(doc_id=1) or {}
+        store._table(_SEQUENCES).upsert(Document({**sequences, sequence: last}, doc_id=1))
