@@ -5,13 +5,14 @@
 #   make bench   the figures the README quotes
 #   make bench-peers  mockserver against WireMock, Prism and json-server, each installed and run here
 #   make mutants planted defects: does `mockserver contract` catch each one?
+#   make mutation machine-made defects: cosmic-ray's mutants of the serve-side code, a sample
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: serve test bench bench-peers mutants
+.PHONY: serve test bench bench-peers mutants mutation
 
 serve: $(VENV)/.installed
 	$(BIN)/mockserver serve $(ARGS)
@@ -32,6 +33,9 @@ bench: $(VENV)/.installed-test
 # The peers come from npm into .bench-cache/ (once); wrk from Debian's package if missing.
 bench-peers: $(VENV)/.installed
 	$(BIN)/python bench/peers.py $(ARGS)
+
+mutation: $(VENV)/.installed-test
+	$(BIN)/python bench/mutation.py $(ARGS)
 
 mutants: $(VENV)/.installed-test
 	$(BIN)/python bench/mutants.py $(ARGS)

@@ -94,7 +94,23 @@ def reads(judge: Judge) -> list[Request]:
     if bid:
         out += [Request("GET", f"/api/v3/clients/clients-print/{bid}")]
     out += income_reads(judge, income, days)
+    out += undocumented_methods(judge, customers, income)
     return out
+
+
+def undocumented_methods(judge: Judge, customers: list[int], income: list[int]) -> list[Request]:
+    """PATCH, which no operation takes, on every documented path: 405 naming the methods
+    the path takes, or 404 where a wider route matches (readings.py, wider_route)."""
+    values = {"id": (customers or [1])[0], "incomeId": (income or [1])[0], "bid": _business_id(judge) or "x"}
+    values |= {"from": "2024-01-01", "to": "2024-12-31", "startdate": "2024-01-01", "enddate": "2024-12-31"}
+    paths = {op.path for op in judge.spec.operations}
+    return [Request("PATCH", _filled(path, values)) for path in sorted(paths)]
+
+
+def _filled(template: str, values: dict[str, Any]) -> str:
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", str(value))
+    return template
 
 
 def income_reads(judge: Judge, income: list[int], days: list[date]) -> list[Request]:
