@@ -17,7 +17,7 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from .cache import cache_of, drop, keep_cache, read_cache
-from .journal import JournalFile, apply_ops, folding_of, journal_of, line, replay
+from .journal import JournalFile, Replayed, apply_ops, folding_of, journal_of, replay
 from .snapshot import GENERATION, read_snapshot, write_snapshot
 
 Tables = dict[str, dict[str, dict]]
@@ -77,7 +77,7 @@ class JournaledStorage(Storage):
         if self._journal is not None and self._journal.fd is not None:
             assert self.path is not None
             self.settle()
-            if self._journal.holds_changes(self._generation) or self._folding_bytes:
+            if self._journal.holds_changes() or self._folding_bytes:
                 self._checkpoint()
             self._journal.close()
             self._journal.path.unlink(missing_ok=True)
@@ -162,7 +162,7 @@ class JournaledStorage(Storage):
                     self._checkpoint()
                 else:
                     assert self._journal is not None
-                    self._journal.append(line(self._ops))
+                    self._journal.append(self._ops)
                     if self._journal.bytes > max(self.compact_at_least, self._snapshot_bytes):
                         self._fold_behind()
         except BaseException:
@@ -258,15 +258,17 @@ class JournaledStorage(Storage):
             self._generation += 1
         replayed = self._replay(self.journal_path) if self.journal_path.exists() else None
         assert self._journal is not None
-        if replayed is None:
+        if unfolded or (replayed is not None and not replayed.checked):
+            # the snapshot catches up before the journal it needed goes; and a journal written
+            # before lines carried checks is folded in, so that every line appended is checked
+            self._checkpoint()
+        elif replayed is None:
             self._journal.start(self._generation)
         else:
             self._journal.reopen(replayed)
-        if unfolded:
-            self._checkpoint()  # the snapshot catches up before the journal it needed goes
         folding.unlink(missing_ok=True)
 
-    def _replay(self, journal: Path) -> int | None:
+    def _replay(self, journal: Path) -> Replayed | None:
         return replay(journal, self._generation, lambda ops: apply_ops(self._data, ops))
 
 
