@@ -101,7 +101,7 @@ def test_a_corrupt_journal_stops_the_start_in_one_line_without_a_crash_loop(db, 
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f"mockserver: {db}.journal line 2 is not a list of changes (Expecting value: line 1 column 1 (char 0)); "
-        "it was not torn by a crash, so the server does not start without the writes in and after it: "
+        "it was not torn by a crash, so the store is not opened without it and what follows: "
         f"run `mockserver repair --db {db}` to keep what is before that line and move the rest aside"
     ]
 

@@ -42,8 +42,8 @@ class JournalCorrupt(RuntimeError):
     def __init__(self, journal: Path, number: int, offset: int, problem: str):
         self.journal, self.number, self.offset, self.problem = journal, number, offset, problem
         super().__init__(
-            f"{journal} line {number} {problem}; it was not torn by a crash, so the server does not start "
-            f"without the writes in and after it: run `mockserver repair --db {store_of(journal)}` to keep "
+            f"{journal} line {number} {problem}; it was not torn by a crash, so the store is not opened "
+            f"without it and what follows: run `mockserver repair --db {store_of(journal)}` to keep "
             "what is before that line and move the rest aside"
         )
 
