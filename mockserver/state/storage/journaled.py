@@ -49,6 +49,9 @@ class JournaledStorage(Storage):
         self.touched: set[Any] = set()
         self.wholesale = False
         self.epoch = 0
+        # odd from the start of a whole-database write (a reset, a restore) until it is on disk or
+        # undone: a read of many steps that finds it as it began saw one state (Store.reading)
+        self.replaced = 0
         # told of every row changed (name, id, before, after), and of wholesale changes
         # (name None): the store keeps its indexes by it
         self.on_change: Callable[[str | None, int, Any, Any], None] = lambda *change: None
@@ -65,6 +68,7 @@ class JournaledStorage(Storage):
         """A whole-database write (TinyDB's drop_tables, a reset, a snapshot restored)."""
         self._undo.append(("data", self._data))
         self.wholesale = True
+        self.replaced |= 1  # odd: under way
         self._data = data
         self._whole = True
         self.on_change(None, 0, None, None)
@@ -196,6 +200,7 @@ class JournaledStorage(Storage):
         self.epoch += 1
         self.touched.clear()
         self.wholesale = False
+        self.replaced += self.replaced & 1  # even again: done
 
     def _checkpoint(self) -> None:
         """Everything in memory becomes the snapshot, and the journal starts over empty."""
@@ -259,8 +264,7 @@ class JournaledStorage(Storage):
         replayed = self._replay(self.journal_path) if self.journal_path.exists() else None
         assert self._journal is not None
         if unfolded or (replayed is not None and not replayed.checked):
-            # the snapshot catches up before the journal it needed goes; and a journal written
-            # before lines carried checks is folded in, so that every line appended is checked
+            # the snapshot catches up before the journal it needed goes; an unchecked one goes too
             self._checkpoint()
         elif replayed is None:
             self._journal.start(self._generation)
