@@ -1,7 +1,9 @@
 """The journal under the store: what a process that starts after a crash finds."""
 
 import json
+import re
 import threading
+import zlib
 
 import pytest
 
@@ -11,7 +13,7 @@ from mockserver.state.storage import snapshot as snapshot_module
 from mockserver.state.storage.cache import cache_of
 from mockserver.state.storage.journal import JournalCorrupt, entry, folding_of, header_of, journal_of
 from mockserver.state.storage.journaled import JournaledStorage, JournaledTinyDB
-from mockserver.state.storage.snapshot import GENERATION, write_atomic
+from mockserver.state.storage.snapshot import CRC, GENERATION, SnapshotCorrupt, write_atomic
 
 
 def open_db(path, **kw):
@@ -106,9 +108,45 @@ def test_a_snapshot_is_read_back_a_chunk_at_a_time_and_is_still_one_json_documen
     }
     snapshot_module.write_snapshot(tmp_path / "db.json", tables, 4)
     text = (tmp_path / "db.json").read_text()
-    assert json.loads(text) == {**tables, GENERATION: 4}
-    assert len(text.splitlines()) == 12  # {, three headers, 3 + 0 + 1 chunks, three ends, the generation
+    body, _, last = text.rpartition("\n")
+    crc = zlib.crc32(b"4", zlib.crc32(body.encode() + b"\n"))  # the lines before the last, and the generation
+    assert json.loads(text) == {**tables, CRC: crc, GENERATION: 4}
+    assert last == f'"{CRC}":{crc},"{GENERATION}":4}}'
+    assert len(text.splitlines()) == 12  # {, three headers, 3 + 0 + 1 chunks, three ends, the CRC and generation
     assert snapshot_module.read_snapshot(tmp_path / "db.json") == {**tables, GENERATION: 4}
+
+
+def stopped_store(tmp_path):
+    """A store stopped cleanly after two writes: db.json alone, its journal folded in."""
+    db, _ = open_db(tmp_path / "db.json")
+    db.table("t").insert({"name": "a", "amount": 100})
+    db.table("t").insert({"name": "b", "amount": 200})
+    db.close()
+    return (tmp_path / "db.json").read_bytes()
+
+
+SNAPSHOT_DAMAGE = {  # db.json's bytes -> damaged ones; the line named
+    "a digit of a value": (lambda b: b.replace(b'"amount":200', b'"amount":208'), 5),  # the CRC's line
+    "a digit of the generation": (lambda b: b.replace(b'"__generation__":1}', b'"__generation__":2}'), 5),
+    "a digit of the CRC": (lambda b: b[: b.index(b'"__crc__":') + 10] + b"9" + b[b.index(b'"__crc__":') + 11 :], 5),
+    "not JSON": (lambda b: b.replace(b'"name":"a"', b'"name":a"'), 3),
+    "cut short": (lambda b: b[: b.index(b"},")], 3),
+}
+
+
+@pytest.mark.parametrize(("damage", "number"), SNAPSHOT_DAMAGE.values(), ids=SNAPSHOT_DAMAGE.keys())
+def test_a_damaged_store_file_is_refused_naming_its_line(tmp_path, damage, number):
+    (tmp_path / "db.json").write_bytes(damage(stopped_store(tmp_path)))
+    with pytest.raises(SnapshotCorrupt) as refused:
+        open_db(tmp_path / "db.json")
+    assert str(refused.value).startswith(f"{tmp_path / 'db.json'} line {number} ")
+    assert "\n" not in str(refused.value)
+
+
+def test_a_store_file_edited_with_its_crc_deleted_is_taken_as_it_is(tmp_path):
+    text = stopped_store(tmp_path).replace(b'"name":"b"', b'"name":"edited"')
+    (tmp_path / "db.json").write_bytes(re.sub(rb'"__crc__":\d+,', b"", text))
+    assert names(open_db(tmp_path / "db.json")[0]) == ["a", "edited"]
 
 
 def test_a_snapshot_in_one_line_as_earlier_versions_wrote_it_is_read(tmp_path):

@@ -7,7 +7,7 @@ import sys
 from ..control.remote import ControlError
 from ..serving.preflight import StartupError
 from ..state.files import StoreInUse
-from ..state.storage.journal import JournalCorrupt
+from ..state.storage.snapshot import StoreDamaged
 from . import contract, repair, reset, seed, serve, snapshot
 from .options import version_of
 
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         hint = "" if args.command == "serve" else "; or pass --url to ask the server that holds it"
         print(f"mockserver: {e}{hint}", file=sys.stderr)
         return 1
-    except (ControlError, StartupError, JournalCorrupt) as e:
+    except (ControlError, StartupError, StoreDamaged) as e:
         print(f"mockserver: {e}", file=sys.stderr)
         return 1
 

@@ -7,6 +7,7 @@ import time
 
 from ..state.files import claim, release
 from ..state.storage.repair import repair
+from ..state.storage.snapshot import SnapshotCorrupt
 from . import options
 
 
@@ -29,8 +30,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         try:
             done = repair(db, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()))
-        except (ValueError, RecursionError) as e:
-            print(f"mockserver: {db} itself cannot be read ({e}); repair mends its journal, not it", file=sys.stderr)
+        except SnapshotCorrupt as e:
+            print(f"mockserver: {e} (repair mends a store's journal, not its snapshot)", file=sys.stderr)
             return 1
     finally:
         release(lock)

@@ -31,7 +31,7 @@ from .clock import Clock
 from .files import claim, data_files_of, files_of, release
 from .quota import UNLIMITED, Quota
 from .snapshots import Snapshots
-from .storage.journal import JournalCorrupt
+from .storage.snapshot import StoreDamaged
 from .store import Store
 
 SANDBOXES = "mockserver.sandboxes"  # the app's Shared or PerToken, in Flask's app.extensions
@@ -175,7 +175,7 @@ class PerToken:
         path = self.folder / f"{key}.json" if self.folder is not None else None
         try:
             sandbox = Sandbox.open(path, self._journal_size, self._latency, self.quota)
-        except JournalCorrupt as e:
+        except StoreDamaged as e:
             raise SandboxLimit(503, f"This token's sandbox cannot be opened: {e}") from e
         self._open[key] = sandbox
         return sandbox

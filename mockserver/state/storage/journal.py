@@ -29,14 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from ...formats.encoding import encoded
-from .snapshot import replace_file
+from .snapshot import StoreDamaged, replace_file
 
 Tables = dict[str, dict[str, dict]]
 # A line as `entry` writes it; the value is checked by its CRC before it is parsed.
 _LINE = re.compile(rb'\{"seq":(0|[1-9][0-9]{0,18}),"crc":(0|[1-9][0-9]{0,9}),"(ops|generation)":(.*)\}', re.DOTALL)
 
 
-class JournalCorrupt(RuntimeError):
+class JournalCorrupt(StoreDamaged):
     """A journal line that is damaged: not torn by a crash, so not to be dropped."""
 
     def __init__(self, journal: Path, number: int, offset: int, problem: str):
