@@ -172,6 +172,11 @@ def test_reset_and_snapshots_work_on_the_store_file(db):
     assert run_cli("snapshot", "delete", "no-779", "--db", db).returncode == 0
     missing = run_cli("snapshot", "restore", "no-779", "--db", db)
     assert missing.returncode == 1 and "no snapshot 'no-779'" in missing.stderr
+    assert run_cli("snapshot", "save", "edited", "--db", db).returncode == 0
+    file = Path(db).with_name("db.snapshots") / "edited.json"
+    file.write_text(file.read_text().replace('"Amin"', '"Amen"'))
+    edited = run_cli("snapshot", "restore", "edited", "--db", db)
+    assert edited.returncode == 1 and "checksum does not match" in edited.stderr
     for name in ("../x", "ok\n"):  # a trailing newline too: the name is matched whole
         bad = run_cli("snapshot", "save", name, "--db", db)
         assert bad.returncode == 1 and "not a snapshot name" in bad.stderr

@@ -68,10 +68,11 @@ class Snapshots:
         check_name(name)
         created_at = clock.iso_ms(clock.now())
         snapshot = Snapshot(name, created_at, self.store.export())
-        text = written(snapshot)
+        # measured as written, then written as measured; in memory, unlimited, it is not written
+        text = written(snapshot) if self.folder is not None or self.quota != UNLIMITED else ""
         with self._lock:
             existed = self._get(name) is not None
-            if self.quota != UNLIMITED:  # measured as written, then written as measured
+            if self.quota != UNLIMITED:
                 check_snapshot(self.quota, self._sizes(besides=name), len(text.encode()))
             if self.folder is None:
                 self._memory[name] = snapshot
