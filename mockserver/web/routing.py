@@ -42,6 +42,9 @@ _NOT_ADDING = frozenset(
 )
 
 
+_READING = frozenset({"GET", "HEAD"})
+
+
 def resolve(operation_id: str, package: str = API_PACKAGE) -> Handler | None:
     module_name, _, function = operation_id.rpartition(".")
     qualified = f"{package}.{module_name}"
@@ -134,7 +137,10 @@ def _view(
         prefer = state.get("prefer")  # parsed by intercept, where there is a Prefer header
         strict = not lenient or app.config["STRICT"] or (prefer is not None and prefer.strict)
         kwargs = validate_request(spec, op, req, path_args, sandbox.store, strict)
-        return to_response(handlers[op.operation_id](**kwargs))
+        handler = handlers[op.operation_id]
+        if method in _READING:  # one state of the store throughout, however many reads it makes
+            return to_response(sandbox.store.reading(lambda: handler(**kwargs)))
+        return to_response(handler(**kwargs))
 
     view.__name__ = f"view {path}"
     return view
