@@ -78,9 +78,8 @@ def main() -> int:
         cosmic = [sys.executable, "-m", "cosmic_ray.cli"]
         subprocess.run([*cosmic, "init", "cosmic-ray.toml", str(session)], cwd=tree, check=True)
         total = sample(session, args.sample, args.seed)
-        print(
-            f"cosmic-ray made {total:,} mutants of {', '.join(MUTATED)}; {min(args.sample, total)} drawn (seed {args.seed})"
-        )
+        drawn = min(args.sample, total)
+        print(f"cosmic-ray made {total:,} mutants of {', '.join(MUTATED)}; {drawn} drawn (seed {args.seed})")
         start = time.monotonic()
         subprocess.run([*cosmic, "exec", "cosmic-ray.toml", str(session)], cwd=tree, check=True)
         took = time.monotonic() - start
