@@ -9,6 +9,8 @@ from typing import Any
 # Fields whose values the target's clock chooses (readings.py, "server_clock"): within the
 # answer to the write that set them, only their format is held.
 CLOCK_FIELDS = frozenset({"created_at", "updated_at", "createdAt", "updatedAt"})
+# Numbers the target's own bookkeeping gives a new record (readings.py, "account_numbers").
+NUMBERED_FIELDS = frozenset({"account_id"})
 CLOCK_FORMATS = (
     re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)"),
     re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"),
@@ -29,8 +31,8 @@ MISSING = "<missing>"
 
 
 def differences(expected: Any, actual: Any, where: str = "$", clock_free: bool = False) -> list[Difference]:
-    """What `actual` gets wrong against `expected`. `clock_free`: the clock's fields are held
-    to their format only (the write that set them)."""
+    """What `actual` gets wrong against `expected`. `clock_free`: the fields the target's clock
+    and bookkeeping choose are held to their format only (in the answer to the write that set them)."""
     if isinstance(expected, dict) and isinstance(actual, dict):
         found = []
         for key, value in expected.items():
@@ -39,6 +41,9 @@ def differences(expected: Any, actual: Any, where: str = "$", clock_free: bool =
             elif clock_free and key in CLOCK_FIELDS:
                 if not _clock_like(actual[key]):
                     found.append(Difference(f"{where}.{key}", "a timestamp", actual[key]))
+            elif clock_free and key in NUMBERED_FIELDS:
+                if not isinstance(actual[key], int) or isinstance(actual[key], bool):
+                    found.append(Difference(f"{where}.{key}", "a whole number", actual[key]))
             else:
                 found += differences(value, actual[key], f"{where}.{key}", clock_free)
         return found

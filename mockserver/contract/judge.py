@@ -98,13 +98,13 @@ class Judge:
         operation = self.operation_of(exchange.method, exchange.path) or f"{exchange.method} {exchange.path}"
         verdict = Verdict(operation)
         writes = exchange.method in WRITE_METHODS and operation not in READ_ONLY_POSTS
-        kept = self._checkpoint() if writes else None
         if writes and exchange.actual.ok and operation in CREATES:
             table, new_id = CREATES[operation]
             ident = new_id(exchange.actual.json) if isinstance(exchange.actual.json, dict) else None
             if isinstance(ident, int):
                 self.model.align(table, ident)
-        predicted, reading = self._predict(exchange, kept)
+        kept = self._checkpoint() if writes else None
+        predicted, reading = self._predict(exchange, kept, writes)
         if reading:
             verdict.readings.append(reading)
         status = self._status_reading(operation, exchange, predicted)
@@ -118,7 +118,9 @@ class Judge:
             verdict.differences += self._body_differences(operation, exchange, predicted, writes)
         if writes and exchange.actual.ok != predicted.ok:
             self._restore(kept)  # the target did not write (or did where the model would not)
-            if exchange.actual.ok:
+            if status == "empty_body" and follow_up:  # it took the empty body as nothing to change
+                self._views_after(operation, exchange, verdict)
+            elif exchange.actual.ok:
                 self.resync()
         elif writes and exchange.actual.ok:
             self._adopt(operation, exchange)
@@ -130,12 +132,12 @@ class Judge:
             self.resync()
         return verdict
 
-    def _predict(self, exchange: Exchange, kept: dict | None) -> tuple[Answer, str | None]:
+    def _predict(self, exchange: Exchange, kept: dict | None, writes: bool) -> tuple[Answer, str | None]:
         """The model's answer; where Laravel's default middleware would change the body, the
         answer to the body as it would make it too, and whichever the target's agrees with."""
         asked = self.model.ask(exchange.method, exchange.path, exchange.headers, exchange.body)
         laravel = _laravel_body(exchange)
-        if laravel is None or kept is None:
+        if laravel is None or (writes and kept is None):
             return asked, None
         if _agrees(asked, exchange.actual):
             return asked, None
@@ -166,8 +168,8 @@ class Judge:
             category = query.get("category_id", "")
             if category and self.model.store.get("categories", _int(category)) is None:
                 return "unknown_filter"
-        if operation == "income.update_income" and a in (400, 422) and not _json_body(exchange):
-            return "empty_update"
+        if pair <= {200, 400, 422} and not exchange.body and self._body_optional(exchange.method, operation):
+            return "empty_body"  # an empty body accepted as nothing to do, or refused
         if operation == "income.list_income" and 400 <= a < 500 and _int(query.get("limit", "10")) > 100:
             return "unstated_limits"
         if operation == "income.get_income" and p == 404 and a == 200:
@@ -175,6 +177,10 @@ class Judge:
             if isinstance(entry, dict) and entry.get("softDelete") is True and entry.get("id") in self.deleted_income:
                 return "soft_delete"
         return "differ"
+
+    def _body_optional(self, method: str, operation: str) -> bool:
+        op = next((op for op in self.spec.operations if op.operation_id == operation), None)
+        return op is not None and op.body is not None and not op.body.required
 
     def _aliases(self) -> set[str]:
         return {op.operation_id for op in self.spec.operations if "x-alias-of" in self.spec.operation_definition(op)}
@@ -235,11 +241,29 @@ class Judge:
                 shown = self.fetch(f"/api/v3/clients/{ident}", self.headers).json
                 if isinstance(shown, dict):
                     self.model.adopt(table, ident, {k: shown[k] for k in CHOSEN[table] if k in shown})
+                self._adopt_entries(ident)
             return
         record: Any = answer.get("income") if isinstance(answer.get("income"), dict) else answer
         ident = record.get("id")
         if isinstance(ident, int) and table in CHOSEN:
             self.model.adopt(table, ident, {k: record[k] for k in CHOSEN[table] if k in record})
+
+    def _adopt_entries(self, customer: int) -> None:
+        """The ids the target gave the ledger entries a write made (an import's opening
+        balances), where they are the entries the model made: content compared, ids taken."""
+        shown = self.fetch(f"/api/v3/clients/{customer}/transactions", self.headers).json
+        listed = shown[0] if isinstance(shown, list) and shown else shown
+        theirs = listed.get("transactions") if isinstance(listed, dict) else None
+        ours = self.model.store.find_by("ledger", "customer_id", customer)
+        if not isinstance(theirs, list) or len(theirs) != len(ours):
+            return  # the views after the write say what differs
+        key = lambda e: json.dumps({k: v for k, v in e.items() if k != "id"}, sort_keys=True, default=str)  # noqa: E731
+        mine = sorted(ours, key=key)
+        if [key(e) for e in mine] != sorted(key(e) for e in theirs if isinstance(e, dict)):
+            return
+        for entry, their_id in zip(mine, sorted((e for e in theirs), key=key), strict=True):
+            if their_id.get("id") != entry["id"] and isinstance(their_id.get("id"), int):
+                self.model.rekey("ledger", entry["id"], their_id["id"])
 
     def _views_after(self, operation: str, exchange: Exchange, verdict: Verdict) -> None:
         for path in self._views(operation, exchange):

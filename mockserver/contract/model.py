@@ -176,6 +176,16 @@ class Model:
 
         set_sequence(self.store, sequence, next_id - 1)
 
+    def rekey(self, table: str, old: int, new: int) -> None:
+        """The model's record `old` is the target's `new`."""
+        from ..state.store import put_with_id
+
+        record = self.store.get(table, old)
+        if record is not None and self.store.get(table, new) is None:
+            with self.store.batch():
+                self.store.remove(table, old)
+                put_with_id(self.store, table, new, record)
+
     def adopt(self, table: str, ident: int, values: dict[str, Any]) -> None:
         """Values only the target could choose (its clock's timestamps, its account numbers),
         taken into the model's record so later answers agree on them."""

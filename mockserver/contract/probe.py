@@ -1,8 +1,11 @@
-"""Inputs chosen from the model, so that every behaviour is reached: every documented
-parameter varied (page and limit included: 1, the default, the last page, past it), every
-date filter and report period at the edges of the data held (an entry's day, the day before
-and after, month and year ends, a leap day), every documented path and alias, and every
-kind of write, each followed by reads of every view it changes (judge.py).
+"""Inputs chosen from the model, so that every behaviour is reached. The reads come from the
+spec: every documented read operation, path and alias, with each of its parameters varied
+one at a time over values the model holds (ids that exist and one that does not; `page`
+and `limit` at 1, the default, the last page and past it; every date filter and report
+period at the edges of the data held: an entry's day, the day before and after, month and
+year ends, a leap day, and a period that runs backwards), an optional body sent and left
+out. Then one of each kind of write, each followed by reads of every view it changes
+(judge.py), and the deletes of what the probe made.
 
 Schemathesis then explores at random on top; this is the part that is not left to chance.
 """
@@ -14,11 +17,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
-from .judge import Exchange, Judge, Verdict
+from ..formats.sheets import xlsx_bytes
+from ..schemas.customer_sheet import COLUMNS
+from .judge import READ_ONLY_POSTS, Exchange, Judge, Verdict
 from .model import Answer
 
 UNKNOWN_ID = 2_000_000_000
+MOST_IDS = 3  # records of each kind a path is filled with (the first, the last, and one between)
+# query parameters that mean something only together: varied as a pair
+PAIRS = (("from", "to"), ("startDate", "endDate"), ("page", "limit"))
 
 
 @dataclass(frozen=True)
@@ -35,7 +44,7 @@ Send = Any  # (method, path, headers, body bytes) -> Answer
 def run(judge: Judge, send: Send, headers: dict[str, str]) -> list[tuple[Request, Verdict]]:
     """Every request of the probe, sent to the target and judged; the verdicts that failed."""
     failed = []
-    for request in reads(judge) + writes(judge):
+    for request in _all(judge):
         body, type_ = _encoded(request)
         sent = {**headers, **({"Content-Type": type_} if type_ else {})}
         actual: Answer = send(request.method, request.path, sent, body)
@@ -43,6 +52,12 @@ def run(judge: Judge, send: Send, headers: dict[str, str]) -> list[tuple[Request
         if verdict.failed:
             failed.append((request, verdict))
     return failed
+
+
+def _all(judge: Judge) -> Iterator[Request]:
+    yield from reads(judge)
+    yield from undocumented_methods(judge)
+    yield from writes(judge)  # a generator: each write is chosen from the state the last one left
 
 
 def _encoded(request: Request) -> tuple[bytes | None, str | None]:
@@ -53,58 +68,127 @@ def _encoded(request: Request) -> tuple[bytes | None, str | None]:
     return json.dumps(request.body).encode(), "application/json"
 
 
-# -- reads
+# -- reads, from the spec
 
 
-def reads(judge: Judge) -> list[Request]:
-    store = judge.model.store
-    customers = store.ids("customers")
-    categories = store.ids("categories")
-    income = store.ids("summit_income")
-    days = edge_days(judge)
-    out = [Request("GET", p) for p in ("/api/v3/clients", "/api/v3/clients?category_id=", "/api/v3/clients/summary")]
-    for category in [*categories, UNKNOWN_ID]:
-        out += [Request("GET", f"/api/v3/clients?category_id={category}")]
-        out += [Request("GET", f"/api/v3/clients/summary?category_id={category}")]
-    out += [Request("GET", "/api/v3/clients/clients/categories"), Request("GET", "/api/v3/clients/categories")]
-    for ident in [*customers[:20], UNKNOWN_ID]:
-        out += [Request("GET", f"/api/v3/clients/{ident}"), Request("GET", f"/api/client/{ident}")]
-        out += [Request("GET", f"/api/v3/clients/{ident}/transactions")]
-    for first, last in periods(days):
-        out += [Request("GET", f"/api/v3/reports/customers/{first}/{last}")]
-        out += [Request("GET", f"/api/analytics/customers/{first}/{last}")]
-        for ident in customers[:3]:
-            out += [Request("GET", f"/api/v3/clients/{ident}/transactions?from={first}&to={last}")]
-            out += [Request("GET", f"/api/v3/reports/customers/client/{ident}/{first}/{last}")]
-            out += [
-                Request(
-                    "POST",
-                    f"/api/v3/reports/customers/client/{ident}/{first}/{last}",
-                    {"id": ident, "from": first, "to": last},
-                )
-            ]
-            out += [
-                Request(
-                    "POST",
-                    f"/api/client/transactions/{ident}?from={first}&to={last}",
-                    {"id": ident, "start_date": first, "end_date": last},
-                )
-            ]
-    bid = _business_id(judge)
-    if bid:
-        out += [Request("GET", f"/api/v3/clients/clients-print/{bid}")]
-    out += income_reads(judge, income, days)
-    out += undocumented_methods(judge, customers, income)
-    return out
+class Values:
+    """Candidate values of each parameter, by name, from the model's state."""
+
+    def __init__(self, judge: Judge):
+        store = judge.model.store
+        self.customers = _spread(store.ids("customers"))
+        self.income = _spread(store.ids("summit_income"))
+        self.categories = store.ids("categories")[:10]
+        self.income_categories = store.ids("summit_income_categories")[:10]
+        self.periods = list(periods(edge_days(judge)))
+        self.entries = store.all("ledger")[:5]
+        self.total_income = len(store.ids("summit_income"))
+        business = store.all("businesses")
+        self.bid = business[0].get("encrypted_id") if business else None
+
+    def paths(self, template: str) -> list[dict[str, Any]]:
+        """Fillings of a path's parameters: each id with the first period, each period with the first id."""
+        ids = self.customers if "{id}" in template else self.income if "{incomeId}" in template else [None]
+        ids = [*ids, UNKNOWN_ID] if ids != [None] else ids
+        dated = any(f"{{{n}}}" in template for n in ("from", "startdate"))
+        spans = [*self.periods, _backwards(self.periods[0])] if dated else [None]
+        fillings = [self._filling(i, spans[0]) for i in ids]
+        fillings += [self._filling(ids[0], span) for span in spans[1:]]
+        if "{bid}" in template:
+            fillings = [{"bid": self.bid or "unknown"}, {"bid": "not-the-business"}]
+        return fillings
+
+    def _filling(self, ident: Any, span: tuple[str, str] | None) -> dict[str, Any]:
+        filling: dict[str, Any] = {"id": ident, "incomeId": ident}
+        if span:
+            filling |= {"from": span[0], "to": span[1], "startdate": span[0], "enddate": span[1]}
+        return filling
+
+    def query(self, name: str) -> list[Any]:
+        """Values of one query parameter, varied alone."""
+        if name == "category_id":
+            return ["", *self.categories, UNKNOWN_ID]
+        if name == "categoryId":
+            return [*self.income_categories, UNKNOWN_ID]
+        if name == "format":
+            return ["xlsx", "csv"]
+        if name == "id":  # a transaction's id
+            return [*(e["id"] for e in self.entries[:2]), UNKNOWN_ID]
+        if name in ("from", "startDate"):
+            return [p[0] for p in self.periods[:6]]
+        if name in ("to", "endDate"):
+            return [p[1] for p in self.periods[:6]]
+        return []
+
+    def pair(self, names: tuple[str, str]) -> list[dict[str, Any]]:
+        if names == ("page", "limit"):
+            return self._pages()
+        spans = [*self.periods, _backwards(self.periods[0])]
+        return [{names[0]: a, names[1]: b} for a, b in spans]
+
+    def _pages(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for limit in (1, 10, 100, None):
+            pages = max(1, -(-self.total_income // (limit or 10)))
+            for page in sorted({1, 2, pages, pages + 1}):
+                out.append({"page": page, **({"limit": limit} if limit else {})})
+        return out
 
 
-def undocumented_methods(judge: Judge, customers: list[int], income: list[int]) -> list[Request]:
+def reads(judge: Judge) -> Iterator[Request]:
+    values = Values(judge)
+    for op in judge.spec.operations:
+        if op.method != "GET" and op.operation_id not in READ_ONLY_POSTS:
+            continue
+        names = [p.name for p in op.query_parameters]
+        for filling in values.paths(op.path):
+            path = _filled(op.path, filling)
+            for query in _queries(names, values):
+                url = path + (f"?{urlencode(query)}" if query else "")
+                if op.method == "GET":
+                    yield Request("GET", url)
+                    continue
+                if not (op.body and op.body.required):
+                    yield Request(op.method, url)  # the body left out, as the docs allow
+                yield Request(op.method, url, _read_body(judge, op, filling, query))
+
+
+def _queries(names: list[str], values: Values) -> Iterator[dict[str, Any]]:
+    """None of the query parameters; then each varied alone; then each pair varied together."""
+    yield {}
+    for name in names:
+        for value in values.query(name):
+            yield {name: value}
+    for pair in PAIRS:
+        if all(n in names for n in pair):
+            yield from values.pair(pair)
+
+
+def _read_body(judge: Judge, op: Any, filling: dict[str, Any], query: dict[str, Any]) -> dict[str, Any]:
+    """The operation's documented example, its id and dates those of the request."""
+    example = dict(_example(judge, op) or {})
+    known = {**filling, **query}
+    known |= {"start_date": known.get("from"), "end_date": known.get("to")}
+    return {key: known.get(key, value) for key, value in example.items()}
+
+
+def _example(judge: Judge, op: Any) -> Any:
+    definition = judge.spec.operation_definition(op)
+    content = judge.spec.resolve(definition.get("requestBody", {})).get("content", {})
+    for media in content.values():
+        for example in (media.get("examples") or {}).values():
+            return judge.spec.resolve(example).get("value")
+        if "example" in media:
+            return media["example"]
+    return None
+
+
+def undocumented_methods(judge: Judge) -> Iterator[Request]:
     """PATCH, which no operation takes, on every documented path: 405 naming the methods
     the path takes, or 404 where a wider route matches (readings.py, wider_route)."""
-    values = {"id": (customers or [1])[0], "incomeId": (income or [1])[0], "bid": _business_id(judge) or "x"}
-    values |= {"from": "2024-01-01", "to": "2024-12-31", "startdate": "2024-01-01", "enddate": "2024-12-31"}
-    paths = {op.path for op in judge.spec.operations}
-    return [Request("PATCH", _filled(path, values)) for path in sorted(paths)]
+    values = Values(judge)
+    for path in sorted({op.path for op in judge.spec.operations}):
+        yield Request("PATCH", _filled(path, values.paths(path)[0]))
 
 
 def _filled(template: str, values: dict[str, Any]) -> str:
@@ -113,25 +197,10 @@ def _filled(template: str, values: dict[str, Any]) -> str:
     return template
 
 
-def income_reads(judge: Judge, income: list[int], days: list[date]) -> list[Request]:
-    total = len(income)
-    out = []
-    for limit in (1, 10, 100, None):
-        pages = max(1, -(-total // (limit or 10)))
-        for page in sorted({1, 2, pages, pages + 1}):
-            query = f"page={page}" + (f"&limit={limit}" if limit else "")
-            out.append(Request("GET", f"/api/income?{query}"))
-    out.append(Request("GET", "/api/income"))
-    categories = judge.model.store.ids("summit_income_categories")
-    for category in [*categories, UNKNOWN_ID]:
-        out.append(Request("GET", f"/api/income?categoryId={category}&limit=100"))
-    for first, last in periods(days):
-        out.append(Request("GET", f"/api/income?startDate={first}&endDate={last}&limit=100"))
-        out.append(Request("GET", f"/api/income?startDate={first}&limit=100"))
-        out.append(Request("GET", f"/api/income?endDate={last}&limit=100"))
-    for ident in [*income[:20], UNKNOWN_ID]:
-        out.append(Request("GET", f"/api/income/{ident}"))
-    return out
+def _spread(ids: list[int]) -> list[int]:
+    if len(ids) <= MOST_IDS:
+        return ids
+    return [ids[0], ids[len(ids) // 2], ids[-1]]
 
 
 def edge_days(judge: Judge) -> list[date]:
@@ -156,103 +225,83 @@ def _around(text: Any) -> set[date]:
 
 def periods(days: list[date]) -> Iterator[tuple[str, str]]:
     """One-day periods on the edge days, their months and years, a leap day, and all time."""
-    seen: set[tuple[date, date]] = set()
-    chosen = days[:: max(1, len(days) // 12)]
-    for day in chosen:
+    seen: set[tuple[date, date]] = {(date(2024, 2, 29), date(2024, 2, 29)), (date(2000, 1, 1), date.today())}
+    seen.add((date(2024, 2, 28), date(2024, 3, 1)))
+    for day in days[:: max(1, len(days) // 12)]:
         month_end = day.replace(day=calendar.monthrange(day.year, day.month)[1])
         for pair in ((day, day), (day.replace(day=1), month_end), (date(day.year, 1, 1), date(day.year, 12, 31))):
             seen.add(pair)
-    seen |= {
-        (date(2024, 2, 29), date(2024, 2, 29)),
-        (date(2000, 1, 1), date.today()),
-        (date(2024, 2, 28), date(2024, 3, 1)),
-    }
     for first, last in sorted(seen):
         yield first.isoformat(), last.isoformat()
 
 
-def _business_id(judge: Judge) -> str | None:
-    business = judge.model.store.all("businesses")
-    return business[0].get("encrypted_id") if business else None
+def _backwards(span: tuple[str, str]) -> tuple[str, str]:
+    first, last = span
+    return (last, first) if first != last else (first, (date.fromisoformat(first) - timedelta(days=1)).isoformat())
 
 
-# -- writes
+# -- writes, each chosen from the state the last one left
 
 
-def writes(judge: Judge) -> list[Request]:
-    """One of each kind of write, on records the run makes (and on one it found)."""
+def writes(judge: Judge) -> Iterator[Request]:
+    tag = uuid.uuid4().hex[:8]
     store = judge.model.store
     category = (store.ids("categories") or [1])[0]
-    tag = uuid.uuid4().hex[:8]
-    made = judge.model.store.ids("customers")
-    out = [
-        Request("POST", "/api/v3/clients/category", {"name": f"Probe {tag}", "description": "  made by the probe  "}),
-        Request(
-            "POST",
-            "/api/v3/clients",
-            {
-                "business_name": f" Probe {tag} ",
-                "business_address": "1 Ring Road",
-                "business_phone": "0244000000",
-                "business_email": f"probe-{tag}@example.com",
-                "category_id": category,
-                "first_name": "",
-                "last_name": "Mensah",
-                "phone_number": None,
-            },
-        ),
-    ]
-    if made:
-        customer = made[-1]
-        out += [
-            Request(
-                "POST",
-                f"/api/v3/clients/{customer}",
-                {
-                    "business_name": f"Probe {tag} renamed",
-                    "business_address": "2 Ring Road",
-                    "business_phone": "0244000001",
-                    "business_email": f"probe-{tag}-2@example.com",
-                    "category_id": category,
-                },
-            ),
-            Request("POST", f"/api/v3/clients/{customer}/archive", {"id": customer, "archived": True}),
-            Request("POST", f"/api/v3/clients/{customer}/archive", {"id": customer, "archived": False}),
-        ]
-    out += income_writes(judge, tag)
-    return out
+    yield Request("POST", "/api/v3/clients/category", {"name": f"Probe {tag}", "description": "  made by the probe  "})
+    customer = {
+        "business_name": f" Probe {tag} ",
+        "business_address": "1 Ring Road",
+        "business_phone": "0244000000",
+        "business_email": f"probe-{tag}@example.com",
+        "category_id": store.ids("categories")[-1] if store.ids("categories") else category,
+        "first_name": "",
+        "last_name": "Mensah",
+        "phone_number": None,
+    }
+    yield Request("POST", "/api/v3/clients", customer)
+    made = store.ids("customers")[-1] if store.ids("customers") else None
+    sheet = xlsx_bytes("Customers", COLUMNS, [(f"Probe {tag} imported", "0241234567", None, "Accra", 12.5)])
+    yield _multipart("/api/clients-import", {"category_id": str(category)}, ("customers", "probe.xlsx", sheet))
+    for ident in [i for i in (made, (store.ids("customers") or [None])[0]) if i is not None]:
+        yield Request("POST", f"/api/v3/clients/{ident}", {**customer, "business_name": f"Probe {tag} renamed"})
+        yield Request("POST", f"/api/v3/clients/{ident}/archive", {"id": ident, "archived": True})
+        yield Request("POST", f"/api/v3/clients/{ident}/archive", {"id": ident, "archived": False})
+        body = {"send_tome": True, "other_emails": ["probe@example.com"], "message": "Your statement"}
+        yield Request("POST", f"/api/v3/reports/customers/client/transactions/send/{ident}", body)
+    yield from income_writes(judge, tag)
+    newest = store.ids("customers")
+    if newest:
+        yield Request("DELETE", f"/api/v3/clients/{newest[-1]}")
+        yield Request("GET", f"/api/v3/clients/{newest[-1]}")
 
 
-def income_writes(judge: Judge, tag: str) -> list[Request]:
+def income_writes(judge: Judge, tag: str) -> Iterator[Request]:
     store = judge.model.store
     categories = store.ids("summit_income_categories")
     clients = store.ids("summit_clients")
     if not categories:
-        return []
-    out = []
-    for recurring in ("none", "monthly", "yearly"):
-        out.append(
-            Request(
-                "POST",
-                "/api/income",
-                {
-                    "source": f"Probe {tag}",
-                    "description": "probe entry",
-                    "amount": 1234.5,
-                    "currency": "USD",
-                    "incomeDate": "2024-01-31",
-                    "recurring": recurring,
-                    "categoryId": categories[0],
-                    "clientId": clients[0] if clients else None,
-                },
-            )
-        )
-    existing = store.ids("summit_income")
-    if existing:
-        ident = existing[0]
-        out += [
-            Request("PUT", f"/api/income/{ident}", {"amount": 99.99}),
-            Request("PUT", f"/api/income/{ident}", {"recurring": "weekly"}),
-            Request("GET", f"/api/income/{ident}"),
-        ]
-    return out
+        return
+    for recurring, day in (("none", "2024-01-31"), ("monthly", "2024-01-31"), ("weekly", "2024-02-29")):
+        entry = {"source": f"Probe {tag}", "description": "probe entry", "amount": 1234.5, "currency": "USD"}
+        entry |= {"incomeDate": day, "recurring": recurring, "categoryId": categories[-1]}
+        yield Request("POST", "/api/income", {**entry, "clientId": clients[0] if clients else None})
+    for changes in ({"amount": 99.99}, {"recurring": "yearly"}, {"incomeDate": "2023-12-31"}, {}):
+        ident = store.ids("summit_income")[-1]
+        yield Request("PUT", f"/api/income/{ident}", changes)
+    ident = store.ids("summit_income")[-1]
+    yield Request("PUT", f"/api/income/{ident}")  # no body at all (readings.py, empty_update)
+    yield Request("DELETE", f"/api/income/{ident}")
+    yield Request("GET", f"/api/income/{ident}")
+    yield Request("DELETE", f"/api/income/{ident}")
+
+
+def _multipart(path: str, fields: dict[str, str], file: tuple[str, str, bytes]) -> Request:
+    boundary = f"probe-{uuid.uuid4().hex}"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()
+    ]
+    name, filename, content = file
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+    head += "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n"
+    body = b"".join(parts) + head.encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    return Request("POST", path, body, f"multipart/form-data; boundary={boundary}")

@@ -76,10 +76,11 @@ READINGS = (
         "either is accepted",
     ),
     Reading(
-        "empty_update",
-        "PUT /api/income/{id}: only the fields sent change; a body with none is not mentioned",
-        "200 with the entry unchanged, or 400/422",
-        "either is accepted; the entry must be unchanged",
+        "empty_body",
+        "PUT /api/income/{id}: only the fields sent change; the report filters take id, from and to; "
+        "a request with no body at all is not mentioned",
+        "answered as if the body were empty (the entry unchanged; the period of the path), or 400/422",
+        "either is accepted; nothing may change",
     ),
     Reading(
         "unstated_limits",

@@ -367,3 +367,10 @@ def set_sequence(store: Store, sequence: str, last: int) -> None:
     with store.batch():
         sequences = store._table(_SEQUENCES).get(doc_id=1) or {}
         store._table(_SEQUENCES).upsert(Document({**sequences, sequence: last}, doc_id=1))
+
+
+def put_with_id(store: Store, table: str, ident: int, fields: Record) -> None:
+    """A record under an id of the caller's choosing (the contract's model takes the ids a
+    target gave); the table's sequence is not moved."""
+    with store.batch():
+        store._storage.put_rows(table, {str(ident): {k: v for k, v in fields.items() if k != "id"}})
