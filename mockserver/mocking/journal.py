@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import defaults
 from ..state.clock import Clock, iso_ms
-from ..web.validation import warnings
+from ..web.validation import too_deep, warnings
 from .patterns import path_matcher
 
 MAX_BODY_BYTES = 16 * 1024  # of a body kept; a longer one is cut, saying so
@@ -249,9 +249,12 @@ def _body(raw: Any, mimetype: str) -> Any:
         return None
     if mimetype == "application/json" or mimetype.endswith("+json"):
         try:
-            return json.loads(raw)
-        except ValueError:
+            value = json.loads(raw)
+        except (ValueError, RecursionError):
             pass
+        else:
+            if not too_deep(value):  # one the API refused as too deep is shown as its text
+                return value
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
