@@ -9,6 +9,7 @@ from pathlib import Path
 
 DB = Path(".mockserver") / "db.json"
 MAX_BODY = 5 * 1024 * 1024  # a 10,000-customer sheet is about 400 KB
+MAX_HEADER_SIZE = 16 * 1024  # the request line and headers (web/headers.py): 431 past it, as Node's default
 IMPORT_ROWS = 10_000
 MAX_SANDBOXES = 100
 # what one sandbox of --isolation token may keep (quota.py): 100 x (16 + 32) MiB in all

@@ -392,3 +392,34 @@ def test_gets_by_id_are_answered_while_a_10000_row_import_runs(import_server):
     conn.close()
     assert status["import"] == 200
     assert answered_before >= 10  # a held-up GET would have waited out the import: one, at most
+
+
+# -- headers: bounded, and refused as JSON a page can read
+
+
+@pytest.mark.parametrize("server", ["granian", "waitress"])
+def test_headers_over_the_limit_are_431_json_with_cors_and_others_go_on(tmp_path, server):
+    """The review sent 400 KiB headers (a Prefer among them) and the journal kept each."""
+    with ServerProcess("--db", str(tmp_path / "db.json"), "--quiet", "--server", server) as served:
+
+        def get(**headers):
+            conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=patience(30))
+            conn.request("GET", "/api/v3/clients/779", headers={"Authorization": "Bearer t", **headers})
+            answer = conn.getresponse()
+            result = answer.status, answer.headers, answer.read()  # any case, as granian sends them
+            conn.close()
+            return result
+
+        origin = {"Origin": "http://localhost:3000"}
+        assert get(**origin, Prefer="code=200, " + "x" * 15_000)[0] == 200  # under 16 KiB in all
+        for size in (17_000, 200_000):
+            status, headers, body = get(**origin, Prefer="a" * size)
+            assert status == 431, body[:200]
+            assert headers["Content-Type"] == "application/json"
+            assert headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+            message = json.loads(body)["message"]
+            assert message.startswith(f"The request's headers are {size // 1000}")
+            assert "over this server's limit of 16,384 bytes (mockserver serve --max-header-size)" in message
+        assert get()[0] == 200
+        journal = served.call("GET", "/__mock/requests")[1]
+        assert [e["response"]["status"] for e in journal] == [200, 431, 431, 200]

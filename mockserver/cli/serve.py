@@ -83,6 +83,14 @@ def _limit_options(serve: argparse.ArgumentParser) -> None:
         "bytes, or with KB, MB, KiB, MiB)",
     )
     serve.add_argument(
+        "--max-header-size",
+        type=options.size,
+        default=defaults.MAX_HEADER_SIZE,
+        metavar="SIZE",
+        help="largest request line and headers, all together: 431 above it "
+        f"(default {defaults.MAX_HEADER_SIZE // 1024}KiB)",
+    )
+    serve.add_argument(
         "--import-max-rows",
         type=int,
         default=defaults.IMPORT_ROWS,
@@ -183,6 +191,7 @@ def run(args: argparse.Namespace) -> int:
         "VALIDATE_RESPONSES": args.validate_responses,
         "ACCESS_LOG": not args.quiet,
         "MAX_CONTENT_LENGTH": args.max_body_size,
+        "MAX_HEADER_SIZE": args.max_header_size,
         "IMPORT_MAX_ROWS": args.import_max_rows,
         "JOURNAL_SIZE": args.journal_size,
         "REDACT_HEADERS": args.redact_header,

@@ -108,7 +108,14 @@ def _serve_waitress(config: dict[str, Any], host: str, port: int, threads: int) 
     signal.signal(signal.SIGTERM, _exit_on_signal)
     signal.signal(signal.SIGINT, _exit_on_signal)
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="mockserver")
+        waitress.serve(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="mockserver",
+            max_request_header_size=_server_header_limit(config, WAITRESS_HEADERS),
+        )
     finally:
         _close(app)
 
@@ -116,6 +123,7 @@ def _serve_waitress(config: dict[str, Any], host: str, port: int, threads: int) 
 def _serve_granian(config: dict[str, Any], host: str, port: int, threads: int) -> None:
     from granian import Granian
     from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
     from granian.log import LogLevels
 
     os.environ[ENV] = json.dumps({k: str(v) if k == "DB_PATH" and v is not None else v for k, v in config.items()})
@@ -129,6 +137,7 @@ def _serve_granian(config: dict[str, Any], host: str, port: int, threads: int) -
         workers=1,
         log_access=False,
         log_level=LogLevels.error,  # errors only: the banner says where we listen
+        http1_settings=HTTP1Settings(max_buffer_size=_server_header_limit(config, HTTP1Settings.max_buffer_size)),
         # A worker that dies once it serves (it should not) comes back rather than leaving
         # a dead port; one that cannot start says so and stops us (app_from_env).
         respawn_failed_workers=True,
@@ -147,6 +156,16 @@ def _serve_granian(config: dict[str, Any], host: str, port: int, threads: int) -
             raise
     if failed:
         raise SystemExit(1)
+
+
+# What the servers read of a request's headers before they answer 431 themselves, with no
+# body a browser can read: left at their defaults unless --max-header-size is near them, so
+# that every request over our limit but under theirs gets the app's JSON 431 (web/headers.py).
+WAITRESS_HEADERS = 256 * 1024
+
+
+def _server_header_limit(config: dict[str, Any], default: int) -> int:
+    return max(default, int(config.get("MAX_HEADER_SIZE") or 0) + 64 * 1024)
 
 
 def _build(config: dict[str, Any]) -> "Flask | None":
