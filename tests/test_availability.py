@@ -174,7 +174,7 @@ def rsgi(front, method, path, parts=(), headers=None, query=""):
 def front():
     from mockserver.serving.front import Front
 
-    return Front(make_app(), threads=2, max_body=1024, grace=5, delays=False)
+    return Front(make_app(), threads=2, max_body=1024, grace=5)
 
 
 def test_the_front_answers_as_the_app_does(front):
@@ -350,11 +350,12 @@ def test_a_heavy_operation_a_body_or_a_delay_runs_off_the_loop_and_the_rest_on_i
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [threading.current_thread().name.encode()]
 
-    front = Front(where, threads=1, max_body=None, grace=5, delays=False, heavy=re.compile("/slow/[^/]+"))
+    front = Front(where, threads=1, max_body=None, grace=5, heavy=re.compile("/slow/[^/]+"))
     assert rsgi(front, "GET", "/fast")[2] == threading.current_thread().name.encode()  # the loop's
     assert rsgi(front, "GET", "/slow/1")[2].startswith(b"mockserver")
     assert rsgi(front, "POST", "/fast", [b"{}"], {"content-length": "2"})[2].startswith(b"mockserver")
-    assert rsgi(front, "GET", "/fast", headers={"prefer": "delay=10"})[2].startswith(b"mockserver")
+    # a delay is waited by the front, not in a thread: the app runs where it would anyway
+    assert rsgi(front, "GET", "/fast", headers={"prefer": "delay=10"})[2] == threading.current_thread().name.encode()
     # openapi.yaml's x-heavy: the whole report, the customer list, the export
     heavy = heavy_paths(load_spec().operations)
     assert heavy.fullmatch("/api/v3/reports/customers/2024-01-01/2024-11-30")
@@ -423,3 +424,53 @@ def test_headers_over_the_limit_are_431_json_with_cors_and_others_go_on(tmp_path
         assert get()[0] == 200
         journal = served.call("GET", "/__mock/requests")[1]
         assert [e["response"]["status"] for e in journal] == [200, 431, 431, 200]
+
+
+# -- delays: waited without a thread, beside everyone else's answers
+
+DELAY_S = 5
+
+
+def test_delays_and_fault_latency_hold_no_thread_and_others_are_answered_at_once(tmp_path):
+    """The review: a fault rule's latency slept on the event loop (everyone waited behind
+    it), and three 10 s `Prefer: delay` made another user's create wait 29.5 s."""
+    import threading
+
+    with ServerProcess("--db", str(tmp_path / "db.json"), "--quiet") as server:  # one pool thread
+        rule = {"path": "/api/v3/clients/2319", "latency_ms": {"min": DELAY_S * 1000}}
+        assert server.call("PUT", "/__mock/faults", {"rules": [rule]})[0] == 200
+        delayed = {"Prefer": f"delay={DELAY_S * 1000}"}
+        hostile = [
+            *[("GET", "/api/v3/clients/2319", None, None)] * 4,  # the rule's latency: was on the loop
+            *[("POST", "/api/v3/clients", NEW, delayed)] * 4,  # with a body, in the pool: held its thread
+            *[("GET", "/api/income", None, delayed)] * 4,
+        ]
+        answered: list[tuple[int, float]] = []
+
+        def send(method, path, body, headers):
+            started = time.monotonic()
+            status = server.call(method, path, body, headers)[0]
+            answered.append((status, time.monotonic() - started))
+
+        threads = [threading.Thread(target=send, args=request) for request in hostile]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + patience(10)
+        while len(server.call("GET", "/__mock/requests")[1]) < len(hostile):  # each is now waiting
+            assert time.monotonic() < deadline, "the delayed requests never reached the app"
+        took = []
+        for i in range(60):
+            started = time.monotonic()
+            if i % 6 == 0:  # a create needs the pool's only thread
+                assert server.call("POST", "/api/v3/clients", {**NEW, "business_name": f"Quick {i}"})[0] == 201
+            else:
+                assert server.call("GET", "/api/v3/clients/779")[0] == 200
+            took.append(time.monotonic() - started)
+        assert not answered, "the probes took as long as the delays"
+        took.sort()
+        p99 = took[int(len(took) * 0.99)]
+        assert p99 < patience(0.1), f"p99 {p99 * 1000:.0f} ms beside {len(hostile)} delayed requests"
+        for thread in threads:
+            thread.join(patience(DELAY_S * 4))
+        assert len(answered) == len(hostile)
+        assert all(status in (200, 201) and DELAY_S * 0.9 < waited < DELAY_S * 3 for status, waited in answered)

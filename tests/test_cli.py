@@ -1,6 +1,7 @@
 import argparse
 import http.client
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -222,9 +223,11 @@ def test_a_dropped_connection_ends_without_a_whole_answer(db, server_name):
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=patience(10))
         body = json.dumps(NEW)
         headers = {**AUTH, "Content-Type": "application/json"}
+        started = time.monotonic()
         with pytest.raises((http.client.RemoteDisconnected, http.client.IncompleteRead)):
             connection.request("POST", "/api/v3/clients", body=body, headers=headers)
             connection.getresponse().read()
+        assert time.monotonic() - started >= 0.02  # cut after the latency, not before
         connection.close()
         assert len(server.call("GET", "/api/v3/clients")[1]) == len(fixture_rows("customers"))
         status, [entry] = server.call("GET", "/__mock/requests?status=none")

@@ -175,7 +175,7 @@ def register_journal(
             status=None if dropped else response.status_code,
             response_body=None if dropped else _response_body(response, content_type or ""),
             response_type=content_type,
-            duration_ms=round((time.perf_counter() - state.get("started", time.perf_counter())) * 1000, 3),
+            duration_ms=round(_elapsed_ms(state), 3),
             injected=state.get("injected"),
             warnings=warnings(),
         )
@@ -183,6 +183,11 @@ def register_journal(
 
 
 _UNPREFIXED = ("CONTENT_TYPE", "CONTENT_LENGTH")
+
+
+def _elapsed_ms(state: Any) -> float:
+    """Since the request came, and the delay the front will wait before answering."""
+    return (time.perf_counter() - state.get("started", time.perf_counter())) * 1000 + state.get("waited_ms", 0)
 
 
 def _header_name(key: str) -> str:

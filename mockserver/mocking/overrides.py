@@ -5,6 +5,12 @@ In order: the delay (`Prefer: delay=300`, else the matching fault rule's latency
 the server-wide `--latency`), then a fault rule's drop or error, then a forced response
 (`Prefer: code=404`, `example=NAME`, `dynamic=true`; Prism's Prefer header). Anything
 else goes on to the handler; `Prefer: strict` is read on the way by validation.
+
+The delay is decided here and waited by the front (serving/front.py) after the app has
+answered, before the answer is sent: an asyncio sleep, which holds no thread and leaves
+the event loop free, however many requests wait. A dropped connection is cut after the
+wait. Under waitress or another WSGI server there is no front, and the delay is a sleep
+of the request's thread, before the handler.
 """
 
 import os
@@ -19,6 +25,7 @@ from typing import NoReturn
 
 from flask import Response, g, request
 
+from ..serving.front import WAIT
 from ..state.sandbox import current
 from ..web.errors import ApiError, error_response
 from ..web.spec import Operation, Spec
@@ -61,7 +68,12 @@ def intercept(spec: Spec, op: Operation) -> Response | None:
     number, rule = faults.rule_for(request.method, request.path) or (0, None)
     delay = prefer.delay_ms if prefer.delay_ms is not None else faults.delay_ms(rule)
     if delay:
-        time.sleep(delay / 1000)
+        wait = request.environ.get(WAIT)
+        if wait is not None:  # the front waits, holding no thread
+            wait["seconds"] = delay / 1000
+            g.waited_ms = delay  # counted in the journal's and the log's duration
+        else:
+            time.sleep(delay / 1000)
     if rule is not None:
         outcome = faults.draw(rule, statuses(op))
         if outcome == DROP:
@@ -215,7 +227,12 @@ def dropped(op: Operation) -> Response:
     not, the status line and headers go out, promising a body that never comes, and the
     connection closes: the client fails reading the body (IncompleteRead; fetch's body read
     rejects). In Flask's test client, sending it raises ConnectionDropped."""
-    if request.environ.get("REMOTE_PORT") and _shut_connection(request.environ):
+    environ = request.environ
+    wait = environ.get(WAIT)
+    if wait is not None and wait.get("seconds") and environ.get("REMOTE_PORT"):
+        wait["then"] = lambda: _shut_connection(environ)  # cut once the delay is over
+        return Response(status=204)  # nobody will be left to read it
+    if environ.get("REMOTE_PORT") and _shut_connection(environ):
         return Response(status=204)  # nobody is left to read it
 
     def cut():
