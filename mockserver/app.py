@@ -42,8 +42,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     token), VALIDATE_RESPONSES (check every answer against openapi.yaml; on in tests),
     ACCESS_LOG (a line per request on stderr), MAX_CONTENT_LENGTH (bytes; a larger body is
     413), MAX_HEADER_SIZE (bytes of the request line and headers; more is 431),
-    IMPORT_MAX_ROWS (customers one import may hold), JOURNAL_SIZE (requests the journal
-    keeps), LATENCY ((min, max) milliseconds before every API answer, or None),
+    IMPORT_MAX_ROWS (customers one import may hold), JOURNAL_SIZE and JOURNAL_MAX_BYTES
+    (requests the journal keeps, and their bytes, per sandbox), LATENCY ((min, max)
+    milliseconds before every API answer, or None),
     CORS_ORIGINS (origins a browser page may call from; ["*"] for any, [] for none),
     ISOLATION ("shared": one store for all; "token": a sandbox per bearer token, see
     sandbox.py), MAX_SANDBOXES and SANDBOX_IDLE_SECONDS (its bounds), SANDBOX_MAX_STORE,
@@ -67,6 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_HEADER_SIZE=defaults.MAX_HEADER_SIZE,
         IMPORT_MAX_ROWS=defaults.IMPORT_ROWS,
         JOURNAL_SIZE=defaults.JOURNAL_SIZE,
+        JOURNAL_MAX_BYTES=defaults.JOURNAL_MAX_BYTES,
         LATENCY=None,
         CORS_ORIGINS=[defaults.ANY_ORIGIN],
         ISOLATION="shared",

@@ -19,6 +19,8 @@ SANDBOX_MAX_SNAPSHOT_BYTES = 32 * 1024 * 1024
 SANDBOX_IDLE = 24 * 3600.0
 BODY_TIMEOUT = 10.0  # seconds a body may take, plus one per 10 KiB of it (serving/front.py)
 JOURNAL_SIZE = 1000  # API requests GET /__mock/requests keeps
+JOURNAL_MAX_BYTES = 8 * 1024 * 1024  # what one sandbox's journal may hold, its oldest entries dropped first
+JOURNAL_ENTRY_KEEP = 4 * 1024  # bytes of headers, and of each body, a journal entry keeps (the rest noted as cut)
 JSON_MAX_DEPTH = 64  # arrays and objects nested in a request body: 400 past it (web/validation.py)
 PATTERN_MAX_LENGTH = 500  # characters of a path pattern (?path=, a fault rule's path); as control-plane.yaml says
 ANY_ORIGIN = "*"  # in CORS_ORIGINS: a browser page from any origin may call

@@ -113,6 +113,15 @@ def _limit_options(serve: argparse.ArgumentParser) -> None:
         help=f"API requests GET /__mock/requests keeps (default {defaults.JOURNAL_SIZE:,}; 0: no journal)",
     )
     serve.add_argument(
+        "--journal-max-bytes",
+        type=options.size,
+        default=defaults.JOURNAL_MAX_BYTES,
+        metavar="SIZE",
+        help="what one sandbox's journal may hold, its oldest requests dropped first; each keeps "
+        f"{defaults.JOURNAL_ENTRY_KEEP // 1024} KiB of headers and of each body at most "
+        f"(default {defaults.JOURNAL_MAX_BYTES // 1024**2}MiB)",
+    )
+    serve.add_argument(
         "--body-timeout",
         type=float,
         default=defaults.BODY_TIMEOUT,
@@ -195,6 +204,7 @@ def run(args: argparse.Namespace) -> int:
         "MAX_HEADER_SIZE": args.max_header_size,
         "IMPORT_MAX_ROWS": args.import_max_rows,
         "JOURNAL_SIZE": args.journal_size,
+        "JOURNAL_MAX_BYTES": args.journal_max_bytes,
         "REDACT_HEADERS": args.redact_header,
         "BODY_TIMEOUT": args.body_timeout,
         "LATENCY": args.latency,
