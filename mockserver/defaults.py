@@ -23,5 +23,7 @@ JOURNAL_MAX_BYTES = 8 * 1024 * 1024  # what one sandbox's journal may hold, its 
 JOURNAL_ENTRY_KEEP = 4 * 1024  # bytes of headers, and of each body, a journal entry keeps (the rest noted as cut)
 JSON_MAX_DEPTH = 64  # arrays and objects nested in a request body: 400 past it (web/validation.py)
 PATTERN_MAX_LENGTH = 500  # characters of a path pattern (?path=, a fault rule's path); as control-plane.yaml says
+STREAM_FROM_BYTES = 1024 * 1024  # an answer larger is sent from a file, read as the client reads (serving/spool.py)
+SPOOL_MAX_BYTES = 256 * 1024 * 1024  # the folder of those files, under $TMPDIR; past it, from memory
 ANY_ORIGIN = "*"  # in CORS_ORIGINS: a browser page from any origin may call
 SEED_UNTIL = date(2024, 11, 30)  # the month of the docs' samples

@@ -512,3 +512,46 @@ def test_the_journal_of_requests_with_huge_headers_stays_small(tmp_path):
         assert grown < 60, f"{grown:.0f} MB more after 1,000 requests with large headers"
         entries = server.call("GET", "/__mock/requests?limit=10000")[1]
         assert len(entries) == 1000 and entries[0]["cut"]["request.headers"] > 400_000
+
+
+# -- large answers: a client that does not read holds a small buffer, not the answer
+
+STALLED = 40
+
+
+def test_clients_that_do_not_read_a_large_answer_hold_little_memory(tmp_path):
+    """100 clients that never read a 14 MB answer took the review's server from 225 to
+    1,632 MB: granian kept a copy of the answer for each. Now it is read from a file as the
+    client reads; here 40 clients of a 3 MB list, which would hold 120 MB."""
+    from tests.server_process import run_cli
+
+    db = tmp_path / "db.json"
+    assert run_cli("seed", "--db", str(db), "--customers", "5000", "--income", "0", "--quiet").returncode == 0
+    with ServerProcess("--db", str(db), "--quiet") as server:
+        whole = http.client.HTTPConnection("127.0.0.1", server.port, timeout=patience(60))
+
+        def read_list() -> bytes:
+            whole.request("GET", "/api/v3/clients", headers={"Authorization": "Bearer t"})
+            answer = whole.getresponse()
+            assert answer.status == 200
+            return answer.read()
+
+        size = len(read_list())
+        assert size > 2_500_000 and len(json.loads(read_list())) > 5000  # whole, from the file, twice
+        before = rss_mb(server.proc.pid)
+        stalled = []
+        for _ in range(STALLED):
+            conn = socket.socket()
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # the kernel holds little of it
+            conn.connect(("127.0.0.1", server.port))
+            conn.sendall(b"GET /api/v3/clients HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n\r\n")
+            stalled.append(conn)
+        deadline = time.monotonic() + patience(60)
+        while len(server.call("GET", "/__mock/requests?path=/api/v3/clients&limit=1000")[1]) < STALLED + 2:
+            assert time.monotonic() < deadline, "the stalled requests were never answered"
+        assert len(read_list()) == size  # after it, every answer before it is handed to granian
+        grown = rss_mb(server.proc.pid) - before
+        for conn in stalled:
+            conn.close()
+        whole.close()
+        assert grown < STALLED * size / 1e6 / 4, f"{grown:.0f} MB more for {STALLED} clients of {size:,} bytes"

@@ -17,6 +17,10 @@ an operation openapi.yaml marks `x-heavy` (a whole report, the customer list, an
 their cost grows with the store) runs in a pool of `threads` threads, so the others go
 on meanwhile.
 
+An answer over spool.STREAM_FROM bytes is sent from a file, read as the client reads it
+(spool.py): one held in memory stayed there, copied by granian, for as long as a client
+took to read it, or did not.
+
 A delay (`Prefer: delay`, a fault rule's latency, `--latency`) is never waited by the
 app: it leaves the seconds in the environ's WAIT dict, and the answer it made waits here,
 in an asyncio sleep, before it is sent. A thousand delayed requests hold no thread, and
@@ -31,9 +35,12 @@ import io
 import json
 import re
 import sys
+import weakref
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+from .spool import STREAM_FROM, Spool
 
 WSGIApp = Callable[..., Iterable[bytes]]
 Answer = tuple[int, list[tuple[str, str]], bytes]
@@ -70,6 +77,9 @@ class Front:
         self.app = app
         self.heavy = heavy  # paths whose cost grows with the store: never run on the loop
         self.pool = ThreadPoolExecutor(threads, thread_name_prefix="mockserver")
+        # Writes large answers to files, apart from the pool: an import there must not hold them up.
+        self.spooler = ThreadPoolExecutor(1, thread_name_prefix="mockserver-spool")
+        self._spool: Spool | None = None  # made with the first large answer
         self.max_body = max_body
         self.grace = grace
         self._constant = {
@@ -86,6 +96,9 @@ class Front:
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.pool.shutdown(wait=False)
+        self.spooler.shutdown(wait=False)
+        if self._spool is not None:
+            self._spool.close()
 
     async def __rsgi__(self, scope: Any, proto: Any) -> None:
         if scope.proto != "http":
@@ -113,12 +126,26 @@ class Front:
             status, sent, content = await loop.run_in_executor(self.pool, self._call, environ)
         else:
             status, sent, content = self._call(environ)
+        spooled = None
+        if len(content) > STREAM_FROM:
+            spooled = await loop.run_in_executor(self.spooler, self._spooled, content)
+            if spooled is not None:
+                content = b""  # the file has it: nothing of it stays in memory meanwhile
         if wait:
             await asyncio.sleep(wait.get("seconds", 0))
             if (then := wait.get("then")) is not None:
                 await loop.run_in_executor(self.pool, then)
-        proto.response_bytes(status, sent, content)
+        if spooled is not None:
+            proto.response_file(status, sent, spooled)
+        else:
+            proto.response_bytes(status, sent, content)
         return None
+
+    def _spooled(self, content: bytes) -> str | None:
+        if self._spool is None:
+            self._spool = Spool()
+            weakref.finalize(self, self._spool.close)
+        return self._spool.put(content)
 
     async def _body(self, proto: Any) -> bytes:
         loop = asyncio.get_running_loop()
