@@ -360,6 +360,10 @@ def test_a_heavy_operation_a_body_or_a_delay_runs_off_the_loop_and_the_rest_on_i
     heavy = heavy_paths(load_spec().operations)
     assert heavy.fullmatch("/api/v3/reports/customers/2024-01-01/2024-11-30")
     assert heavy.fullmatch("/api/v3/clients") and not heavy.fullmatch("/api/v3/clients/779")
+    # control-plane.yaml's too: the journal, up to --journal-max-bytes of it
+    from mockserver.resources import CONTROL_SPEC_PATH
+
+    assert heavy_paths(load_spec(CONTROL_SPEC_PATH).operations).fullmatch("/__mock/requests")
 
 
 # -- a slow request beside fast ones

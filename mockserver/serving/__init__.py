@@ -36,14 +36,14 @@ THREADS_ENV = "MOCKSERVER_THREADS"
 def front_from_env() -> "Front":
     """granian's factory target: the app with the settings `serve` put in the environment,
     behind the front that reads each body before the app runs (front.py)."""
-    from ..resources import SPEC_PATH
+    from ..resources import CONTROL_SPEC_PATH, SPEC_PATH
     from ..web.spec import load_spec
     from .front import Front, heavy_paths
 
     app = app_from_env()
     config = app.config
     threads = int(os.environ.get(THREADS_ENV, "1"))
-    heavy = heavy_paths(load_spec(SPEC_PATH).operations)
+    heavy = heavy_paths([*load_spec(SPEC_PATH).operations, *load_spec(CONTROL_SPEC_PATH).operations])
     # The requests without a body run on the event loop's thread, the heavy ones (a report,
     # an import) in the pool: a GET waits for the GIL each time it comes back from I/O, and
     # 5 ms, the default, made a GET's p50 16 ms beside a report; 1 ms made it 7.5.
