@@ -230,3 +230,12 @@ def test_a_journal_holds_its_byte_budget_dropping_the_oldest_first():
     assert kept <= 64 * 1024 and len(entries) < 100
     assert [e["id"] for e in entries] == list(range(101 - len(entries), 101))  # the newest, in order
     assert len(entries) > 64 * 1024 // 5_000  # each about 4 KiB: the budget is spent, not wasted
+
+
+def test_an_upload_with_a_part_without_a_name_is_recorded(client):
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="category_id"\r\n\r\n1\r\n'
+        b"--b\r\nContent-Disposition: form-data\r\n\r\nnameless\r\n--b--\r\n"
+    )
+    client.post("/api/clients-import", data=body, headers={"Content-Type": "multipart/form-data; boundary=b"})
+    assert journal(client)[-1]["request"]["body"]["category_id"] == "1"

@@ -262,16 +262,17 @@ def _read_request_body(cut: dict[str, int]) -> Any:
     if request.mimetype == "multipart/form-data":
         form: dict[str, Any] = {}
         room, size = KEEP, 0
-        for name, value in request.form.items():  # text fields, while they fit
-            size += len(name) + len(value)
-            if len(name) + len(value) <= room:
-                form[name], room = value, room - len(name) - len(value)
+        for name, value in request.form.items():  # text fields, while they fit (a part may have no name)
+            text = len(name or "") + len(value)
+            size += text
+            if text <= room:
+                form[name], room = value, room - text
         for name, upload in request.files.items():
             upload.stream.seek(0, 2)
             file_size = upload.stream.tell()
             upload.stream.seek(0)
             filename = upload.filename or ""
-            text = len(name) + len(filename) + len(upload.mimetype)
+            text = len(name or "") + len(filename) + len(upload.mimetype)
             size += text
             if text <= room:
                 form[name] = {"filename": filename, "content_type": upload.mimetype, "size": file_size}
@@ -312,7 +313,7 @@ def _cost(entry: _Entry) -> int:
         if isinstance(body, (bytes, str)):
             size += len(body)
         elif isinstance(body, dict):  # a form: its text fields and its files' descriptions
-            size += sum(len(k) + (len(v) if isinstance(v, str) else 100) for k, v in body.items())
+            size += sum(len(k or "") + (len(v) if isinstance(v, str) else 100) for k, v in body.items())
     return size
 
 
