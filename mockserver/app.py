@@ -17,6 +17,7 @@ from .web.auth import register_admin_check
 from .web.cors import register_cors
 from .web.docs import index_page, register_docs
 from .web.errors import register_error_handlers
+from .web.headers import register_header_limit
 from .web.laravel import LaravelInput
 from .web.routing import API_PACKAGE, CONTROL_PACKAGE, WholeResponse, check_response, handlers_for, register_routes
 from .web.spec import Spec, load_spec
@@ -41,8 +42,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """config keys: DB_PATH (None keeps the store in memory), TOKEN (None accepts any bearer
     token), VALIDATE_RESPONSES (check every answer against openapi.yaml; on in tests),
     ACCESS_LOG (a line per request on stderr), MAX_CONTENT_LENGTH (bytes; a larger body is
-    413), IMPORT_MAX_ROWS (customers one import may hold), JOURNAL_SIZE (requests the
-    journal keeps), LATENCY ((min, max) milliseconds before every API answer, or None),
+    413), MAX_HEADER_SIZE (bytes of the request line and headers; more is 431),
+    IMPORT_MAX_ROWS (customers one import may hold), JOURNAL_SIZE and JOURNAL_MAX_BYTES
+    (requests the journal keeps, and their bytes, per sandbox), LATENCY ((min, max)
+    milliseconds before every API answer, or None),
     CORS_ORIGINS (origins a browser page may call from; ["*"] for any, [] for none),
     ISOLATION ("shared": one store for all; "token": a sandbox per bearer token, see
     sandbox.py), MAX_SANDBOXES and SANDBOX_IDLE_SECONDS (its bounds), SANDBOX_MAX_STORE,
@@ -64,8 +67,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         VALIDATE_RESPONSES=False,
         ACCESS_LOG=False,
         MAX_CONTENT_LENGTH=defaults.MAX_BODY,
+        MAX_HEADER_SIZE=defaults.MAX_HEADER_SIZE,
         IMPORT_MAX_ROWS=defaults.IMPORT_ROWS,
         JOURNAL_SIZE=defaults.JOURNAL_SIZE,
+        JOURNAL_MAX_BYTES=defaults.JOURNAL_MAX_BYTES,
         LATENCY=None,
         CORS_ORIGINS=[defaults.ANY_ORIGIN],
         ISOLATION="shared",
@@ -91,6 +96,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def _start_timer() -> None:  # read by the journal and the access log
         g.started = time.perf_counter()
 
+    register_header_limit(app, app.config["MAX_HEADER_SIZE"])
     register_error_handlers(app)
     register_warnings(app)
     if app.config["ADMIN_TOKEN"]:
@@ -138,6 +144,7 @@ def _register_index(app: Flask, operation_count: int, control: Spec) -> list[str
             "customer_export": f"{request.host_url}api/v3/clients/clients-print/{bid}",
             "limits": {
                 "max_body_bytes": app.config["MAX_CONTENT_LENGTH"],
+                "max_header_bytes": app.config["MAX_HEADER_SIZE"],
                 "import_max_rows": app.config["IMPORT_MAX_ROWS"],
             },
         }

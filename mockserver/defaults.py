@@ -9,6 +9,7 @@ from pathlib import Path
 
 DB = Path(".mockserver") / "db.json"
 MAX_BODY = 5 * 1024 * 1024  # a 10,000-customer sheet is about 400 KB
+MAX_HEADER_SIZE = 16 * 1024  # the request line and headers (web/headers.py): 431 past it, as Node's default
 IMPORT_ROWS = 10_000
 MAX_SANDBOXES = 100
 # what one sandbox of --isolation token may keep (quota.py): 100 x (16 + 32) MiB in all
@@ -18,5 +19,11 @@ SANDBOX_MAX_SNAPSHOT_BYTES = 32 * 1024 * 1024
 SANDBOX_IDLE = 24 * 3600.0
 BODY_TIMEOUT = 10.0  # seconds a body may take, plus one per 10 KiB of it (serving/front.py)
 JOURNAL_SIZE = 1000  # API requests GET /__mock/requests keeps
+JOURNAL_MAX_BYTES = 8 * 1024 * 1024  # what one sandbox's journal may hold, its oldest entries dropped first
+JOURNAL_ENTRY_KEEP = 4 * 1024  # bytes of headers, and of each body, a journal entry keeps (the rest noted as cut)
+JSON_MAX_DEPTH = 64  # arrays and objects nested in a request body: 400 past it (web/validation.py)
+PATTERN_MAX_LENGTH = 500  # characters of a path pattern (?path=, a fault rule's path); as control-plane.yaml says
+STREAM_FROM_BYTES = 1024 * 1024  # an answer larger is sent from a file, read as the client reads (serving/spool.py)
+SPOOL_MAX_BYTES = 256 * 1024 * 1024  # the folder of those files, under $TMPDIR; past it, from memory
 ANY_ORIGIN = "*"  # in CORS_ORIGINS: a browser page from any origin may call
 SEED_UNTIL = date(2024, 11, 30)  # the month of the docs' samples

@@ -174,7 +174,7 @@ def rsgi(front, method, path, parts=(), headers=None, query=""):
 def front():
     from mockserver.serving.front import Front
 
-    return Front(make_app(), threads=2, max_body=1024, grace=5, delays=False)
+    return Front(make_app(), threads=2, max_body=1024, grace=5)
 
 
 def test_the_front_answers_as_the_app_does(front):
@@ -350,15 +350,20 @@ def test_a_heavy_operation_a_body_or_a_delay_runs_off_the_loop_and_the_rest_on_i
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [threading.current_thread().name.encode()]
 
-    front = Front(where, threads=1, max_body=None, grace=5, delays=False, heavy=re.compile("/slow/[^/]+"))
+    front = Front(where, threads=1, max_body=None, grace=5, heavy=re.compile("/slow/[^/]+"))
     assert rsgi(front, "GET", "/fast")[2] == threading.current_thread().name.encode()  # the loop's
     assert rsgi(front, "GET", "/slow/1")[2].startswith(b"mockserver")
     assert rsgi(front, "POST", "/fast", [b"{}"], {"content-length": "2"})[2].startswith(b"mockserver")
-    assert rsgi(front, "GET", "/fast", headers={"prefer": "delay=10"})[2].startswith(b"mockserver")
+    # a delay is waited by the front, not in a thread: the app runs where it would anyway
+    assert rsgi(front, "GET", "/fast", headers={"prefer": "delay=10"})[2] == threading.current_thread().name.encode()
     # openapi.yaml's x-heavy: the whole report, the customer list, the export
     heavy = heavy_paths(load_spec().operations)
     assert heavy.fullmatch("/api/v3/reports/customers/2024-01-01/2024-11-30")
     assert heavy.fullmatch("/api/v3/clients") and not heavy.fullmatch("/api/v3/clients/779")
+    # control-plane.yaml's too: the journal, up to --journal-max-bytes of it
+    from mockserver.resources import CONTROL_SPEC_PATH
+
+    assert heavy_paths(load_spec(CONTROL_SPEC_PATH).operations).fullmatch("/__mock/requests")
 
 
 # -- a slow request beside fast ones
@@ -392,3 +397,165 @@ def test_gets_by_id_are_answered_while_a_10000_row_import_runs(import_server):
     conn.close()
     assert status["import"] == 200
     assert answered_before >= 10  # a held-up GET would have waited out the import: one, at most
+
+
+# -- headers: bounded, and refused as JSON a page can read
+
+
+@pytest.mark.parametrize("server", ["granian", "waitress"])
+def test_headers_over_the_limit_are_431_json_with_cors_and_others_go_on(tmp_path, server):
+    """The review sent 400 KiB headers (a Prefer among them) and the journal kept each."""
+    with ServerProcess("--db", str(tmp_path / "db.json"), "--quiet", "--server", server) as served:
+
+        def get(**headers):
+            conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=patience(30))
+            conn.request("GET", "/api/v3/clients/779", headers={"Authorization": "Bearer t", **headers})
+            answer = conn.getresponse()
+            result = answer.status, answer.headers, answer.read()  # any case, as granian sends them
+            conn.close()
+            return result
+
+        origin = {"Origin": "http://localhost:3000"}
+        assert get(**origin, Prefer="code=200, " + "x" * 15_000)[0] == 200  # under 16 KiB in all
+        for size in (17_000, 200_000):
+            status, headers, body = get(**origin, Prefer="a" * size)
+            assert status == 431, body[:200]
+            assert headers["Content-Type"] == "application/json"
+            assert headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+            message = json.loads(body)["message"]
+            assert message.startswith(f"The request's headers are {size // 1000}")
+            assert "over this server's limit of 16,384 bytes (mockserver serve --max-header-size)" in message
+        assert get()[0] == 200
+        journal = served.call("GET", "/__mock/requests")[1]
+        assert [e["response"]["status"] for e in journal] == [200, 431, 431, 200]
+
+
+# -- delays: waited without a thread, beside everyone else's answers
+
+DELAY_S = 5
+
+
+def test_delays_and_fault_latency_hold_no_thread_and_others_are_answered_at_once(tmp_path):
+    """The review: a fault rule's latency slept on the event loop (everyone waited behind
+    it), and three 10 s `Prefer: delay` made another user's create wait 29.5 s."""
+    import threading
+
+    with ServerProcess("--db", str(tmp_path / "db.json"), "--quiet") as server:  # one pool thread
+        rule = {"path": "/api/v3/clients/2319", "latency_ms": {"min": DELAY_S * 1000}}
+        assert server.call("PUT", "/__mock/faults", {"rules": [rule]})[0] == 200
+        delayed = {"Prefer": f"delay={DELAY_S * 1000}"}
+        hostile = [
+            *[("GET", "/api/v3/clients/2319", None, None)] * 4,  # the rule's latency: was on the loop
+            *[("POST", "/api/v3/clients", NEW, delayed)] * 4,  # with a body, in the pool: held its thread
+            *[("GET", "/api/income", None, delayed)] * 4,
+        ]
+        answered: list[tuple[int, float]] = []
+
+        def send(method, path, body, headers):
+            started = time.monotonic()
+            status = server.call(method, path, body, headers)[0]
+            answered.append((status, time.monotonic() - started))
+
+        threads = [threading.Thread(target=send, args=request) for request in hostile]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + patience(10)
+        while len(server.call("GET", "/__mock/requests")[1]) < len(hostile):  # each is now waiting
+            assert time.monotonic() < deadline, "the delayed requests never reached the app"
+        took = []
+        for i in range(60):
+            started = time.monotonic()
+            if i % 6 == 0:  # a create needs the pool's only thread
+                assert server.call("POST", "/api/v3/clients", {**NEW, "business_name": f"Quick {i}"})[0] == 201
+            else:
+                assert server.call("GET", "/api/v3/clients/779")[0] == 200
+            took.append(time.monotonic() - started)
+        assert not answered, "the probes took as long as the delays"
+        took.sort()
+        p99 = took[int(len(took) * 0.99)]
+        assert p99 < patience(0.1), f"p99 {p99 * 1000:.0f} ms beside {len(hostile)} delayed requests"
+        for thread in threads:
+            thread.join(patience(DELAY_S * 4))
+        assert len(answered) == len(hostile)
+        assert all(status in (200, 201) and DELAY_S * 0.9 < waited < DELAY_S * 3 for status, waited in answered)
+
+
+def rss_mb(group: int) -> float:
+    """The resident memory of a served process and its worker (granian's), in MB."""
+    from pathlib import Path
+
+    total = 0
+    for process in Path("/proc").glob("[0-9]*"):
+        try:
+            if int((process / "stat").read_text().rpartition(")")[2].split()[2]) != group:
+                continue
+            status = (process / "status").read_text()
+        except (OSError, ValueError):
+            continue
+        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    return total / 1024
+
+
+def test_the_journal_of_requests_with_huge_headers_stays_small(tmp_path):
+    """3 x 1,000 GETs with a 400 KiB header took the review's server from 204 to 1,398 MB."""
+    with ServerProcess("--db", str(tmp_path / "db.json"), "--quiet") as server:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=patience(30))
+
+        def get(header: str) -> int:
+            conn.request("GET", "/api/v3/clients/779", headers={"Authorization": "Bearer t", "X-Big": header})
+            answer = conn.getresponse()
+            answer.read()
+            return answer.status
+
+        assert get("warm") == 200
+        before = rss_mb(server.proc.pid)
+        for size, status in ((400_000, 431), (15_000, 200)):
+            assert all(get("a" * size) == status for _ in range(500))
+        grown = rss_mb(server.proc.pid) - before
+        conn.close()
+        assert grown < 60, f"{grown:.0f} MB more after 1,000 requests with large headers"
+        entries = server.call("GET", "/__mock/requests?limit=10000")[1]
+        assert len(entries) == 1000 and entries[0]["cut"]["request.headers"] > 400_000
+
+
+# -- large answers: a client that does not read holds a small buffer, not the answer
+
+STALLED = 40
+
+
+def test_clients_that_do_not_read_a_large_answer_hold_little_memory(tmp_path):
+    """100 clients that never read a 14 MB answer took the review's server from 225 to
+    1,632 MB: granian kept a copy of the answer for each. Now it is read from a file as the
+    client reads; here 40 clients of a 3 MB list, which would hold 120 MB."""
+    from tests.server_process import run_cli
+
+    db = tmp_path / "db.json"
+    assert run_cli("seed", "--db", str(db), "--customers", "5000", "--income", "0", "--quiet").returncode == 0
+    with ServerProcess("--db", str(db), "--quiet") as server:
+        whole = http.client.HTTPConnection("127.0.0.1", server.port, timeout=patience(60))
+
+        def read_list() -> bytes:
+            whole.request("GET", "/api/v3/clients", headers={"Authorization": "Bearer t"})
+            answer = whole.getresponse()
+            assert answer.status == 200
+            return answer.read()
+
+        size = len(read_list())
+        assert size > 2_500_000 and len(json.loads(read_list())) > 5000  # whole, from the file, twice
+        before = rss_mb(server.proc.pid)
+        stalled = []
+        for _ in range(STALLED):
+            conn = socket.socket()
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # the kernel holds little of it
+            conn.connect(("127.0.0.1", server.port))
+            conn.sendall(b"GET /api/v3/clients HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n\r\n")
+            stalled.append(conn)
+        deadline = time.monotonic() + patience(60)
+        while len(server.call("GET", "/__mock/requests?path=/api/v3/clients&limit=1000")[1]) < STALLED + 2:
+            assert time.monotonic() < deadline, "the stalled requests were never answered"
+        assert len(read_list()) == size  # after it, every answer before it is handed to granian
+        grown = rss_mb(server.proc.pid) - before
+        for conn in stalled:
+            conn.close()
+        whole.close()
+        assert grown < STALLED * size / 1e6 / 4, f"{grown:.0f} MB more for {STALLED} clients of {size:,} bytes"

@@ -103,3 +103,36 @@ def test_no_file_path_comes_from_a_request(tmp_path):
         assert 400 <= answer.status_code < 500, (name, answer.status_code)
     shared(app).store.close()
     assert [p.name for p in tmp_path.iterdir()] == ["db.json"]
+
+
+def nested(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+@pytest.mark.parametrize("depth", [65, 256, 600, 5_000])
+@pytest.mark.parametrize(
+    "where",
+    [
+        nested,
+        lambda depth: body()[:-1] + b', "x": ' + nested(depth - 1) + b"}",  # a field the API ignores
+        lambda depth: body()[:-1].replace(b'"Fine Ltd"', nested(depth - 1)) + b"}",  # a field it reads
+    ],
+    ids=["the body", "an unknown field", "a known field"],
+)
+def test_json_nested_past_the_limit_is_400_naming_it(api, where, depth):
+    """A 600-byte body nested 256 deep was a 500 "mockserver bug": the validator gives up at 255."""
+    app, client = api
+    before = snapshot(app)
+    answer = client.post("/api/v3/clients", data=where(depth), headers=JSON)
+    assert answer.status_code == 400, answer.get_json()
+    assert "more than 64 levels deep, this server's limit" in answer.get_json()["message"]
+    assert snapshot(app) == before
+    assert client.get("/__mock/requests").status_code == 200  # the journal shows it as text
+
+
+def test_json_nested_to_the_limit_is_read(api):
+    _, client = api
+    answer = client.post("/api/v3/clients", data=body()[:-1] + b', "x": ' + nested(63) + b"}", headers=JSON)
+    assert answer.status_code == 201  # the object and 63 arrays in it: 64 levels
+    control = client.put("/__mock/faults", json={"rules": [{"path": "/x", "note": json.loads(nested(70))}]})
+    assert control.status_code == 400 and "64 levels" in control.get_json()["message"]

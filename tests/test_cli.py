@@ -1,6 +1,7 @@
 import argparse
 import http.client
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -81,10 +82,14 @@ def test_second_server_on_same_db_is_refused(db):
 
 
 def test_body_and_import_limits_are_options(db):
-    with ServerProcess("--db", db, "--max-body-size", "50", "--import-max-rows", "7") as server:
+    limits = ("--max-body-size", "50", "--import-max-rows", "7", "--max-header-size", "1KiB")
+    with ServerProcess("--db", db, *limits) as server:
         status, body = server.call("POST", "/api/v3/clients", NEW)
         assert status == 413 and "limit of 50 bytes" in body["message"]
-        assert server.call("GET", "/")[1]["limits"] == {"max_body_bytes": 50, "import_max_rows": 7}
+        shown = {"max_body_bytes": 50, "max_header_bytes": 1024, "import_max_rows": 7}
+        assert server.call("GET", "/")[1]["limits"] == shown
+        status, body = server.call("GET", "/api/v3/clients/779", headers={"X-Long": "x" * 1000})
+        assert status == 431 and "limit of 1,024 bytes" in body["message"]
 
 
 def test_isolation_token_gives_each_token_its_own_store_until_fresh(db):
@@ -224,9 +229,11 @@ def test_a_dropped_connection_ends_without_a_whole_answer(db, server_name):
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=patience(10))
         body = json.dumps(NEW)
         headers = {**AUTH, "Content-Type": "application/json"}
+        started = time.monotonic()
         with pytest.raises((http.client.RemoteDisconnected, http.client.IncompleteRead)):
             connection.request("POST", "/api/v3/clients", body=body, headers=headers)
             connection.getresponse().read()
+        assert time.monotonic() - started >= 0.02  # cut after the latency, not before
         connection.close()
         assert len(server.call("GET", "/api/v3/clients")[1]) == len(fixture_rows("customers"))
         status, [entry] = server.call("GET", "/__mock/requests?status=none")

@@ -141,3 +141,43 @@ def test_advances_at_once_all_count():
     finally:
         sys.setswitchinterval(interval)
     assert clock.now() == start + timedelta(hours=8 * 200)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"now": "9999-12-31T23:59:59Z", "frozen": False},
+        {"now": "9999-12-31T00:00:00Z", "frozen": False},
+        {"now": "9999-12-31T23:59:59Z"},  # frozen, then set running
+    ],
+)
+def test_a_running_clock_that_would_pass_9999_is_422_and_the_api_goes_on(client, body):
+    """The review's clock ran past 9999-12-31 and every request answered 500 until deleted."""
+    first = client.put("/__mock/clock", json=body)
+    if first.status_code == 200:  # the frozen one is fine where it stands...
+        answer = client.put("/__mock/clock", json={"advance": "PT0S", "frozen": False})  # ...not running
+    else:
+        answer = first
+    assert answer.status_code == 422 and "would pass the last time it can show" in str(answer.json["errors"])
+    assert client.put("/__mock/clock", json={"advance": "PT1S"}).status_code in (200, 422)
+    for path in ("/api/v3/clients/779", "/api/income", "/__mock/requests", "/api/v3/clients/summary"):
+        assert client.get(path).status_code == 200, path
+    assert client.post("/api/v3/clients", json=NEW).status_code == 201
+
+
+def test_a_clock_left_running_stops_at_its_end_and_never_fails(app, client):
+    """Set running a day before the end, and the server left up for days after."""
+    from mockserver.state.clock import LATEST
+    from mockserver.state.sandbox import shared
+
+    clock = shared(app).clock
+    clock.set(datetime(9999, 12, 30, tzinfo=UTC), frozen=False)
+    virtual, _, frozen = clock._state
+    clock._state = (virtual, datetime.now(UTC) - timedelta(days=3), frozen)  # three days on
+    assert clock.now() == LATEST
+    assert client.get("/__mock/clock").json["now"] == "9999-12-31T23:59:59.999Z"
+    assert client.post("/api/v3/clients", json=NEW).status_code == 201
+    assert client.get("/api/v3/clients/779").status_code == 200
+    assert client.get("/__mock/requests?limit=1").json[0]["time"] == "9999-12-31T23:59:59.999Z"
+    clock._state = (datetime(1970, 1, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(days=3), frozen)
+    assert client.get("/api/v3/clients/779").status_code == 200  # a real clock stepped back

@@ -124,6 +124,8 @@ def test_a_rule_latency_delays_and_a_rule_without_one_uses_the_servers():
         ({"path": "/x", "latency_ms": {"min": 60001}}, "rules.0.latency_ms.min"),
         ({"path": "/x", "method": "get"}, "rules.0.method"),
         ({"path": "/x", "chance": 1}, "rules.0.chance"),
+        ({"path": "/api/v3/clients/7*"}, "rules.0.path"),
+        ({"path": "/x" * 251}, "rules.0.path"),
         ({}, "rules.0.path"),
     ],
 )

@@ -180,3 +180,62 @@ def test_a_header_named_by_the_option_is_redacted_too():
     [entry] = journal(client)
     assert entry["request"]["headers"]["X-Tenant-Secret"] == "[redacted]"
     assert entry["request"]["headers"]["X-Trace"] == "kept"
+
+
+def test_a_pattern_it_cannot_take_is_422_naming_path(client):
+    answer = client.get("/__mock/requests?path=/api/v3/cl*")
+    assert answer.status_code == 422 and "must be a whole segment" in answer.json["errors"]["path"][0]
+    answer = client.get("/__mock/requests?path=" + "/x" * 251)
+    assert answer.status_code == 422 and list(answer.json["errors"]) == ["path"]
+
+
+def test_a_star_heavy_pattern_is_answered_at_once(client):
+    """14 `/**` took the review 129 s against one path; now one pass over each path."""
+    for n in range(20):
+        client.get("/api/v3/clients/779" + "/a" * n)
+    answer = client.get("/__mock/requests?path=" + "/**" * 14 + "/b")
+    assert answer.status_code == 200 and answer.json == []
+    answer = client.get("/__mock/requests?path=/**/a/**/a")
+    assert [e["request"]["path"] for e in answer.json] == ["/api/v3/clients/779" + "/a" * n for n in range(2, 20)]
+
+
+def test_an_entry_keeps_4_kib_of_headers_and_of_each_body_noting_what_was_sent():
+    from mockserver.defaults import JOURNAL_ENTRY_KEEP
+
+    client = ApiClient(make_app().test_client())
+    long_name = "x" * 20_000
+    client.post("/api/v3/clients", json={**NEW, "business_name": long_name}, headers={"X-Trace": "t" * 10_000})
+    [entry] = journal(client)
+    sent = entry["cut"]
+    assert set(sent) == {"request.headers", "request.body", "response.body"}
+    assert sent["request.headers"] > 10_000 and sent["request.body"] > 20_000 and sent["response.body"] > 20_000
+    headers = entry["request"]["headers"]
+    assert sum(len(k) + len(v) for k, v in headers.items()) < JOURNAL_ENTRY_KEEP + 100
+    assert any(v.endswith(" bytes in all)") for v in headers.values())  # the one that passed it, cut
+    body = entry["request"]["body"]
+    assert len(body) < JOURNAL_ENTRY_KEEP + 100 and body.endswith(f"(cut: {sent['request.body']:,} bytes in all)")
+    client.get("/api/v3/clients/779")
+    assert "cut" not in journal(client)[-1]  # kept whole
+
+
+def test_a_journal_holds_its_byte_budget_dropping_the_oldest_first():
+    app = make_app(JOURNAL_MAX_BYTES=64 * 1024)
+    client = ApiClient(app.test_client())
+    for i in range(100):
+        client.get(f"/api/v3/clients/779?n={i}", headers={"X-Pad": "p" * 3_000})
+    from mockserver.state.sandbox import shared
+
+    kept = shared(app).journal.kept_bytes()
+    entries = journal(client, "?limit=1000")
+    assert kept <= 64 * 1024 and len(entries) < 100
+    assert [e["id"] for e in entries] == list(range(101 - len(entries), 101))  # the newest, in order
+    assert len(entries) > 64 * 1024 // 5_000  # each about 4 KiB: the budget is spent, not wasted
+
+
+def test_an_upload_with_a_part_without_a_name_is_recorded(client):
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="category_id"\r\n\r\n1\r\n'
+        b"--b\r\nContent-Disposition: form-data\r\n\r\nnameless\r\n--b--\r\n"
+    )
+    client.post("/api/clients-import", data=body, headers={"Content-Type": "multipart/form-data; boundary=b"})
+    assert journal(client)[-1]["request"]["body"]["category_id"] == "1"

@@ -3,18 +3,20 @@ A forced answer never runs the handler, so it writes nothing."""
 
 import io
 import json
+import random
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockserver.mocking import samples
-from mockserver.mocking.overrides import parse_prefer
+from mockserver.mocking.overrides import parse_prefer, preferences
 from mockserver.resources import CONTROL_SPEC_PATH, SPEC_PATH
 from mockserver.web.errors import ApiError
 from mockserver.web.spec import load_spec
 from tests.conftest import ROOT, fixture_rows, make_app
 from tests.docs_samples import CREATED_CUSTOMER
+from tests.timing import assert_linear
 
 NEW = {
     "business_name": "Forced Ltd",
@@ -168,3 +170,34 @@ def test_any_prefer_header_is_read_or_refused_with_400(header):
             parse_prefer([header])
         except ApiError as e:
             assert e.status == 400 and e.message.startswith("Prefer: ")
+
+
+PREFER_INPUTS = {
+    "one long word": lambda n: "a" * n + " !",  # the old pattern tried every start: quadratic
+    "random": lambda n: "".join(random.Random(n).choice('a=;," \\\t1') for _ in range(n)),
+    "quotes": lambda n: '"' * n,
+    "equals": lambda n: "a=" * (n // 2),
+    "backslashes": lambda n: '"' + "\\" * n,
+    "many preferences": lambda n: "code=404, dynamic=true; x=y, " * (n // 30),
+}
+
+
+@pytest.mark.parametrize("make", PREFER_INPUTS.values(), ids=PREFER_INPUTS)
+def test_reading_a_prefer_header_takes_time_linear_in_its_length(make):
+    """A 16-32 KB Prefer header held the GIL for seconds; the headers limit is 16 KiB."""
+    assert_linear(lambda header: list(preferences(header)), make, 2_000)
+
+
+@pytest.mark.parametrize(
+    ("header", "read"),
+    [
+        ('code=200, example="sampleSheet"', [("code", "200"), ("example", "sampleSheet")]),
+        ("dynamic=true; x=y, seed=1", [("dynamic", "true"), ("seed", "1")]),
+        ('strict; note="a, b", Seed = 3', [("strict", ""), ("seed", "3")]),
+        ('example="a\\"b", code="404', [("example", 'a"b'), ("code", "404")]),  # a quote left open ends with it
+        ("delay=100 200, code=500", [("code", "500")]),  # not token[=word]: left out
+        ("example=, ;;,,==", [("example", "")]),
+    ],
+)
+def test_a_prefer_header_is_read_left_to_right(header, read):
+    assert list(preferences(header)) == read

@@ -133,3 +133,43 @@ def test_a_clean_stop_folds_every_sandbox(db):
         assert running.proc.wait(patience(15)) == 0
     left = sorted(p.relative_to(db.parent).as_posix() for p in db.parent.rglob("*") if p.is_file())
     assert len(left) == 2 and all(name.startswith("db.sandboxes/") and name.endswith(".json") for name in left), left
+
+
+# -- the spool: large answers sent from files (serving/spool.py)
+
+
+def test_the_clients_of_one_answer_share_one_file(tmp_path):
+    from mockserver.serving.spool import Spool
+
+    spool = Spool(max_bytes=10_000, folder=tmp_path)
+    first, again, other = spool.put(b"a" * 3000), spool.put(b"a" * 3000), spool.put(b"b" * 3000)
+    assert first == again != other and Path(first).read_bytes() == b"a" * 3000
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([Path(first).name, Path(other).name])
+
+
+def test_the_spool_keeps_its_budget_and_never_unlinks_a_young_file(tmp_path, monkeypatch):
+    from mockserver.serving import spool as module
+
+    spool = module.Spool(max_bytes=10_000, folder=tmp_path)
+    kept = [spool.put(bytes([i]) * 3000) for i in range(3)]
+    assert spool.put(b"x" * 3000) is None  # all young: sent from memory instead
+    monkeypatch.setattr(module, "YOUNG", 0.0)
+    newest = spool.put(b"x" * 3000)
+    assert newest is not None and not Path(kept[0]).exists() and Path(kept[2]).exists()
+    assert sum(p.stat().st_size for p in tmp_path.iterdir()) <= 10_000
+    assert spool.put(b"y" * 20_000) is None  # larger than the whole folder
+
+
+def test_a_killed_servers_spool_is_removed_by_the_next(tmp_path, monkeypatch):
+    import tempfile
+
+    from mockserver.serving.spool import PREFIX, Spool
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    orphan = tmp_path / f"{PREFIX}999999999-x"  # no process has that id
+    orphan.mkdir()
+    (orphan / "answer").write_bytes(b"x")
+    mine = Spool()
+    assert not orphan.exists() and mine.folder.exists()
+    mine.close()
+    assert not mine.folder.exists()

@@ -11,8 +11,9 @@ from . import options
 from .reset import reset_file
 
 # One request thread answers fastest: CPython runs one thread at a time, and hands the
-# GIL between busy ones only every few ms (README, "Choices"). Injected latency is a wait,
-# so it gets threads to wait in.
+# GIL between busy ones only every few ms (README, "Choices"). Under granian a delay holds
+# no thread (serving/front.py); under waitress it is a thread's sleep, so waitress with
+# --latency gets threads to wait in.
 LATENCY_THREADS = 8
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -33,9 +34,9 @@ def add_parser(commands) -> argparse.ArgumentParser:
     serve.add_argument(
         "--threads",
         type=int,
-        help="threads for requests with a body, heavy reports and lists, and delays (default 1, or 8 with "
-        "--latency); requests without a body are answered meanwhile. Each extra one lets one more such request "
-        "run or wait (a Prefer: delay) at once",
+        help="threads for requests with a body and for heavy reports and lists (default 1); requests without a "
+        "body are answered meanwhile, and a delay (Prefer: delay, a fault's latency, --latency) holds no thread. "
+        "Under --server waitress, every request's thread, and a delay holds one (default 8 with --latency)",
     )
     serve.add_argument(
         "--server",
@@ -90,6 +91,14 @@ def _limit_options(serve: argparse.ArgumentParser) -> None:
         "bytes, or with KB, MB, KiB, MiB)",
     )
     serve.add_argument(
+        "--max-header-size",
+        type=options.size,
+        default=defaults.MAX_HEADER_SIZE,
+        metavar="SIZE",
+        help="largest request line and headers, all together: 431 above it "
+        f"(default {defaults.MAX_HEADER_SIZE // 1024}KiB)",
+    )
+    serve.add_argument(
         "--import-max-rows",
         type=int,
         default=defaults.IMPORT_ROWS,
@@ -109,6 +118,15 @@ def _limit_options(serve: argparse.ArgumentParser) -> None:
         default=defaults.JOURNAL_SIZE,
         metavar="N",
         help=f"API requests GET /__mock/requests keeps (default {defaults.JOURNAL_SIZE:,}; 0: no journal)",
+    )
+    serve.add_argument(
+        "--journal-max-bytes",
+        type=options.size,
+        default=defaults.JOURNAL_MAX_BYTES,
+        metavar="SIZE",
+        help="what one sandbox's journal may hold, its oldest requests dropped first; each keeps "
+        f"{defaults.JOURNAL_ENTRY_KEEP // 1024} KiB of headers and of each body at most "
+        f"(default {defaults.JOURNAL_MAX_BYTES // 1024**2}MiB)",
     )
     serve.add_argument(
         "--body-timeout",
@@ -190,8 +208,10 @@ def run(args: argparse.Namespace) -> int:
         "VALIDATE_RESPONSES": args.validate_responses,
         "ACCESS_LOG": not args.quiet,
         "MAX_CONTENT_LENGTH": args.max_body_size,
+        "MAX_HEADER_SIZE": args.max_header_size,
         "IMPORT_MAX_ROWS": args.import_max_rows,
         "JOURNAL_SIZE": args.journal_size,
+        "JOURNAL_MAX_BYTES": args.journal_max_bytes,
         "REDACT_HEADERS": args.redact_header,
         "BODY_TIMEOUT": args.body_timeout,
         "LATENCY": args.latency,
@@ -224,7 +244,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"  business id (bid): {bid}, customers as .xlsx: {url}/api/v3/clients/clients-print/{bid}", flush=True)
     if args.strict:
         print("  strict: unknown query parameters and body fields get 422", flush=True)
-    threads = args.threads or (LATENCY_THREADS if args.latency else 1)
+    threads = args.threads or (LATENCY_THREADS if args.latency and args.server == "waitress" else 1)
     serving.run(config, args.host, args.port, threads, args.server)
     return 0
 

@@ -3,6 +3,7 @@
 from flask import Response
 
 from ..mocking.faults import Faults, Rule
+from ..mocking.patterns import PatternError, check_pattern
 from ..state.sandbox import current
 from ..web.errors import invalid
 
@@ -17,6 +18,11 @@ def set_faults(body: dict):
         for i, r in enumerate(body["rules"])
         if "latency_ms" in r and r["latency_ms"].get("max", r["latency_ms"]["min"]) < r["latency_ms"]["min"]
     }
+    for i, rule in enumerate(body["rules"]):
+        try:
+            check_pattern(rule["path"])
+        except PatternError as e:
+            errors[f"rules.{i}.path"] = [str(e)]
     if errors:
         raise invalid(errors)
     _faults().set([Rule.from_json(rule) for rule in body["rules"]], body.get("seed"))

@@ -5,12 +5,18 @@ from datetime import datetime
 from flask import Response
 
 from ..mocking.journal import Journal
+from ..mocking.patterns import PatternError, check_pattern
 from ..state.sandbox import current
+from ..web.errors import invalid
 
 
 def list_requests(
     method: str = "", path: str = "", operation: str = "", status: str = "", since: str = "", limit: int = 100
 ):
+    try:
+        check_pattern(path)
+    except PatternError as e:
+        raise invalid({"path": [str(e)]}) from None
     return _journal().entries(
         method=method,
         path=path,

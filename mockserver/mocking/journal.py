@@ -4,6 +4,11 @@
 (GET /__mock/requests). Each entry has the time by the app's clock, the request as sent
 (the bearer token blanked), the answer, and how long it took. It is a ring held in memory:
 the oldest entries go first, and a restart empties it.
+
+Its memory is bounded: an entry keeps at most KEEP bytes of headers, and of each body
+(the sizes sent noted in `cut`), and a sandbox's journal at most `max_bytes` in all
+(serve --journal-max-bytes), its oldest entries dropped first. Sizes are counted as the
+text kept, plus a fixed share for the entry itself.
 """
 
 import itertools
@@ -22,10 +27,11 @@ from werkzeug.exceptions import HTTPException
 
 from .. import defaults
 from ..state.clock import Clock, iso_ms
-from ..web.validation import warnings
+from ..web.validation import too_deep, warnings
 from .patterns import path_matcher
 
-MAX_BODY_BYTES = 16 * 1024  # of a body kept; a longer one is cut, saying so
+KEEP = defaults.JOURNAL_ENTRY_KEEP  # bytes of headers, and of each body, an entry keeps
+ENTRY_BYTES = 400  # what an entry costs beside the text it keeps (its object, the fields'):
 HIDDEN = "[redacted]"
 # Credentials a journal reader (anyone with the API token) must not see; Authorization
 # keeps its scheme, so "was it a Bearer?" can still be answered. `serve --redact-header`
@@ -53,6 +59,8 @@ class _Entry:
     duration_ms: float
     injected: str | None
     warnings: list[str]  # what was ignored (validation.warnings)
+    cut: dict[str, int]  # request.headers, request.body, response.body -> their size, when cut
+    size: int = 0  # what it costs of the journal's budget
 
     def to_json(self) -> dict[str, Any]:
         query: dict[str, Any] = {}
@@ -83,23 +91,37 @@ class _Entry:
             "duration_ms": self.duration_ms,
             "injected": self.injected,
             "warnings": self.warnings,
+            **({"cut": self.cut} if self.cut else {}),
         }
 
 
 class Journal:
-    def __init__(self, size: int = defaults.JOURNAL_SIZE):
-        self._entries: deque[_Entry] = deque(maxlen=size)
+    def __init__(self, size: int = defaults.JOURNAL_SIZE, max_bytes: int = defaults.JOURNAL_MAX_BYTES):
+        self.size, self.max_bytes = size, max_bytes
+        self._entries: deque[_Entry] = deque()
+        self._bytes = 0  # the sizes of the entries kept
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
     def record(self, **fields: Any) -> None:
+        entry = _Entry(id=0, **fields)
+        entry.size = _cost(entry)
         with self._lock:
-            self._entries.append(_Entry(id=next(self._ids), **fields))
+            entry.id = next(self._ids)
+            self._entries.append(entry)
+            self._bytes += entry.size
+            while self._entries and (len(self._entries) > self.size or self._bytes > self.max_bytes):
+                self._bytes -= self._entries.popleft().size
+
+    def kept_bytes(self) -> int:
+        """What the entries kept cost of the budget."""
+        return self._bytes
 
     def clear(self) -> None:
         """Empty, and numbered from 1 again, as in a new server."""
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
             self._ids = itertools.count(1)
 
     def entries(
@@ -119,10 +141,10 @@ class Journal:
             e
             for e in entries
             if (not method or e.method == method.upper())
-            and (matches_path is None or matches_path(e.path))
             and (not status or _status_matches(e.status, status))
             and (not operation or e.operation_id == operation)
             and (since is None or e.time >= since)
+            and (matches_path is None or matches_path(e.path))  # the dearest test last
         ]
         return [e.to_json() for e in (chosen[-limit:] if limit else chosen)]
 
@@ -161,28 +183,36 @@ def register_journal(
         dropped = state.get("dropped", False)
         environ = req.environ
         content_type = None if dropped else response.headers.get("Content-Type")
+        cut: dict[str, int] = {}
+        headers = [
+            (k, HIDDEN if k in secret else v) for k, v in environ.items() if k[:5] == "HTTP_" or k in _UNPREFIXED
+        ]
         journal.record(
             time=its_clock.now(),
             operation_id=op.operation_id if op is not None else None,
             method=req.method,
             path=req.path,
             query=environ.get("QUERY_STRING", ""),
-            headers=[
-                (k, HIDDEN if k in secret else v) for k, v in environ.items() if k[:5] == "HTTP_" or k in _UNPREFIXED
-            ],
-            request_body=_request_body(),
+            headers=_kept_headers(headers, cut),
+            request_body=_request_body(cut),
             request_type=environ.get("CONTENT_TYPE", ""),
             status=None if dropped else response.status_code,
-            response_body=None if dropped else _response_body(response, content_type or ""),
+            response_body=None if dropped else _response_body(response, content_type or "", cut),
             response_type=content_type,
-            duration_ms=round((time.perf_counter() - state.get("started", time.perf_counter())) * 1000, 3),
+            duration_ms=round(_elapsed_ms(state), 3),
             injected=state.get("injected"),
             warnings=warnings(),
+            cut=cut,
         )
         return response
 
 
 _UNPREFIXED = ("CONTENT_TYPE", "CONTENT_LENGTH")
+
+
+def _elapsed_ms(state: Any) -> float:
+    """Since the request came, and the delay the front will wait before answering."""
+    return (time.perf_counter() - state.get("started", time.perf_counter())) * 1000 + state.get("waited_ms", 0)
 
 
 def _header_name(key: str) -> str:
@@ -200,44 +230,91 @@ def _headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
     return shown
 
 
-def _request_body() -> Any:
+def _kept_headers(headers: list[tuple[str, str]], cut: dict[str, int]) -> list[tuple[str, str]]:
+    """The headers in order while they fit in KEEP bytes; the one that passes it cut,
+    saying so, and the rest left out (their size noted in `cut`)."""
+    sizes = [len(key) + len(value) for key, value in headers]
+    if sum(sizes) <= KEEP:
+        return headers
+    cut["request.headers"] = sum(sizes)
+    kept, room = [], KEEP
+    for (key, value), size in zip(headers, sizes, strict=True):
+        if size > room:
+            if room > len(key):
+                kept.append((key, value[: room - len(key)] + f"… (cut: {len(value):,} bytes in all)"))
+            break
+        kept.append((key, value))
+        room -= size
+    return kept
+
+
+def _request_body(cut: dict[str, int]) -> Any:
     environ = request.environ
     if environ.get("CONTENT_LENGTH", "0") in ("", "0") and "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", ""):
         return None
     try:
-        return _read_request_body()
+        return _read_request_body(cut)
     except HTTPException as e:  # a body over the size limit is refused unread (413)
         return f"<not read: {e.name}>"
 
 
-def _read_request_body() -> Any:
+def _read_request_body(cut: dict[str, int]) -> Any:
     if request.mimetype == "multipart/form-data":
-        form: dict[str, Any] = dict(request.form.items())
+        form: dict[str, Any] = {}
+        room, size = KEEP, 0
+        for name, value in request.form.items():  # text fields, while they fit (a part may have no name)
+            text = len(name or "") + len(value)
+            size += text
+            if text <= room:
+                form[name], room = value, room - text
         for name, upload in request.files.items():
             upload.stream.seek(0, 2)
-            size = upload.stream.tell()
+            file_size = upload.stream.tell()
             upload.stream.seek(0)
-            form[name] = {"filename": upload.filename, "content_type": upload.mimetype, "size": size}
+            filename = upload.filename or ""
+            text = len(name or "") + len(filename) + len(upload.mimetype)
+            size += text
+            if text <= room:
+                form[name] = {"filename": filename, "content_type": upload.mimetype, "size": file_size}
+                room -= text
+        if size > KEEP:
+            cut["request.body"] = size
         return form
-    return _kept(request.get_data(cache=True), request.environ.get("CONTENT_TYPE", ""))
+    return _kept(request.get_data(cache=True), request.environ.get("CONTENT_TYPE", ""), cut, "request.body")
 
 
-def _response_body(response: Response, content_type: str) -> Any:
+def _response_body(response: Response, content_type: str, cut: dict[str, int]) -> Any:
     if response.is_streamed:  # a file sent as it is read: reading it here would consume it
         size = f"{response.content_length:,} bytes" if response.content_length is not None else "streamed"
         return f"<{size} of {response.mimetype or 'unknown type'}>"
-    return _kept(response.get_data(), content_type)
+    parts = response.response
+    if isinstance(parts, list) and len(parts) == 1 and isinstance(parts[0], bytes):
+        return _kept(parts[0], content_type, cut, "response.body")  # not joined: no copy of a big one
+    return _kept(response.get_data(), content_type, cut, "response.body")
 
 
-def _kept(raw: bytes, content_type: str) -> Any:
-    """The bytes to keep: a body over MAX_BODY_BYTES is cut now, saying so, so that a full
-    ring stays a few megabytes."""
-    if len(raw) <= MAX_BODY_BYTES:
-        return raw
-    text = raw[:MAX_BODY_BYTES].decode("utf-8", errors="ignore")
+def _kept(raw: bytes, content_type: str, cut: dict[str, int], what: str) -> Any:
+    """The bytes to keep: a body over KEEP bytes is cut now, saying so, and its size noted
+    in `cut` under `what`."""
+    if len(raw) <= KEEP:
+        return bytes(raw)
+    cut[what] = len(raw)
+    text = raw[:KEEP].decode("utf-8", errors="ignore")
     if _is_binary(text):
         return f"<{len(raw):,} bytes of {_mimetype(content_type) or 'unknown type'}>"
     return text + f"… (cut: {len(raw):,} bytes in all)"
+
+
+def _cost(entry: _Entry) -> int:
+    """The bytes an entry holds, near enough: the text it keeps and a fixed share."""
+    size = ENTRY_BYTES + len(entry.path) + len(entry.query) + len(entry.request_type)
+    size += sum(len(key) + len(value) for key, value in entry.headers) + sum(len(w) for w in entry.warnings)
+    for body in (entry.request_body, entry.response_body):
+        if isinstance(body, (bytes, str)):
+            size += len(body)
+        elif isinstance(body, dict):  # a form: its text fields and its files' descriptions
+            size += sum(len(k or "") + (len(v) if isinstance(v, str) else 100) for k, v in body.items())
+    return size
 
 
 def _body(raw: Any, mimetype: str) -> Any:
@@ -249,9 +326,12 @@ def _body(raw: Any, mimetype: str) -> Any:
         return None
     if mimetype == "application/json" or mimetype.endswith("+json"):
         try:
-            return json.loads(raw)
-        except ValueError:
+            value = json.loads(raw)
+        except (ValueError, RecursionError):
             pass
+        else:
+            if not too_deep(value):  # one the API refused as too deep is shown as its text
+                return value
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

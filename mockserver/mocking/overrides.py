@@ -5,6 +5,12 @@ In order: the delay (`Prefer: delay=300`, else the matching fault rule's latency
 the server-wide `--latency`), then a fault rule's drop or error, then a forced response
 (`Prefer: code=404`, `example=NAME`, `dynamic=true`; Prism's Prefer header). Anything
 else goes on to the handler; `Prefer: strict` is read on the way by validation.
+
+The delay is decided here and waited by the front (serving/front.py) after the app has
+answered, before the answer is sent: an asyncio sleep, which holds no thread and leaves
+the event loop free, however many requests wait. A dropped connection is cut after the
+wait. Under waitress or another WSGI server there is no front, and the delay is a sleep
+of the request's thread, before the handler.
 """
 
 import os
@@ -12,12 +18,14 @@ import random
 import re
 import socket
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import NoReturn
 
 from flask import Response, g, request
 
+from ..serving.front import WAIT
 from ..state.sandbox import current
 from ..web.errors import ApiError, error_response
 from ..web.spec import Operation, Spec
@@ -25,8 +33,12 @@ from .faults import DROP, Faults
 from .samples import Sample, examples, sample, statuses
 
 MAX_DELAY_MS = 60_000
-# RFC 7240: preferences separated by commas, each token[=value], value maybe quoted, then ;params.
-_PREFERENCE = re.compile(r'\s*([A-Za-z][\w-]*)\s*(?:=\s*("[^"]*"|[^,;\s]*))?\s*(?:;[^,]*)?(?:,|$)')
+# RFC 7240: preferences separated by commas, each token[=value], value maybe quoted, then
+# ;params. Read as a run of lexemes, each a single character class or a quoted string: the
+# alternatives start with different characters and none can match an empty string, so the
+# scan never backtracks and costs one step per character (a findall over one pattern for
+# the whole preference, as before, tried every start again: 16 KB took seconds).
+_LEXEME = re.compile(r'\s+|[^\s,;="]+|"(?:[^"\\]|\\.)*"?|[,;=]')
 
 
 class ConnectionDropped(ConnectionError):
@@ -56,7 +68,12 @@ def intercept(spec: Spec, op: Operation) -> Response | None:
     number, rule = faults.rule_for(request.method, request.path) or (0, None)
     delay = prefer.delay_ms if prefer.delay_ms is not None else faults.delay_ms(rule)
     if delay:
-        time.sleep(delay / 1000)
+        wait = request.environ.get(WAIT)
+        if wait is not None:  # the front waits, holding no thread
+            wait["seconds"] = delay / 1000
+            g.waited_ms = delay  # counted in the journal's and the log's duration
+        else:
+            time.sleep(delay / 1000)
     if rule is not None:
         outcome = faults.draw(rule, statuses(op))
         if outcome == DROP:
@@ -75,9 +92,7 @@ def parse_prefer(headers: list[str]) -> Preferences:
     """The preferences this server acts on; others (return=minimal, ...) are ignored, as RFC 7240 asks."""
     prefer = Preferences()
     for header in headers:
-        for name, raw in _PREFERENCE.findall(header):
-            value = raw.strip('"')
-            name = name.lower()
+        for name, value in preferences(header):
             if name == "code":
                 prefer.code = _number(name, value, 100, 599)
             elif name == "example":
@@ -96,6 +111,47 @@ def parse_prefer(headers: list[str]) -> Preferences:
                 continue
             prefer.applied.append(f"{name}={value}")
     return prefer
+
+
+def preferences(header: str) -> Iterator[tuple[str, str]]:
+    """(name in lower case, value unquoted) of each well-formed preference, left to right in
+    one pass; its parameters are skipped, and an element that does not read as
+    `token[=word]` is left out, as RFC 7240 lets a server ignore what it does not
+    understand."""
+    name, value, state = "", "", _NAME  # what the next lexeme may be
+    for match in _LEXEME.finditer(header):
+        lexeme = match.group()
+        first = lexeme[0]
+        if first == ",":
+            if state in (_EQUALS, _VALUE, _AFTER) and name:
+                yield name.lower(), value
+            name, value, state = "", "", _NAME
+        elif first.isspace() or state == _SKIP:
+            continue
+        elif state == _NAME:
+            name, state = lexeme, (_EQUALS if first not in '=;"' else _SKIP)
+        elif state == _EQUALS and first == "=":
+            state = _VALUE
+        elif state == _VALUE and first not in ",;=":
+            value, state = _unquoted(lexeme), _AFTER
+        elif first == ";" and state != _NAME:  # parameters: read past, up to the next comma
+            if state in (_EQUALS, _VALUE, _AFTER):
+                yield name.lower(), value
+            name, state = "", _SKIP
+        else:
+            state = _SKIP  # not a preference this server can read
+    if state in (_EQUALS, _VALUE, _AFTER) and name:
+        yield name.lower(), value
+
+
+_NAME, _EQUALS, _VALUE, _AFTER, _SKIP = range(5)
+
+
+def _unquoted(word: str) -> str:
+    if word[0] != '"':
+        return word
+    inner = word[1:-1] if len(word) > 1 and word[-1] == '"' else word[1:]
+    return re.sub(r"\\(.)", r"\1", inner) if "\\" in inner else inner
 
 
 def _number(name: str, value: str, least: int, most: int) -> int:
@@ -171,7 +227,12 @@ def dropped(op: Operation) -> Response:
     not, the status line and headers go out, promising a body that never comes, and the
     connection closes: the client fails reading the body (IncompleteRead; fetch's body read
     rejects). In Flask's test client, sending it raises ConnectionDropped."""
-    if request.environ.get("REMOTE_PORT") and _shut_connection(request.environ):
+    environ = request.environ
+    wait = environ.get(WAIT)
+    if wait is not None and wait.get("seconds") and environ.get("REMOTE_PORT"):
+        wait["then"] = lambda: _shut_connection(environ)  # cut once the delay is over
+        return Response(status=204)  # nobody will be left to read it
+    if environ.get("REMOTE_PORT") and _shut_connection(environ):
         return Response(status=204)  # nobody is left to read it
 
     def cut():

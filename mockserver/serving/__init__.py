@@ -36,14 +36,14 @@ THREADS_ENV = "MOCKSERVER_THREADS"
 def front_from_env() -> "Front":
     """granian's factory target: the app with the settings `serve` put in the environment,
     behind the front that reads each body before the app runs (front.py)."""
-    from ..resources import SPEC_PATH
+    from ..resources import CONTROL_SPEC_PATH, SPEC_PATH
     from ..web.spec import load_spec
     from .front import Front, heavy_paths
 
     app = app_from_env()
     config = app.config
     threads = int(os.environ.get(THREADS_ENV, "1"))
-    heavy = heavy_paths(load_spec(SPEC_PATH).operations)
+    heavy = heavy_paths([*load_spec(SPEC_PATH).operations, *load_spec(CONTROL_SPEC_PATH).operations])
     # The requests without a body run on the event loop's thread, the heavy ones (a report,
     # an import) in the pool: a GET waits for the GIL each time it comes back from I/O, and
     # 5 ms, the default, made a GET's p50 16 ms beside a report; 1 ms made it 7.5.
@@ -53,7 +53,7 @@ def front_from_env() -> "Front":
     # a GET's p99 beside a 10,000-customer report from 113 ms to 74.
     gc.collect()
     gc.freeze()
-    return Front(app, threads, config["MAX_CONTENT_LENGTH"], config["BODY_TIMEOUT"], bool(config["LATENCY"]), heavy)
+    return Front(app, threads, config["MAX_CONTENT_LENGTH"], config["BODY_TIMEOUT"], heavy)
 
 
 def app_from_env() -> "Flask":
@@ -108,7 +108,14 @@ def _serve_waitress(config: dict[str, Any], host: str, port: int, threads: int) 
     signal.signal(signal.SIGTERM, _exit_on_signal)
     signal.signal(signal.SIGINT, _exit_on_signal)
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="mockserver")
+        waitress.serve(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="mockserver",
+            max_request_header_size=_server_header_limit(config, WAITRESS_HEADERS),
+        )
     finally:
         _close(app)
 
@@ -116,6 +123,7 @@ def _serve_waitress(config: dict[str, Any], host: str, port: int, threads: int) 
 def _serve_granian(config: dict[str, Any], host: str, port: int, threads: int) -> None:
     from granian import Granian
     from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
     from granian.log import LogLevels
 
     os.environ[ENV] = json.dumps({k: str(v) if k == "DB_PATH" and v is not None else v for k, v in config.items()})
@@ -129,6 +137,7 @@ def _serve_granian(config: dict[str, Any], host: str, port: int, threads: int) -
         workers=1,
         log_access=False,
         log_level=LogLevels.error,  # errors only: the banner says where we listen
+        http1_settings=HTTP1Settings(max_buffer_size=_server_header_limit(config, HTTP1Settings.max_buffer_size)),
         # A worker that dies once it serves (it should not) comes back rather than leaving
         # a dead port; one that cannot start says so and stops us (app_from_env).
         respawn_failed_workers=True,
@@ -147,6 +156,16 @@ def _serve_granian(config: dict[str, Any], host: str, port: int, threads: int) -
             raise
     if failed:
         raise SystemExit(1)
+
+
+# What the servers read of a request's headers before they answer 431 themselves, with no
+# body a browser can read: left at their defaults unless --max-header-size is near them, so
+# that every request over our limit but under theirs gets the app's JSON 431 (web/headers.py).
+WAITRESS_HEADERS = 256 * 1024
+
+
+def _server_header_limit(config: dict[str, Any], default: int) -> int:
+    return max(default, int(config.get("MAX_HEADER_SIZE") or 0) + 64 * 1024)
 
 
 def _build(config: dict[str, Any]) -> "Flask | None":

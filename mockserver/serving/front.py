@@ -12,10 +12,19 @@ request.
 
 Where the app runs: a request without a body is answered on the event loop's thread, as
 granian's WSGI worker would (a hop to a thread costs a tenth of a GET's throughput); one
-with a body (a write that waits for its fsync, an import that parses a sheet), one that
-asks to be delayed, and one of an operation openapi.yaml marks `x-heavy` (a whole report,
-the customer list, an export: their cost grows with the store) runs in a pool of
-`threads` threads, so the others go on meanwhile.
+with a body (a write that waits for its fsync, an import that parses a sheet) and one of
+an operation openapi.yaml marks `x-heavy` (a whole report, the customer list, an export:
+their cost grows with the store) runs in a pool of `threads` threads, so the others go
+on meanwhile.
+
+An answer over spool.STREAM_FROM bytes is sent from a file, read as the client reads it
+(spool.py): one held in memory stayed there, copied by granian, for as long as a client
+took to read it, or did not.
+
+A delay (`Prefer: delay`, a fault rule's latency, `--latency`) is never waited by the
+app: it leaves the seconds in the environ's WAIT dict, and the answer it made waits here,
+in an asyncio sleep, before it is sent. A thousand delayed requests hold no thread, and
+the loop answers everyone else meanwhile (a sleep in the app held a thread, or the loop).
 
 granian's RSGI interface, not ASGI: the same design measured 3,850 GETs/s over ASGI and
 4,300 over RSGI here, whose headers and bodies cross from Rust without a dict per message.
@@ -26,9 +35,12 @@ import io
 import json
 import re
 import sys
+import weakref
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+from .spool import STREAM_FROM, Spool
 
 WSGIApp = Callable[..., Iterable[bytes]]
 Answer = tuple[int, list[tuple[str, str]], bytes]
@@ -37,6 +49,9 @@ Answer = tuple[int, list[tuple[str, str]], bytes]
 # MIN_RATE bytes of it: a 5 MiB import over a slow link gets minutes, a 1 KB body sent a
 # byte every 2 s gets 408. (Kestrel's MinRequestBodyDataRate is the same idea.)
 MIN_RATE = 10 * 1024
+# The environ's key for a dict the app may fill: "seconds" to wait before the answer is
+# sent, and "then", called in the pool once the wait is over (a dropped connection's cut).
+WAIT = "mockserver.wait"
 TIMED_OUT = "The request body did not arrive in time; nothing was done."
 
 
@@ -57,15 +72,16 @@ class Front:
         threads: int,
         max_body: int | None,
         grace: float,
-        delays: bool,
         heavy: re.Pattern[str] | None = None,
     ) -> None:
         self.app = app
         self.heavy = heavy  # paths whose cost grows with the store: never run on the loop
         self.pool = ThreadPoolExecutor(threads, thread_name_prefix="mockserver")
+        # Writes large answers to files, apart from the pool: an import there must not hold them up.
+        self.spooler = ThreadPoolExecutor(1, thread_name_prefix="mockserver-spool")
+        self._spool: Spool | None = None  # made with the first large answer
         self.max_body = max_body
         self.grace = grace
-        self.delays = delays  # every answer is delayed (serve --latency): none may run on the loop
         self._constant = {
             "SCRIPT_NAME": "",
             "wsgi.version": (1, 0),
@@ -80,6 +96,9 @@ class Front:
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.pool.shutdown(wait=False)
+        self.spooler.shutdown(wait=False)
+        if self._spool is not None:
+            self._spool.close()
 
     async def __rsgi__(self, scope: Any, proto: Any) -> None:
         if scope.proto != "http":
@@ -100,12 +119,33 @@ class Front:
             except Gone:
                 return None
         environ = self._environ(scope, headers, body)
-        if body or self.delays or "prefer" in headers or (self.heavy is not None and self.heavy.fullmatch(scope.path)):
-            status, sent, content = await asyncio.get_running_loop().run_in_executor(self.pool, self._call, environ)
+        wait: dict[str, Any] = {}
+        environ[WAIT] = wait
+        loop = asyncio.get_running_loop()
+        if body or (self.heavy is not None and self.heavy.fullmatch(scope.path)):
+            status, sent, content = await loop.run_in_executor(self.pool, self._call, environ)
         else:
             status, sent, content = self._call(environ)
-        proto.response_bytes(status, sent, content)
+        spooled = None
+        if len(content) > STREAM_FROM:
+            spooled = await loop.run_in_executor(self.spooler, self._spooled, content)
+            if spooled is not None:
+                content = b""  # the file has it: nothing of it stays in memory meanwhile
+        if wait:
+            await asyncio.sleep(wait.get("seconds", 0))
+            if (then := wait.get("then")) is not None:
+                await loop.run_in_executor(self.pool, then)
+        if spooled is not None:
+            proto.response_file(status, sent, spooled)
+        else:
+            proto.response_bytes(status, sent, content)
         return None
+
+    def _spooled(self, content: bytes) -> str | None:
+        if self._spool is None:
+            self._spool = Spool()
+            weakref.finalize(self, self._spool.close)
+        return self._spool.put(content)
 
     async def _body(self, proto: Any) -> bytes:
         loop = asyncio.get_running_loop()

@@ -14,6 +14,8 @@ from flask import g, has_request_context
 # The range a clock may be set or moved in: timestamps are written with four-digit years.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
+# A running clock may not be set or moved closer to LATEST than this: it would pass it.
+RUNNING_MARGIN = timedelta(days=1)
 # ISO 8601 durations of fixed length (no years or months), optionally negative: P1D, PT2H30M, -P1W.
 DURATION = re.compile(
     r"^(?P<sign>-)?P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
@@ -37,7 +39,7 @@ class Clock:
     def now(self) -> datetime:
         virtual, set_at, frozen = self._state
         real = datetime.now(UTC)
-        moment = real if virtual is None else virtual if frozen else virtual + (real - set_at)
+        moment = real if virtual is None else virtual if frozen else _ran(virtual, real - set_at)
         # Millisecond precision: the finest any of the APIs' timestamps show (Summit's).
         return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
@@ -51,7 +53,7 @@ class Clock:
 
     def set(self, moment: datetime, frozen: bool = True) -> None:
         with self._lock:
-            self._state = (_in_range(moment), datetime.now(UTC), frozen)
+            self._state = (_in_range(moment, frozen), datetime.now(UTC), frozen)
 
     def advance(self, delta: timedelta) -> None:
         """Move the clock; a frozen one stays frozen, and real time moved runs on from there."""
@@ -60,17 +62,33 @@ class Clock:
                 target = self.now() + delta
             except OverflowError:
                 raise OutOfRange("that would move the clock past what it can show (1970 to 9999)") from None
-            self._state = (_in_range(target), datetime.now(UTC), self.frozen)
+            frozen = self.frozen
+            self._state = (_in_range(target, frozen), datetime.now(UTC), frozen)
 
     def real(self) -> None:
         with self._lock:
             self._state = (None, datetime.now(UTC), True)
 
 
-def _in_range(moment: datetime) -> datetime:
+def _in_range(moment: datetime, frozen: bool = True) -> datetime:
     if not EARLIEST <= moment <= LATEST:
         raise OutOfRange(f"{moment.isoformat()} is outside what the clock can show (1970 to 9999)")
+    if not frozen and moment > LATEST - RUNNING_MARGIN:
+        raise OutOfRange(
+            f"a clock running from {moment.isoformat()} would pass the last time it can show "
+            f"(9999-12-31T23:59:59.999Z) within {RUNNING_MARGIN.days} day; set it earlier, or freeze it"
+        )
     return moment
+
+
+def _ran(virtual: datetime, elapsed: timedelta) -> datetime:
+    """A running clock's time, held to its range: it stops at the end rather than fail
+    every request (RUNNING_MARGIN keeps a clock from being set running right before it)."""
+    try:
+        moment = virtual + elapsed
+    except OverflowError:
+        return LATEST if elapsed > timedelta(0) else EARLIEST
+    return LATEST if moment > LATEST else EARLIEST if moment < EARLIEST else moment
 
 
 def parse_duration(text: str) -> timedelta:

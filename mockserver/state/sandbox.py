@@ -51,10 +51,11 @@ class Sandbox:
 
     @classmethod
     def open(
-        cls, path: Path | None, journal_size: int, latency: tuple[int, int] | None, quota: Quota = UNLIMITED
+        cls, path: Path | None, journal: tuple[int, int], latency: tuple[int, int] | None, quota: Quota = UNLIMITED
     ) -> "Sandbox":
+        """`journal`: the entries and the bytes its journal keeps at most."""
         store = Store(path)
-        return cls(store, Snapshots(store, quota), Clock(), Journal(journal_size), Faults(latency), quota)
+        return cls(store, Snapshots(store, quota), Clock(), Journal(*journal), Faults(latency), quota)
 
     def reset(self) -> dict[str, int]:
         """The store to the fixtures, and the journal, clock and faults as a new server has
@@ -96,7 +97,7 @@ class PerToken:
         db: str | os.PathLike | None,
         limit: int,
         idle_seconds: float,
-        journal_size: int,
+        journal: tuple[int, int],
         latency: tuple[int, int] | None,
         quota: Quota = UNLIMITED,
     ):
@@ -105,7 +106,7 @@ class PerToken:
         # One server per folder of sandboxes, as per store file: it holds the store's lock.
         self._claimed = claim(Path(db)) if db is not None else None
         self.limit, self.idle_seconds = limit, idle_seconds
-        self._journal_size, self._latency, self.quota = journal_size, latency, quota
+        self._journal, self._latency, self.quota = journal, latency, quota
         self._open: dict[str, Sandbox] = {}
         self._lock = threading.Lock()
         self._swept = time.time()
@@ -174,7 +175,7 @@ class PerToken:
             )
         path = self.folder / f"{key}.json" if self.folder is not None else None
         try:
-            sandbox = Sandbox.open(path, self._journal_size, self._latency, self.quota)
+            sandbox = Sandbox.open(path, self._journal, self._latency, self.quota)
         except StoreDamaged as e:
             raise SandboxLimit(503, f"This token's sandbox cannot be opened: {e}") from e
         self._open[key] = sandbox
@@ -231,11 +232,13 @@ def open_sandboxes(app: Flask) -> Shared | PerToken:
             config["DB_PATH"],
             config["MAX_SANDBOXES"],
             config["SANDBOX_IDLE_SECONDS"],
-            config["JOURNAL_SIZE"],
+            (config["JOURNAL_SIZE"], config["JOURNAL_MAX_BYTES"]),
             config["LATENCY"],
             Quota(config["SANDBOX_MAX_STORE"], config["SANDBOX_MAX_SNAPSHOTS"], config["SANDBOX_MAX_SNAPSHOT_BYTES"]),
         )
-    return Shared(Sandbox.open(config["DB_PATH"], config["JOURNAL_SIZE"], config["LATENCY"]))
+    return Shared(
+        Sandbox.open(config["DB_PATH"], (config["JOURNAL_SIZE"], config["JOURNAL_MAX_BYTES"]), config["LATENCY"])
+    )
 
 
 def sandbox_folder(db: str | os.PathLike) -> Path:

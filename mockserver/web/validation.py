@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask, Request, Response, g
 from werkzeug.datastructures import FileStorage
 
+from .. import defaults
 from ..state.store import Store
 from .errors import ApiError, invalid, not_found
 from .spec import FORM, Operation, Spec
@@ -178,9 +179,37 @@ def _parse_json(raw: bytes) -> Any:
         body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite)
     except UnicodeDecodeError as e:
         raise ApiError(400, f"The request body is not valid UTF-8: {e.reason} at byte {e.start}.") from e
-    except (ValueError, RecursionError) as e:
+    except RecursionError as e:  # the parser's own limit, far past ours
+        raise ApiError(400, TOO_DEEP) from e
+    except ValueError as e:
         raise ApiError(400, f"The request body is not valid JSON: {e}") from e
+    # Nesting is counted on the value, without recursion: the validator (jsonschema-rs)
+    # gives up at 255 levels with an error of its own, and the encoder of the answers too.
+    if (raw.count(b"[") + raw.count(b"{") > MAX_DEPTH) and too_deep(body):
+        raise ApiError(400, TOO_DEEP)
     return body
+
+
+MAX_DEPTH = defaults.JSON_MAX_DEPTH
+TOO_DEEP = (
+    f"The request body is not valid JSON for this server: it nests arrays and objects more than {MAX_DEPTH} "
+    "levels deep, this server's limit."
+)
+
+
+def too_deep(value: Any, most: int = MAX_DEPTH) -> bool:
+    """Whether arrays and objects nest more than `most` levels in `value` (one array is one
+    level): level by level, each container met once, so no depth can overflow a stack."""
+    level = [value] if isinstance(value, (list, dict)) else []
+    for _ in range(most):
+        inner: list[Any] = []
+        for container in level:
+            items = container.values() if isinstance(container, dict) else container
+            inner.extend(item for item in items if isinstance(item, (list, dict)))
+        if not inner:
+            return False
+        level = inner
+    return bool(level)
 
 
 def _schema_problems(spec: Spec, schema: dict | None, validator, body: Any) -> dict[str, list[str]]:
