@@ -459,10 +459,11 @@ def print_rows(rows: list[Row], seconds: int, cap: int) -> None:
     print(
         f"\nGET {ROUTE}, wrk -t2 -c16 --latency, {seconds}-s windows until two running are within "
         f"{SETTLE:.0%} (at most {cap}); the settled window, RSS after it.\n'other': cores used by neither the "
-        f"server, wrk nor this script; above {LOADED:.2f}, the row is under load and not compared."
+        f"server, wrk nor this script; above {LOADED:.2f}, the row is under load and not compared. 'us/req': the "
+        "server's CPU per answer (srv CPU / req/s), which other load disturbs less than req/s."
     )
     head = f"  {'server':<37}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'start s':>9}{'RSS MB':>8}{'peak':>7}"
-    print(head + f"{'srv CPU':>8}{'other':>7}{'win':>5}  answer, notes")
+    print(head + f"{'srv CPU':>8}{'us/req':>7}{'other':>7}{'win':>5}  answer, notes")
     for r in rows:
         w = r.last
         notes = [r.body]
@@ -476,7 +477,8 @@ def print_rows(rows: list[Row], seconds: int, cap: int) -> None:
             notes.append(w.errors)
         print(
             f"  {r.name:<37}{w.rps:>8,.0f}{w.p50:>8.2f}{w.p99:>8.2f}{r.ready_s:>9.2f}{r.rss:>8,.0f}{r.peak:>7,.0f}"
-            f"{w.server_cpu:>8.2f}{w.other:>7.2f}{len(r.windows):>5}  {', '.join(notes)}"
+            f"{w.server_cpu:>8.2f}{w.server_cpu / w.rps * 1e6:>7,.0f}{w.other:>7.2f}{len(r.windows):>5}  "
+            f"{', '.join(notes)}"
         )
 
 
