@@ -8,7 +8,7 @@ from typing import Any
 
 # Fields whose values the target's clock chooses (readings.py, "server_clock"): within the
 # answer to the write that set them, only their format is held.
-CLOCK_FIELDS = frozenset({"created_at", "updated_at", "createdAt", "updatedAt"})
+CLOCK_FIELDS = frozenset({"created_at", "updated_at", "createdAt", "updatedAt", "sent_at"})
 # Numbers the target's own bookkeeping gives a new record (readings.py, "account_numbers").
 NUMBERED_FIELDS = frozenset({"account_id"})
 CLOCK_FORMATS = (

@@ -16,9 +16,11 @@ from datetime import date
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from ..resources import CONTROL_SPEC_PATH
 from ..web.spec import load_spec
 from .compare import Difference, differences, record_id
 from .model import Answer, Model, Observed, observe
+from .readings import Sent, status_reading
 
 # operationId -> (the table a create adds to, the new record's id in its answer)
 CREATES: dict[str, tuple[str, Callable[[Any], Any]]] = {
@@ -27,7 +29,9 @@ CREATES: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "income.create_income": ("summit_income", lambda a: (a.get("income") or a).get("id")),
     "customer_files.import_customers": ("customers", lambda a: (a.get("ids") or [None])[0]),
     "customer_files.import_customers_text_path": ("customers", lambda a: (a.get("ids") or [None])[0]),
+    "ledger.add_entry": ("ledger", lambda a: a.get("id")),  # this mock's control plane, where the target has it
 }
+SENDS = ("statements.send_statement", "statements.send_statement_legacy")
 # What only the target's clock or bookkeeping chooses, adopted from its answer into the model.
 CHOSEN = {"customers": ("created_at", "updated_at", "account_id"), "categories": ("created_at", "updated_at")}
 CHOSEN["summit_income"] = ("createdAt", "updatedAt")
@@ -66,7 +70,9 @@ class Judge:
         self.fetch, self.headers = fetch, headers
         self.model = Model(observed if observed is not None else self._observe())
         self.spec = load_spec()
-        self._ops = {(op.path, op.method.upper()): op for op in self.spec.operations}
+        control = load_spec(CONTROL_SPEC_PATH)
+        self._ops = {(op.path, op.method.upper()): op for op in [*self.spec.operations, *control.operations]}
+        self._control_plane: bool | None = None
         self.readings_taken: dict[str, int] = {}
         self.deleted_income: set[int] = set()
         self.judged = 0
@@ -77,6 +83,14 @@ class Judge:
             return answer.status, answer.json
 
         return observe(get)
+
+    def control_plane(self) -> bool:
+        """Whether the target serves this mock's control plane (an earlier release of this
+        mock does): then the probe gives a customer a history, and reads sent statements."""
+        if self._control_plane is None:
+            answer = self.fetch("/__mock/ledger?customer_id=1", self.headers)
+            self._control_plane = answer.status == 200 and isinstance(answer.json, list)
+        return self._control_plane
 
     def resync(self) -> None:
         """The model made anew from the target's lists: after a difference, so that one
@@ -149,41 +163,10 @@ class Judge:
         return self.model.ask(exchange.method, exchange.path, exchange.headers, exchange.body), None
 
     def _status_reading(self, operation: str, exchange: Exchange, predicted: Answer) -> str | None:
-        """None when the statuses agree; a reading's id when they differ as it allows;
-        "differ" when no reading allows it."""
-        p, a = predicted.status, exchange.actual.status
-        if p == a:
-            return None
-        pair = {p, a}
-        query = dict(parse_qsl(urlsplit(exchange.path).query, keep_blank_values=True))
-        if pair <= {400, 422} or pair == {404, 422}:
-            return "error_status"
-        if pair == {404, 405}:
-            return "wider_route"
-        if a in (404, 405) and operation in self._aliases():
-            return "aliases"
-        if a == 422 and predicted.ok and any(k.lower() == "x-mock-warning" for k in predicted.headers):
-            return "unknown_fields"
-        if operation in ("customers.list_customers", "customers.get_summary") and a in (404, 422):
-            category = query.get("category_id", "")
-            if category and self.model.store.get("categories", _int(category)) is None:
-                return "unknown_filter"
-        if pair <= {200, 400, 422} and not exchange.body and self._body_optional(exchange.method, operation):
-            return "empty_body"  # an empty body accepted as nothing to do, or refused
-        if operation == "income.list_income" and 400 <= a < 500 and _int(query.get("limit", "10")) > 100:
-            return "unstated_limits"
-        if operation == "income.get_income" and p == 404 and a == 200:
-            entry = (exchange.actual.json or {}).get("income") if isinstance(exchange.actual.json, dict) else None
-            if isinstance(entry, dict) and entry.get("softDelete") is True and entry.get("id") in self.deleted_income:
-                return "soft_delete"
-        return "differ"
-
-    def _body_optional(self, method: str, operation: str) -> bool:
-        op = next((op for op in self.spec.operations if op.operation_id == operation), None)
-        return op is not None and op.body is not None and not op.body.required
-
-    def _aliases(self) -> set[str]:
-        return {op.operation_id for op in self.spec.operations if "x-alias-of" in self.spec.operation_definition(op)}
+        sent = Sent(exchange.method, exchange.path, exchange.body, exchange.actual.json)
+        return status_reading(
+            self.spec, self.model.store, operation, sent, predicted, exchange.actual.status, self.deleted_income
+        )
 
     def _body_differences(self, operation: str, exchange: Exchange, predicted: Answer, wrote: bool) -> list:
         found = self._all_differences(operation, exchange, predicted, wrote)
@@ -195,6 +178,11 @@ class Judge:
             return _file_differences(predicted, exchange.actual)
         if operation == "income.list_income":
             return self._page_differences(exchange, predicted)
+        if operation == "outbox.list_messages":  # the statement just sent: the newest of each
+            newest = [a[-1:] if isinstance(a, list) else a for a in (predicted.json, exchange.actual.json)]
+            mine = [{k: v for k, v in m.items() if k != "id"} for m in newest[0] if isinstance(m, dict)]
+            theirs = [{k: v for k, v in m.items() if k != "id"} for m in newest[1] if isinstance(m, dict)]
+            return differences(mine, theirs, "$.newest", clock_free=True)
         return differences(predicted.json, exchange.actual.json, clock_free=wrote)
 
     def _page_differences(self, exchange: Exchange, predicted: Answer) -> list[Difference]:
@@ -288,6 +276,12 @@ class Judge:
             if isinstance(ident, int):
                 views.insert(0, f"/api/income/{ident}")
             return views
+        if operation == "ledger.add_entry":
+            sent = _json_body(exchange) or {}
+            customer = sent.get("customer_id")
+            return [f"/api/v3/clients/{customer}", f"/api/v3/clients/{customer}/transactions", "/api/v3/clients"]
+        if operation in SENDS and self.control_plane():
+            return [f"/__mock/outbox?customer_id={_path_id(exchange.path)}"]
         customer = _path_id(exchange.path) if "/clients/" in exchange.path else None
         if customer is None and isinstance(exchange.actual.json, dict) and operation in CREATES:
             customer = exchange.actual.json.get("id") if operation == "customers.create_customer" else None

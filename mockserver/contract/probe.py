@@ -272,6 +272,8 @@ def writes(judge: Judge) -> Iterator[Request]:
         body = {"send_tome": True, "other_emails": ["probe@example.com"], "message": "Your statement"}
         yield Request("POST", f"/api/v3/reports/customers/client/transactions/send/{ident}", body)
     yield from income_writes(judge, tag)
+    yield from history(judge, made)
+    yield from varied_bodies(judge, tag)
     newest = store.ids("customers")
     if newest:
         yield Request("DELETE", f"/api/v3/clients/{newest[-1]}")
@@ -308,3 +310,102 @@ def _multipart(path: str, fields: dict[str, str], file: tuple[str, str, bytes]) 
     head += "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n"
     body = b"".join(parts) + head.encode() + content + f"\r\n--{boundary}--\r\n".encode()
     return Request("POST", path, body, f"multipart/form-data; boundary={boundary}")
+
+
+# -- each field of each write's body varied alone, from the spec's schema
+
+VARIED = ("customers.create_customer", "customers.update_customer", "income.create_income", "income.update_income")
+
+
+def varied_bodies(judge: Judge, tag: str) -> Iterator[Request]:
+    """Each body field of each write, one at a time: left out, null, empty, at its longest and
+    one past it, and a date on, before and after the body's other dates. The model says
+    which are taken and what they store."""
+    for op in judge.spec.operations:
+        if op.operation_id not in VARIED:
+            continue
+        schema = judge.spec.resolve(_body_schema(judge, op))
+        base = {**(_example(judge, op) or {})}
+        if "business_email" in base:
+            base["business_email"] = f"varied-{tag}@example.com"
+        properties = schema.get("properties", {})
+        for name, field_schema in properties.items():
+            for value in _variants(judge, base, name, judge.spec.resolve(field_schema)):
+                body = {k: v for k, v in base.items() if k != name}
+                if value is not _ABSENT:
+                    body[name] = value
+                path = _write_path(judge, op)
+                if path is not None:
+                    yield Request(op.method, path, body)
+
+
+_ABSENT = object()
+
+
+def _variants(judge: Judge, base: dict, name: str, schema: dict) -> list[Any]:
+    out: list[Any] = [_ABSENT, None, ""]
+    lengths = [judge.spec.resolve(option).get("maxLength") for option in schema.get("anyOf", [])]
+    longest = schema.get("maxLength") or next((n for n in lengths if n), None)
+    if longest:
+        out += ["x" * longest, "x" * (longest + 1)]
+    if isinstance(base.get(name), str) and _is_day(base[name]):
+        for other in [v for k, v in base.items() if k != name and isinstance(v, str) and _is_day(v)] + [base[name]]:
+            day = date.fromisoformat(other)
+            out += [(day + timedelta(days=d)).isoformat() for d in (-1, 0, 1)]
+    return out
+
+
+def _is_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+        return len(text) == 10
+    except ValueError:
+        return False
+
+
+def _body_schema(judge: Judge, op: Any) -> dict:
+    definition = judge.spec.operation_definition(op)
+    content = judge.spec.resolve(definition.get("requestBody", {})).get("content", {})
+    return next((media.get("schema", {}) for media in content.values()), {})
+
+
+def _write_path(judge: Judge, op: Any) -> str | None:
+    store = judge.model.store
+    if "{id}" in op.path:
+        ids = store.ids("customers")
+        return _filled(op.path, {"id": ids[-1]}) if ids else None
+    if "{incomeId}" in op.path:
+        ids = store.ids("summit_income")
+        return _filled(op.path, {"incomeId": ids[-1]}) if ids else None
+    return op.path
+
+
+# -- a ledger's history, through the mock's control plane where the target has one
+
+
+def history(judge: Judge, customer: int | None) -> Iterator[Request]:
+    """Invoices and payments on one customer, on the days and in the ways the report's
+    figures turn on: paid in part, in full, late, online, on a leap day. Only a target that
+    serves this mock's control plane (/__mock/ledger) can take them; others are left as
+    they are, and the run says so."""
+    if customer is None or not judge.control_plane():
+        return
+    entries = [
+        ("invoice", 500, "2024-01-15", "2024-02-14", None),
+        ("payment", 200, "2024-01-20", None, "bank"),
+        ("payment", 300, "2024-02-29", None, "online"),
+        ("invoice", 1250.75, "2024-02-29", "2024-03-30", None),
+        ("payment", 1000, "2024-04-30", None, "mobile_money"),
+        ("invoice", 80, "2024-12-31", None, None),
+    ]
+    for kind, amount, day, due, method in entries:
+        body = {"customer_id": customer, "kind": kind, "amount": amount, "date": day}
+        body |= {"due_date": due, "method": method, "description": ""}
+        yield Request("POST", "/__mock/ledger", body)
+    for first, last in (("2024-01-01", "2024-01-31"), ("2024-02-29", "2024-02-29"), ("2024-01-01", "2024-12-31")):
+        yield Request("GET", f"/api/v3/reports/customers/{first}/{last}")
+        yield Request("GET", f"/api/v3/reports/customers/client/{customer}/{first}/{last}")
+        yield Request("GET", f"/api/v3/clients/{customer}/transactions?from={first}&to={last}")
+    body = {"send_tome": True, "other_emails": ["history@example.com"], "message": "Your statement"}
+    send = f"/api/v3/reports/customers/client/transactions/send/{customer}"
+    yield Request("POST", f"{send}?from=2024-01-01&to=2024-03-31", body)

@@ -8,6 +8,8 @@ failure.
 """
 
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 
 @dataclass(frozen=True)
@@ -103,3 +105,55 @@ READINGS = (
 )
 
 BY_ID = {reading.id: reading for reading in READINGS}
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What a status reading looks at: the request, and the target's answer's JSON."""
+
+    method: str
+    path: str
+    body: bytes | None
+    answered: Any
+
+
+def status_reading(
+    spec: Any, store: Any, operation: str, sent: Sent, predicted: Any, actual: int, deleted_income: set[int]
+) -> str | None:
+    """None when the statuses agree; a reading's id when they differ as it allows;
+    "differ" when no reading allows it. `predicted` is the model's answer."""
+    p, a = predicted.status, actual
+    if p == a:
+        return None
+    pair = {p, a}
+    query = dict(parse_qsl(urlsplit(sent.path).query, keep_blank_values=True))
+    definition = {op.operation_id: op for op in spec.operations}.get(operation)
+    if pair <= {400, 422} or pair == {404, 422}:
+        return "error_status"
+    if pair == {404, 405}:
+        return "wider_route"
+    if a in (404, 405) and definition is not None and "x-alias-of" in spec.operation_definition(definition):
+        return "aliases"
+    if a == 422 and predicted.ok and any(k.lower() == "x-mock-warning" for k in predicted.headers):
+        return "unknown_fields"
+    if operation in ("customers.list_customers", "customers.get_summary") and a in (404, 422):
+        category = query.get("category_id", "")
+        if category and store.get("categories", _int(category)) is None:
+            return "unknown_filter"
+    optional_body = definition is not None and definition.body is not None and not definition.body.required
+    if pair <= {200, 400, 422} and not sent.body and optional_body:
+        return "empty_body"  # an empty body accepted as nothing to do, or refused
+    if operation == "income.list_income" and 400 <= a < 500 and _int(query.get("limit", "10")) > 100:
+        return "unstated_limits"
+    if operation == "income.get_income" and p == 404 and a == 200:
+        entry = sent.answered.get("income") if isinstance(sent.answered, dict) else None
+        if isinstance(entry, dict) and entry.get("softDelete") is True and entry.get("id") in deleted_income:
+            return "soft_delete"
+    return "differ"
+
+
+def _int(text: Any) -> int:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return 0
