@@ -395,7 +395,7 @@ def serve(defect: Defect | None) -> Any:
     return serving(app)
 
 
-def contract(base_url: str, max_examples: int | None, seed: int) -> tuple[int, str, float]:
+def contract(base_url: str, max_examples: int | None, seed: int, phases: str | None = None) -> tuple[int, str, float]:
     """The contract run's exit code, report and seconds."""
     args = [
         sys.executable,
@@ -411,6 +411,8 @@ def contract(base_url: str, max_examples: int | None, seed: int) -> tuple[int, s
     ]
     if max_examples is not None:
         args += ["--max-examples", str(max_examples)]
+    if phases is not None:
+        args += ["--phases", phases]
     started = time.perf_counter()
     run = subprocess.run(args, capture_output=True, text=True)
     return run.returncode, run.stdout + run.stderr, time.perf_counter() - started
@@ -421,7 +423,8 @@ def rules_broken(report: str) -> list[str]:
     own checks by their failure titles."""
     ours = re.findall(r"^- MS100 ([a-z_]+): ", report, re.M)
     theirs = re.findall(r"^- (ST\d+ [^\n]+)$", report, re.M)
-    return sorted(set(ours)) + sorted(set(theirs))
+    model = re.findall(r"^FAILED ([a-z_.]+): answered otherwise than the docs' model", report, re.M)
+    return [f"model: {op}" for op in sorted(set(model))][:3] + sorted(set(ours)) + sorted(set(theirs))
 
 
 def main() -> int:
@@ -429,10 +432,11 @@ def main() -> int:
     parser.add_argument("--only", action="append", help="this defect only (repeatable)")
     parser.add_argument("--max-examples", type=int, help="the contract's budget (default: its own default)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--phases", help="the contract's phases, e.g. model (default: all)")
     args = parser.parse_args()
     chosen = [d for d in DEFECTS if not args.only or d.name in args.only]
     with serve(None) as clean:
-        code, report, seconds = contract(clean, args.max_examples, args.seed)
+        code, report, seconds = contract(clean, args.max_examples, args.seed, args.phases)
     print(f"unchanged mock: {'passes' if code == 0 else f'FAILS (exit {code})'} in {seconds:.0f} s", flush=True)
     if code != 0:
         print(report[-4000:])
@@ -440,7 +444,7 @@ def main() -> int:
     caught = 0
     for defect in chosen:
         with serve(defect) as base_url:
-            code, report, seconds = contract(base_url, args.max_examples, args.seed)
+            code, report, seconds = contract(base_url, args.max_examples, args.seed, args.phases)
         named = rules_broken(report)
         verdict = "caught" if code == 1 else f"MISSED (exit {code})"
         caught += code == 1

@@ -11,14 +11,18 @@ from mockserver import create_app
 from mockserver.contract import probe
 from mockserver.contract.judge import Judge
 from mockserver.contract.model import Answer
+from mockserver.state.sandbox import SANDBOXES
 
 AUTH = {"Authorization": "Bearer t"}
 
 
-def target(change_answer=None, change_body=None):
+def target(change_answer=None, change_body=None, empty=False):
     """An in-memory mock as the target; `change_answer(method, path, json)` and
-    `change_body(json)` plant a defect or another reading."""
-    client = create_app({"DB_PATH": None, "JOURNAL_SIZE": 0}).test_client()
+    `change_body(json)` plant a defect or another reading; `empty`: it holds no record."""
+    app = create_app({"DB_PATH": None, "JOURNAL_SIZE": 0})
+    if empty:
+        app.extensions[SANDBOXES].get(None).store.replace({"_sequences": {"1": {}}})
+    client = app.test_client()
 
     def send(method, path, headers, body):
         if change_body is not None and body and headers.get("Content-Type") == "application/json":
@@ -43,6 +47,12 @@ def test_the_mock_itself_passes():
     judge, failed = run(target())
     assert failed == []
     assert judge.judged > 300  # every parameter's edges, every kind of write and the views after
+
+
+def test_a_target_started_empty_passes():
+    judge, failed = run(target(empty=True))
+    assert failed == []
+    assert judge.model.store.ids("customers")  # the probe's own writes were made and followed
 
 
 def laravel(value):

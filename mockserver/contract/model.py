@@ -109,7 +109,18 @@ def observe(get: Get) -> Observed:
         if isinstance(c, dict) and isinstance(c.get("id"), int)
     }
     _observe_income(get, tables, not_listed)
+    tables["businesses"] = _observe_business(get)
     return Observed(tables, unknown, not_listed)
+
+
+def _observe_business(get: Get) -> dict[str, dict]:
+    """No documented endpoint lists the business; the export shows whether the target knows
+    the docs' one (by its encrypted id): the model holds it only if so."""
+    from ..resources import seeded_business
+
+    business = dict(seeded_business())
+    status, _ = get(f"/api/v3/clients/clients-print/{business['encrypted_id']}")
+    return {str(business.pop("id")): business} if status == 200 else {}
 
 
 def _standing_entries(ident: int, customer: dict, customers: list) -> dict[str, dict]:
@@ -182,8 +193,7 @@ class Model:
         )
         self.store = self.app.extensions[SANDBOXES].get(None).store
         kept = self.store.export()
-        tables = {name: kept.get(name, {}) for name in ("businesses",)}
-        tables.update(observed.tables)
+        tables = dict(observed.tables)
         tables["_sequences"] = {"1": _sequences(tables, kept.get("_sequences", {}).get("1", {}))}
         self.store.replace(tables)
         self.client = self.app.test_client()

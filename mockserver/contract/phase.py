@@ -44,6 +44,11 @@ def model_phase(base_url: str, headers: dict[str, str]) -> tuple[Judge | None, i
     for listed in judge.model.observed.not_listed:
         print(f"mockserver contract: {listed} gave no list: what it holds is compared as changes only")
     failed = probe.run(judge, send, headers)
+    if not judge.control_plane():
+        print(
+            "mockserver contract: the target serves no /__mock/ control plane: ledger histories and the contents "
+            "of sent statements were not checked (the API itself cannot add a ledger entry or show a statement)"
+        )
     for request, verdict in failed:
         body = request.body if not isinstance(request.body, bytes) else "<file>"
         curl = f"curl -X {request.method} {shlex.quote(base_url.rstrip('/') + request.path)}"
