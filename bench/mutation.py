@@ -56,12 +56,18 @@ def copy_tree(into: Path) -> None:
 def sample(session: Path, count: int, seed: int) -> int:
     """Leaves `count` mutants pending, drawn with `seed`; the rest are marked skipped."""
     with use_db(str(session), WorkDB.Mode.open) as db:
-        pending = sorted(item.job_id for item in db.pending_work_items)
-        kept = set(random.Random(seed).sample(pending, min(count, len(pending))))
+        # job ids are random: the draw is made over what each mutant is, so a seed gives the same mutants
+        items = sorted(db.pending_work_items, key=lambda item: _what(item))
+        kept = {item.job_id for item in random.Random(seed).sample(items, min(count, len(items)))}
         db.set_multiple_results(
-            [job for job in pending if job not in kept], WorkResult(worker_outcome=WorkerOutcome.SKIPPED)
+            [item.job_id for item in items if item.job_id not in kept], WorkResult(worker_outcome=WorkerOutcome.SKIPPED)
         )
-        return len(pending)
+        return len(items)
+
+
+def _what(item) -> tuple:
+    spec = item.mutations[0]
+    return (str(spec.module_path), spec.operator_name, spec.occurrence, tuple(spec.start_pos))
 
 
 def main() -> int:

@@ -229,6 +229,7 @@ def _around(text: Any) -> set[date]:
 def periods(days: list[date]) -> Iterator[tuple[str, str]]:
     """One-day periods on the edge days, their months and years, a leap day, and all time."""
     seen: set[tuple[date, date]] = {(date(2024, 2, 29), date(2024, 2, 29)), (date(2000, 1, 1), date.today())}
+    seen |= {(date.min, date(1, 12, 31)), (date(9999, 12, 31), date.max)}  # the calendar's own edges
     seen.add((date(2024, 2, 28), date(2024, 3, 1)))
     for day in days[:: max(1, len(days) // 12)]:
         month_end = day.replace(day=calendar.monthrange(day.year, day.month)[1])
@@ -314,7 +315,15 @@ def _multipart(path: str, fields: dict[str, str], file: tuple[str, str, bytes]) 
 
 # -- each field of each write's body varied alone, from the spec's schema
 
-VARIED = ("customers.create_customer", "customers.update_customer", "income.create_income", "income.update_income")
+VARIED = (
+    "customers.create_customer",
+    "customers.update_customer",
+    "income.create_income",
+    "income.update_income",
+    "statements.send_statement",
+    "statements.send_statement_legacy",
+    "categories.create_category",
+)
 
 
 def varied_bodies(judge: Judge, tag: str) -> Iterator[Request]:
@@ -373,7 +382,7 @@ def _write_path(judge: Judge, op: Any) -> str | None:
     store = judge.model.store
     if "{id}" in op.path:
         ids = store.ids("customers")
-        return _filled(op.path, {"id": ids[-1]}) if ids else None
+        return _filled(op.path, {"id": ids[-1]}) + _period_query(op) if ids else None
     if "{incomeId}" in op.path:
         ids = store.ids("summit_income")
         return _filled(op.path, {"incomeId": ids[-1]}) if ids else None
@@ -409,3 +418,8 @@ def history(judge: Judge, customer: int | None) -> Iterator[Request]:
     body = {"send_tome": True, "other_emails": ["history@example.com"], "message": "Your statement"}
     send = f"/api/v3/reports/customers/client/transactions/send/{customer}"
     yield Request("POST", f"{send}?from=2024-01-01&to=2024-03-31", body)
+
+
+def _period_query(op: Any) -> str:
+    names = {p.name for p in op.query_parameters}
+    return "?from=2024-01-01&to=2024-12-31" if {"from", "to"} <= names else ""
