@@ -327,9 +327,10 @@ VARIED = (
 
 
 def varied_bodies(judge: Judge, tag: str) -> Iterator[Request]:
-    """Each body field of each write, one at a time: left out, null, empty, at its longest and
-    one past it, and a date on, before and after the body's other dates. The model says
-    which are taken and what they store."""
+    """Each write with its documented body sent to an id that names nothing; then each body
+    field, one at a time: left out, null, empty, at its longest and one past it, and a date
+    on, before and after the body's other dates. The model says which are taken and what
+    they store."""
     for op in judge.spec.operations:
         if op.operation_id not in VARIED:
             continue
@@ -337,6 +338,8 @@ def varied_bodies(judge: Judge, tag: str) -> Iterator[Request]:
         base = {**(_example(judge, op) or {})}
         if "business_email" in base:
             base["business_email"] = f"varied-{tag}@example.com"
+        if "{" in op.path:  # the documented body, to a record that does not exist
+            yield Request(op.method, _filled(op.path, {"id": UNKNOWN_ID, "incomeId": UNKNOWN_ID}), base)
         properties = schema.get("properties", {})
         for name, field_schema in properties.items():
             for value in _variants(judge, base, name, judge.spec.resolve(field_schema)):
