@@ -1,4 +1,4 @@
-"""mockserver serve | reset | snapshot | contract | seed: one module per subcommand, each
+"""mockserver serve | reset | snapshot | contract | seed | fault: one module per subcommand, each
 owning its options (`add_parser`) and its work (`run`); this one only dispatches."""
 
 import argparse
@@ -7,10 +7,10 @@ import sys
 from ..control.remote import ControlError
 from ..serving.preflight import StartupError
 from ..state.files import StoreInUse
-from . import contract, reset, seed, serve, snapshot
+from . import contract, fault, reset, seed, serve, snapshot
 from .options import version_of
 
-SUBCOMMANDS = (serve, reset, snapshot, contract, seed)
+SUBCOMMANDS = (serve, reset, snapshot, contract, seed, fault)
 
 
 def main(argv: list[str] | None = None) -> int:
