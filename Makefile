@@ -3,14 +3,16 @@
 #   make serve   install and run the server on .mockserver/db.json (seeded from fixtures/)
 #   make test    install with the test extras, lint, type-check and run every test
 #   make bench   the figures the README quotes
+#   make bench-peers  mockserver against WireMock, Prism and json-server, each installed and run here
 #   make mutants planted defects: does `mockserver contract` catch each one?
+#   make mutation machine-made defects: cosmic-ray's mutants of the serve-side code, a sample
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: serve test bench mutants
+.PHONY: serve test bench bench-peers mutants mutation
 
 serve: $(VENV)/.installed
 	$(BIN)/mockserver serve $(ARGS)
@@ -27,6 +29,13 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/benchmark.py
+
+# The peers come from npm into .bench-cache/ (once); wrk from Debian's package if missing.
+bench-peers: $(VENV)/.installed
+	$(BIN)/python bench/peers.py $(ARGS)
+
+mutation: $(VENV)/.installed-test
+	$(BIN)/python bench/mutation.py $(ARGS)
 
 mutants: $(VENV)/.installed-test
 	$(BIN)/python bench/mutants.py $(ARGS)

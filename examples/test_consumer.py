@@ -49,7 +49,7 @@ def test_the_journal_shows_what_the_app_sent(mockserver):
 
 
 def test_a_frozen_clock_stamps_new_records(mockserver):
-    mockserver.state.clock.set("2030-01-02T09:00:00Z")
+    mockserver.clock.set("2030-01-02T09:00:00Z")
     _, made = call(mockserver, "POST", "/api/v3/clients", NEW)
     assert made["created_at"] == "2030-01-02T09:00:00.000000Z"
-    assert mockserver.state.clock.advance("P1D").startswith("2030-01-03")
+    assert mockserver.clock.advance("P1D").startswith("2030-01-03")

@@ -17,6 +17,7 @@ from .web.auth import register_admin_check
 from .web.cors import register_cors
 from .web.docs import index_page, register_docs
 from .web.errors import register_error_handlers
+from .web.laravel import LaravelInput
 from .web.routing import API_PACKAGE, CONTROL_PACKAGE, WholeResponse, check_response, handlers_for, register_routes
 from .web.spec import Spec, load_spec
 from .web.validation import register_warnings
@@ -52,7 +53,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     takes; None: any names the store's business), REDACT_HEADERS (request headers the
     journal keeps as "[redacted]", beside the credentials it always hides), BODY_TIMEOUT
     (seconds a request body may take, beyond a second per 10 KiB of it, before the server
-    answers 408; read by the front in serving/front.py).
+    answers 408; read by the front in serving/front.py), READINGS ("mock", the mock's own
+    readings of the docs' open points, or "laravel": web/laravel.py).
     `mockserver serve --fresh` resets the store before the app exists, so a respawned worker
     never wipes it."""
     app = MockFlask(__name__)
@@ -77,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SANDBOX_MAX_SNAPSHOTS=defaults.SANDBOX_MAX_SNAPSHOTS,
         SANDBOX_MAX_SNAPSHOT_BYTES=defaults.SANDBOX_MAX_SNAPSHOT_BYTES,
         SANDBOX_IDLE_SECONDS=defaults.SANDBOX_IDLE,
+        READINGS="mock",
     )
     app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the docs' field order
@@ -101,6 +104,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["ACCESS_LOG"]:
         register_access_log(app)
     meta = register_docs(app, spec, control) + _register_index(app, len(spec.operations), control)
+    if app.config.get("READINGS") == "laravel":
+        app.wsgi_app = LaravelInput(app.wsgi_app)  # type: ignore[method-assign]
     if app.config["JOURNAL_SIZE"]:  # 0 turns it off, for load tests: 18% of a simple GET in-process
         register_journal(app, lambda: _journal_of_request(app), skip=meta, redact=app.config["REDACT_HEADERS"])
     return app

@@ -12,9 +12,10 @@ import pytest
 from mockserver.cli.options import duration as _duration
 from mockserver.cli.options import latency as _latency
 from mockserver.cli.options import size as _size
+from mockserver.state.storage.journal import entry
 from tests.conftest import ROOT, fixture_rows
 from tests.patience import patience
-from tests.server_process import AUTH, ServerProcess, run_cli
+from tests.server_process import AUTH, ServerProcess, free_port, run_cli
 
 NEW = {
     "business_name": "Process Ltd",
@@ -174,6 +175,11 @@ def test_reset_and_snapshots_work_on_the_store_file(db):
     assert run_cli("snapshot", "delete", "no-779", "--db", db).returncode == 0
     missing = run_cli("snapshot", "restore", "no-779", "--db", db)
     assert missing.returncode == 1 and "no snapshot 'no-779'" in missing.stderr
+    assert run_cli("snapshot", "save", "edited", "--db", db).returncode == 0
+    file = Path(db).with_name("db.snapshots") / "edited.json"
+    file.write_text(file.read_text().replace('"Amin"', '"Amen"'))
+    edited = run_cli("snapshot", "restore", "edited", "--db", db)
+    assert edited.returncode == 1 and "checksum does not match" in edited.stderr
     for name in ("../x", "ok\n"):  # a trailing newline too: the name is matched whole
         bad = run_cli("snapshot", "save", name, "--db", db)
         assert bad.returncode == 1 and "not a snapshot name" in bad.stderr
@@ -330,3 +336,57 @@ def test_fault_refuses_what_it_cannot_do_naming_why(args, said):
 def test_fault_without_a_server_says_it_cannot_reach_it():
     result = run_cli("fault", "--list", "--url", "http://127.0.0.1:9")
     assert result.returncode == 1 and "mockserver: cannot reach http://127.0.0.1:9" in result.stderr
+
+
+def flip_digit(line: bytes, after: bytes) -> bytes:
+    at = line.index(after) + len(after)
+    while not line[at : at + 1].isdigit():
+        at += 1
+    return line[:at] + (b"1" if line[at : at + 1] != b"1" else b"2") + line[at + 1 :]
+
+
+JOURNAL_DAMAGE = {  # the journal's lines -> damaged ones; the line a refusal names; the writes before it
+    "a digit of the header": (lambda ls: [flip_digit(ls[0], b'"generation":'), *ls[1:]], 1, 0),
+    "a digit in a middle line": (lambda ls: [*ls[:20], flip_digit(ls[20], b'"crc":'), *ls[21:]], 21, 19),
+    "a middle line deleted": (lambda ls: [*ls[:20], *ls[21:]], 21, 19),
+    "a wrong-shaped line": (lambda ls: [*ls[:20], entry(20, "ops", b'{"put":1}'), *ls[21:]], 21, 19),
+}
+
+
+@pytest.mark.parametrize(("damage", "number", "kept"), JOURNAL_DAMAGE.values(), ids=JOURNAL_DAMAGE.keys())
+def test_a_damaged_journal_stops_the_start_and_repair_keeps_what_is_before_it(db, damage, number, kept):
+    with ServerProcess("--db", db, "--quiet") as server:
+        created = [server.call("POST", "/api/v3/clients", {**NEW, "business_name": f"w{i}"})[1] for i in range(40)]
+        server.kill()  # as a crash: all 40 acknowledged writes are in the journal alone
+    journal = Path(db + ".journal")
+    lines = journal.read_bytes().splitlines(keepends=True)
+    assert len(lines) == 41
+    journal.write_bytes(b"".join(damage(lines)))
+
+    refused = run_cli("serve", "--port", str(free_port()), "--db", db)
+    assert refused.returncode == 1
+    [line] = refused.stderr.strip().splitlines()
+    assert line.startswith(f"mockserver: {journal} line {number} ")
+    assert f"run `mockserver repair --db {db}`" in line
+
+    repaired = run_cli("repair", "--db", db)
+    assert repaired.returncode == 0, repaired.stderr
+    assert f"damage found: {journal} line {number} " in repaired.stdout
+    assert f"kept: {kept} change{'' if kept == 1 else 's'} from before it, folded into {db}" in repaired.stdout
+    [aside] = Path(db).parent.glob("db.json.journal.damaged-*")
+    assert f"moved aside: db.json.journal from line {number} on " in repaired.stdout and str(aside) in repaired.stdout
+    assert aside.read_bytes() == b"".join(damage(lines)[number - 1 :])  # byte for byte
+    with ServerProcess("--db", db, "--quiet") as server:
+        for customer in created[:kept]:
+            assert server.call("GET", f"/api/v3/clients/{customer['id']}") == (200, customer)
+        for customer in created[kept:]:
+            assert server.call("GET", f"/api/v3/clients/{customer['id']}")[0] == 404
+        assert server.call("POST", "/api/v3/clients", NEW)[0] == 201
+
+
+def test_repair_leaves_a_store_a_server_holds_alone(db):
+    with ServerProcess("--db", db, "--quiet"):
+        busy = run_cli("repair", "--db", db)
+    assert busy.returncode == 1 and "in use" in busy.stderr
+    whole = run_cli("repair", "--db", db)
+    assert whole.returncode == 0 and "no damage found" in whole.stdout

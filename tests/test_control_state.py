@@ -1,9 +1,13 @@
 """POST /__mock/reset and /__mock/snapshots: back to the fixtures, or to a saved state."""
 
 import json
+import sys
+import threading
+import zlib
 
 import pytest
 
+from mockserver.state.snapshots import Snapshot, written
 from tests.conftest import ApiClient, fixture_rows
 
 NEW = {
@@ -130,14 +134,170 @@ def test_snapshots_survive_a_restart_beside_the_store(file_app, tmp_path):
     assert count(client) == len(fixture_rows("customers")) + 1
 
 
-def test_a_damaged_snapshot_file_is_409_naming_it_and_changes_nothing(file_app, tmp_path):
+def test_a_damaged_snapshot_file_is_refused_naming_it_and_changes_nothing(file_app, tmp_path):
     client = ApiClient(file_app().test_client())
     client.put("/__mock/snapshots/broken")
     (tmp_path / "db.snapshots" / "broken.json").write_text('{"tables": [1, 2]')
     client.delete("/api/v3/clients/779")
     answer = client.post("/__mock/snapshots/broken/restore")
-    assert answer.status_code == 409 and "broken" in answer.json["message"]
+    assert answer.status_code == 422 and "broken" in answer.json["message"]
     assert client.get("/api/v3/clients/779").status_code == 404
     (tmp_path / "db.snapshots" / "broken.json").write_text(json.dumps({"created_at": "x", "tables": {"t": [1]}}))
-    assert client.post("/__mock/snapshots/broken/restore").status_code == 409
+    assert client.post("/__mock/snapshots/broken/restore").status_code == 422
+    assert client.get("/__mock/snapshots/broken").status_code == 409  # shown or listed: unreadable
     assert client.get("/__mock/snapshots").status_code == 409
+
+
+def edited(tables, change):
+    """A copy of a snapshot's tables, changed by `change` (which changes it in place)."""
+    tables = json.loads(json.dumps(tables))
+    change(tables)
+    return tables
+
+
+def pop(mapping, key):
+    mapping.pop(key)
+
+
+def text_edit(old, new):
+    """An edit of the file's text, as by hand in an editor: its CRC left as it was."""
+    return lambda text: text.replace(old, new, 1)
+
+
+def written_again(change, crc=True):
+    """The tables changed and the file written again: with a CRC that matches (made by a tool
+    that knows the format), or without one (as snapshots were written before they had one)."""
+
+    def rewrite(text):
+        saved = json.loads(text)
+        tables = edited(saved["tables"], change)
+        if crc:
+            return written(Snapshot(saved["name"], saved["created_at"], tables))
+        return json.dumps({"name": saved["name"], "created_at": saved["created_at"], "tables": tables})
+
+    return rewrite
+
+
+EDITS = {  # the file's text -> an edited one; what the refusal must say
+    "a name changed": (text_edit("Abas two", "Abas tw0"), "checksum does not match"),
+    "reformatted": (lambda text: json.dumps(json.loads(text), indent=2), "not laid out as saved"),
+    "a table not of records": (written_again(lambda t: t.update(customers=[1, 2])), "not an object of records"),
+    "a record not an object": (
+        written_again(lambda t: t["customers"].update({"779": "x"})),
+        "customers record 779 is not an object",
+    ),
+    "an id that is no id": (
+        written_again(lambda t: t["customers"].update({"x7": t["customers"]["779"]})),
+        "'x7', which is not an id",
+    ),
+    "a name that is a number": (
+        written_again(lambda t: t["customers"]["779"].update(business_name=7)),
+        "customers record 779: 'business_name' is 7, not a string",
+    ),
+    "a field gone": (written_again(lambda t: pop(t["customers"]["779"], "archived")), "has no 'archived'"),
+    "a date that is no date": (
+        written_again(lambda t: t["ledger"]["1"].update(date="yesterday")),
+        "ledger record 1: 'date' is 'yesterday', not a date",
+    ),
+    "an amount that is not a number": (
+        written_again(lambda t: t["ledger"]["1"].update(amount=float("nan"))),
+        "'amount' is nan, not a finite number",
+    ),
+    "a lowered id sequence": (
+        written_again(lambda t: t["_sequences"]["1"].update(customers=5)),
+        "the id sequence of 'customers' is at 5, below its record",
+    ),
+    "a lowered id sequence, without a CRC": (
+        written_again(lambda t: t["_sequences"]["1"].update(customers=5), crc=False),
+        "the id sequence of 'customers' is at 5, below its record",
+    ),
+    "the id sequences gone": (written_again(lambda t: pop(t, "_sequences")), "is at 0, below its record"),
+}
+
+
+@pytest.mark.parametrize(("edit", "said"), EDITS.values(), ids=EDITS.keys())
+def test_a_snapshot_edited_on_disk_is_422_naming_the_problem_and_the_store_is_unchanged(file_app, tmp_path, edit, said):
+    client = ApiClient(file_app().test_client())
+    assert client.put("/__mock/snapshots/edited").status_code == 201
+    file = tmp_path / "db.snapshots" / "edited.json"
+    file.write_text(edit(file.read_text(encoding="utf-8")), encoding="utf-8")
+    client.delete("/api/v3/clients/779")
+    created = client.post("/api/v3/clients", json=NEW).json
+    before = client.get("/api/v3/clients").json
+
+    answer = client.post("/__mock/snapshots/edited/restore")
+    assert answer.status_code == 422, answer.json
+    assert said in answer.json["message"] and "edited" in answer.json["message"]
+    assert "the store is unchanged" in answer.json["message"]
+    for again in (lambda: client, lambda: ApiClient(file_app().test_client())):  # and after a restart
+        again = again()
+        assert again.get("/api/v3/clients").json == before
+        assert again.get("/api/v3/clients/779").status_code == 404
+        assert again.get("/api/v3/clients/summary").status_code == 200
+        assert again.get("/api/income").status_code == 200
+    assert again.post("/api/v3/clients", json=NEW).json["id"] > created["id"]  # no record overwritten
+
+
+def test_a_snapshot_saved_carries_the_crc_of_its_tables_and_is_one_json_document(file_app, tmp_path):
+    client = ApiClient(file_app().test_client())
+    client.put("/__mock/snapshots/s")
+    text = (tmp_path / "db.snapshots" / "s.json").read_bytes()
+    saved = json.loads(text)
+    assert list(saved) == ["name", "created_at", "crc", "tables"]
+    tables = text[text.index(b'"tables":') + len(b'"tables":') : -1]
+    assert zlib.crc32(tables) == saved["crc"] and json.loads(tables) == saved["tables"]
+    assert client.post("/__mock/snapshots/s/restore").status_code == 200
+
+
+def test_a_snapshot_written_before_snapshots_had_a_crc_still_restores(file_app, tmp_path):
+    client = ApiClient(file_app().test_client())
+    client.put("/__mock/snapshots/old")
+    file = tmp_path / "db.snapshots" / "old.json"
+    saved = json.loads(file.read_text())
+    del saved["crc"]
+    file.write_text(json.dumps(saved))
+    client.delete("/api/v3/clients/779")
+    assert client.post("/__mock/snapshots/old/restore").status_code == 200
+    assert client.get("/api/v3/clients/779").status_code == 200
+
+
+def test_reads_during_repeated_restores_each_see_one_state_whole(client):
+    """Two snapshots whose customers share ids but not names; lists read in threads while
+    another thread restores one, then the other: every list is one snapshot's, never a mix."""
+    client.post("/__mock/reset")
+    for i in range(40):
+        client.post("/api/v3/clients", json={**NEW, "business_name": f"A {i}"})
+    client.put("/__mock/snapshots/a")
+    client.post("/__mock/reset")
+    for i in range(60):
+        client.post("/api/v3/clients", json={**NEW, "business_name": f"B {i}"})
+    client.put("/__mock/snapshots/b")
+    states = []
+    for name in ("a", "b"):
+        client.post(f"/__mock/snapshots/{name}/restore")
+        states.append(sorted(c["business_name"] for c in client.get("/api/v3/clients").json))
+    stop, seen, mixed = threading.Event(), [0], []
+
+    def read():
+        while not stop.is_set():
+            answer = client.get("/api/v3/clients")
+            names = sorted(c["business_name"] for c in answer.json) if answer.status_code == 200 else answer.json
+            seen[0] += 1
+            if names not in states:
+                mixed.append(names)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.0002)  # threads switch often, as in the served worker (1 ms)
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    try:
+        for reader in readers:
+            reader.start()
+        for n in range(200):
+            assert client.post(f"/__mock/snapshots/{'ab'[n % 2]}/restore").status_code == 200
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join()
+        sys.setswitchinterval(interval)
+    assert seen[0] > 100
+    assert not mixed, f"{len(mixed)} of {seen[0]} reads saw a mix, the first: {mixed[0]}"

@@ -60,7 +60,7 @@ def test_settings_and_errors_reach_the_consumer(pytester):
                 urllib.request.urlopen(mockserver.url("/api/v3/clients"))
             assert denied.value.code == 401
             with pytest.raises(MockServerError, match="422.*advance"):
-                mockserver.state.clock.advance("P1M")
+                mockserver.clock.advance("P1M")
         """
     )
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)

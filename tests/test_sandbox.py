@@ -169,3 +169,20 @@ def test_without_isolation_every_token_shares_one_store(client):
     assert "Alice's Ltd" in {
         c["business_name"] for c in client.get("/api/v3/clients", headers={"Authorization": "Bearer other"}).json
     }
+
+
+def test_a_sandbox_whose_journal_is_damaged_is_503_naming_repair_and_the_others_go_on(isolated, tmp_path):
+    from mockserver.state.storage.repair import repair
+
+    Caller(isolated(), "alice").call("POST", "/api/v3/clients", json=NEW)
+    app = isolated()  # the first one stopped cleanly: alice's store is one file
+    [store] = (tmp_path / "db.sandboxes").glob("*.json")
+    store.with_name(store.name + ".journal").write_bytes(b"not a header\n")
+    for _ in range(2):  # and again: the failed open left no lock behind
+        refused = Caller(app, "alice").call("GET", "/api/v3/clients")
+        assert refused.status_code == 503
+        assert "line 1 is not a journal header" in refused.json["message"]
+        assert f"mockserver repair --db {store}" in refused.json["message"]
+    assert Caller(app, "bob").call("GET", "/api/v3/clients").status_code == 200
+    repair(store, "test")
+    assert "Alice's Ltd" in Caller(app, "alice").names()

@@ -100,8 +100,9 @@ def test_a_corrupt_journal_stops_the_start_in_one_line_without_a_crash_loop(db, 
     result = run_cli("serve", "--port", str(free_port()), "--db", str(db), "--server", server)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        f"mockserver: {db}.journal line 2 is not JSON (Expecting value: line 1 column 1 (char 0)); "
-        "it was not torn by a crash"
+        f"mockserver: {db}.journal line 2 is not a list of changes (Expecting value: line 1 column 1 (char 0)); "
+        "it was not torn by a crash, so the store is not opened without it and what follows: "
+        f"run `mockserver repair --db {db}` to keep what is before that line and move the rest aside"
     ]
 
 

@@ -1,7 +1,9 @@
 """The journal under the store: what a process that starts after a crash finds."""
 
 import json
+import re
 import threading
+import zlib
 
 import pytest
 
@@ -9,9 +11,9 @@ from mockserver.state.storage import cache as cache_module
 from mockserver.state.storage import journaled as storage_module
 from mockserver.state.storage import snapshot as snapshot_module
 from mockserver.state.storage.cache import cache_of
-from mockserver.state.storage.journal import JournalCorrupt, folding_of, journal_of
+from mockserver.state.storage.journal import JournalCorrupt, entry, folding_of, header_of, journal_of
 from mockserver.state.storage.journaled import JournaledStorage, JournaledTinyDB
-from mockserver.state.storage.snapshot import GENERATION, write_atomic
+from mockserver.state.storage.snapshot import CRC, GENERATION, SnapshotCorrupt, write_atomic
 
 
 def open_db(path, **kw):
@@ -68,7 +70,9 @@ def test_the_journal_is_folded_into_the_snapshot_when_it_outgrows_it(tmp_path):
     storage.settle()
     snapshot = json.loads((tmp_path / "db.json").read_text())
     assert snapshot[GENERATION] > 1
-    assert journal_of(tmp_path / "db.json").stat().st_size < 2_000 + 100
+    # folded whenever it passed the threshold or the snapshot's size: never more than a line over
+    threshold = max(2_000, (tmp_path / "db.json").stat().st_size)
+    assert journal_of(tmp_path / "db.json").stat().st_size < threshold + 100
     again, _ = open_db(tmp_path / "db.json")
     assert names(again) == [f"n{i}" for i in range(300)]
 
@@ -104,9 +108,45 @@ def test_a_snapshot_is_read_back_a_chunk_at_a_time_and_is_still_one_json_documen
     }
     snapshot_module.write_snapshot(tmp_path / "db.json", tables, 4)
     text = (tmp_path / "db.json").read_text()
-    assert json.loads(text) == {**tables, GENERATION: 4}
-    assert len(text.splitlines()) == 12  # {, three headers, 3 + 0 + 1 chunks, three ends, the generation
+    body, _, last = text.rpartition("\n")
+    crc = zlib.crc32(b"4", zlib.crc32(body.encode() + b"\n"))  # the lines before the last, and the generation
+    assert json.loads(text) == {**tables, CRC: crc, GENERATION: 4}
+    assert last == f'"{CRC}":{crc},"{GENERATION}":4}}'
+    assert len(text.splitlines()) == 12  # {, three headers, 3 + 0 + 1 chunks, three ends, the CRC and generation
     assert snapshot_module.read_snapshot(tmp_path / "db.json") == {**tables, GENERATION: 4}
+
+
+def stopped_store(tmp_path):
+    """A store stopped cleanly after two writes: db.json alone, its journal folded in."""
+    db, _ = open_db(tmp_path / "db.json")
+    db.table("t").insert({"name": "a", "amount": 100})
+    db.table("t").insert({"name": "b", "amount": 200})
+    db.close()
+    return (tmp_path / "db.json").read_bytes()
+
+
+SNAPSHOT_DAMAGE = {  # db.json's bytes -> damaged ones; the line named
+    "a digit of a value": (lambda b: b.replace(b'"amount":200', b'"amount":208'), 5),  # the CRC's line
+    "a digit of the generation": (lambda b: b.replace(b'"__generation__":1}', b'"__generation__":2}'), 5),
+    "a digit of the CRC": (lambda b: b[: b.index(b'"__crc__":') + 10] + b"9" + b[b.index(b'"__crc__":') + 11 :], 5),
+    "not JSON": (lambda b: b.replace(b'"name":"a"', b'"name":a"'), 3),
+    "cut short": (lambda b: b[: b.index(b"},")], 3),
+}
+
+
+@pytest.mark.parametrize(("damage", "number"), SNAPSHOT_DAMAGE.values(), ids=SNAPSHOT_DAMAGE.keys())
+def test_a_damaged_store_file_is_refused_naming_its_line(tmp_path, damage, number):
+    (tmp_path / "db.json").write_bytes(damage(stopped_store(tmp_path)))
+    with pytest.raises(SnapshotCorrupt) as refused:
+        open_db(tmp_path / "db.json")
+    assert str(refused.value).startswith(f"{tmp_path / 'db.json'} line {number} ")
+    assert "\n" not in str(refused.value)
+
+
+def test_a_store_file_edited_with_its_crc_deleted_is_taken_as_it_is(tmp_path):
+    text = stopped_store(tmp_path).replace(b'"name":"b"', b'"name":"edited"')
+    (tmp_path / "db.json").write_bytes(re.sub(rb'"__crc__":\d+,', b"", text))
+    assert names(open_db(tmp_path / "db.json")[0]) == ["a", "edited"]
 
 
 def test_a_snapshot_in_one_line_as_earlier_versions_wrote_it_is_read(tmp_path):
@@ -272,3 +312,120 @@ def test_a_batch_that_replaced_everything_is_undone_whole(tmp_path):
     storage.rollback()
     assert names(db) == ["kept"] and "u" not in db.tables()
     assert names(open_db(tmp_path / "db.json")[0]) == ["kept"]
+
+
+# -- damage: every line is checked (seq and CRC-32), and only a torn last line is dropped
+
+
+def journaled(tmp_path, writes=4):
+    """A store of `writes` acknowledged writes, all still in its journal (as after SIGKILL):
+    the header, then a line per write. Returns the journal's lines, each with its newline."""
+    db, _ = open_db(tmp_path / "db.json")
+    for i in range(writes):
+        db.table("t").insert({"name": f"n{i}", "amount": 100 + i})
+    return journal_of(tmp_path / "db.json").read_bytes().splitlines(keepends=True)
+
+
+def flip_digit(line: bytes, after: bytes) -> bytes:
+    """The first digit after `after` changed to another digit."""
+    at = line.index(after) + len(after)
+    while not line[at : at + 1].isdigit():
+        at += 1
+    return line[:at] + (b"1" if line[at : at + 1] != b"1" else b"2") + line[at + 1 :]
+
+
+def flip_bit(line: bytes, at: int) -> bytes:
+    return line[:at] + bytes([line[at] ^ 0x04]) + line[at + 1 :]
+
+
+DAMAGE = {  # lines -> lines, and the line number the refusal must name
+    "a digit of the header's generation": (lambda ls: [flip_digit(ls[0], b'"generation":'), *ls[1:]], 1),
+    "a digit of the header's CRC": (lambda ls: [flip_digit(ls[0], b'"crc":'), *ls[1:]], 1),
+    "the header deleted": (lambda ls: ls[1:], 1),
+    "a digit of a value in a middle line": (lambda ls: [*ls[:2], flip_digit(ls[2], b'"amount":'), *ls[3:]], 3),
+    "a bit in a middle line's name": (lambda ls: [*ls[:2], flip_bit(ls[2], ls[2].index(b'"n1"') + 1), *ls[3:]], 3),
+    "a digit of a middle line's seq": (lambda ls: [*ls[:2], flip_digit(ls[2], b'"seq":'), *ls[3:]], 3),
+    "a middle line deleted": (lambda ls: [*ls[:2], *ls[3:]], 3),
+    "two lines swapped": (lambda ls: [ls[0], ls[2], ls[1], *ls[3:]], 2),
+    "the last line's newline damaged": (lambda ls: [*ls[:-1], ls[-1][:-1] + b"\x0e"], 5),
+    "a wrong-shaped line with a good CRC": (lambda ls: [*ls[:2], entry(2, "ops", b'{"put":1}'), *ls[3:]], 3),
+    "a change of an unknown kind with a good CRC": (
+        lambda ls: [*ls[:2], entry(2, "ops", b'[["put","t","x1",{}]]'), *ls[3:]],
+        3,
+    ),
+    "a header of a newer snapshot than the store's": (lambda ls: [header_of(5), *ls[1:]], 1),
+    "garbage": (lambda ls: [*ls[:4], b"not json\n", *ls[4:]], 5),
+}
+
+
+@pytest.mark.parametrize(("damage", "number"), DAMAGE.values(), ids=DAMAGE.keys())
+def test_damage_anywhere_in_the_journal_is_refused_naming_its_line(tmp_path, damage, number):
+    lines = journaled(tmp_path)
+    journal = journal_of(tmp_path / "db.json")
+    journal.write_bytes(b"".join(damage(lines)))
+    before = journal.read_bytes()
+    with pytest.raises(JournalCorrupt) as refused:
+        open_db(tmp_path / "db.json")
+    assert refused.value.number == number
+    message = str(refused.value)
+    assert message.startswith(f"{journal} line {number} ") and "\n" not in message
+    assert f"mockserver repair --db {tmp_path / 'db.json'}" in message
+    assert journal.read_bytes() == before  # refused, not changed
+    assert not (tmp_path / "db.json").exists()
+
+
+def test_a_line_torn_just_before_its_newline_is_dropped_as_torn(tmp_path):
+    lines = journaled(tmp_path)
+    journal = journal_of(tmp_path / "db.json")
+    journal.write_bytes(b"".join(lines) + entry(5, "ops", b'[["put","t","5",{"name":"never acknowledged"}]]')[:-1])
+    assert names(open_db(tmp_path / "db.json")[0]) == ["n0", "n1", "n2", "n3"]
+    assert journal.read_bytes() == b"".join(lines)
+
+
+def test_each_line_carries_its_seq_and_a_crc_and_stays_json(tmp_path):
+    lines = journaled(tmp_path, writes=2)
+    parsed = [json.loads(line) for line in lines]
+    assert [list(p) for p in parsed] == [["seq", "crc", "generation"], ["seq", "crc", "ops"], ["seq", "crc", "ops"]]
+    assert [p["seq"] for p in parsed] == [0, 1, 2]
+    assert parsed[1]["ops"] == [["put", "t", "1", {"name": "n0", "amount": 100}]]
+    assert lines[1] == entry(1, "ops", b'[["put","t","1",{"name":"n0","amount":100}]]')
+
+
+def test_a_journal_written_before_lines_carried_checks_still_loads_and_is_folded_in(tmp_path):
+    write_atomic(tmp_path / "db.json", {"t": {"1": {"name": "a"}}, GENERATION: 3})
+    journal = journal_of(tmp_path / "db.json")
+    journal.write_text('{"generation": 3}\n[["put","t","2",{"name":"b"}]]\n[["del","t","1"]]\n[["put","t","3",{"na')
+    db, _ = open_db(tmp_path / "db.json")
+    assert names(db) == ["b"]
+    assert json.loads(journal.read_bytes().splitlines()[0])["seq"] == 0  # a checked journal from now on
+    db.table("t").insert({"name": "c"})
+    assert names(open_db(tmp_path / "db.json")[0]) == ["b", "c"]
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ('{"generation": 3}\n{"a": 1}\n', 2),
+        ('{"generation": 3}\n[["put","t","2",{"name":"b"}]]\n[["put","t","2"]]\n', 3),
+        ('{"generation": 3}\n[["put","t","02",{"name":"b"}]]\n', 2),
+        ('{"generation": 3}\n[["put","t","2",[1]]]\n', 2),
+        ('{"generation": 4}\n[["put","t","2",{"name":"b"}]]\n', 1),
+        ('{"generation": "3"}\n', 1),
+        ('{"generatio": 3}\n', 1),
+    ],
+)
+def test_an_old_journal_of_the_wrong_shape_is_refused_too(tmp_path, text, number):
+    write_atomic(tmp_path / "db.json", {"t": {"1": {"name": "a"}}, GENERATION: 3})
+    journal_of(tmp_path / "db.json").write_text(text)
+    with pytest.raises(JournalCorrupt) as refused:
+        open_db(tmp_path / "db.json")
+    assert refused.value.number == number
+
+
+def test_a_checked_header_of_an_older_generation_was_folded_in(tmp_path):
+    """What a compaction that crashed between its snapshot and its new journal leaves: the
+    header checks out and names the generation before the snapshot's."""
+    lines = journaled(tmp_path)
+    write_atomic(tmp_path / "db.json", {"t": {"1": {"name": "folded"}}, GENERATION: 1})
+    journal_of(tmp_path / "db.json").write_bytes(b"".join(lines))  # generation 0
+    assert names(open_db(tmp_path / "db.json")[0]) == ["folded"]

@@ -1,4 +1,4 @@
-"""mockserver serve | reset | snapshot | contract | seed | fault: one module per subcommand, each
+"""mockserver serve | reset | snapshot | repair | contract | seed | fault: one module per subcommand, each
 owning its options (`add_parser`) and its work (`run`); this one only dispatches."""
 
 import argparse
@@ -7,10 +7,11 @@ import sys
 from ..control.remote import ControlError
 from ..serving.preflight import StartupError
 from ..state.files import StoreInUse
-from . import contract, fault, reset, seed, serve, snapshot
+from ..state.storage.snapshot import StoreDamaged
+from . import contract, fault, repair, reset, seed, serve, snapshot
 from .options import version_of
 
-SUBCOMMANDS = (serve, reset, snapshot, contract, seed, fault)
+SUBCOMMANDS = (serve, reset, snapshot, repair, contract, seed, fault)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         hint = "" if args.command == "serve" else "; or pass --url to ask the server that holds it"
         print(f"mockserver: {e}{hint}", file=sys.stderr)
         return 1
-    except (ControlError, StartupError) as e:
+    except (ControlError, StartupError, StoreDamaged) as e:
         print(f"mockserver: {e}", file=sys.stderr)
         return 1
 

@@ -102,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
                 args.aliases,
                 again=stateful_pass,
                 seeded=args.seeded,
+                model="model" in args.phases,
             )
         except contract.NotRun as e:
             print(f"mockserver contract: {e}", file=sys.stderr, flush=True)

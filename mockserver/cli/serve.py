@@ -45,6 +45,13 @@ def add_parser(commands) -> argparse.ArgumentParser:
     )
     serve.add_argument("--quiet", action="store_true", help="no line per request")
     serve.add_argument(
+        "--readings",
+        choices=["mock", "laravel"],
+        default="mock",
+        help="where the docs are open: this mock's readings (default), or a Laravel backend's defaults (strings "
+        "trimmed and empty ones null, an update with no body taken as empty, 404 where a wider route matches)",
+    )
+    serve.add_argument(
         "--strict",
         action="store_true",
         help="refuse unknown query parameters and body fields with 422 (default: ignore them, as the Laravel "
@@ -197,6 +204,7 @@ def run(args: argparse.Namespace) -> int:
         "SANDBOX_MAX_SNAPSHOT_BYTES": args.sandbox_max_snapshot_bytes,
         "STRICT": args.strict,
         "BUSINESS_ID": args.business_id,
+        "READINGS": args.readings,
     }
     serving.preflight(config, args.host, args.port)
     if args.fresh:

@@ -3,7 +3,7 @@
 from flask import Response
 
 from ..state.sandbox import current
-from ..state.snapshots import Snapshot, SnapshotError, Snapshots
+from ..state.snapshots import Snapshot, SnapshotError, SnapshotInvalid, Snapshots
 from ..web.errors import ApiError, not_found
 
 
@@ -37,6 +37,8 @@ def _snapshots() -> Snapshots:
 def _call(action):
     try:
         return action(_snapshots())
+    except SnapshotInvalid as e:  # a restore refused, the store untouched
+        raise ApiError(422, str(e)) from e
     except SnapshotError as e:
         raise ApiError(409, str(e)) from e
 

@@ -156,11 +156,11 @@ def _build(config: dict[str, Any]) -> "Flask | None":
     """The app, or None after one line on stderr saying why it cannot start."""
     from ..app import create_app
     from ..state.files import StoreInUse
-    from ..state.storage.journal import JournalCorrupt
+    from ..state.storage.snapshot import StoreDamaged
 
     try:
         return create_app(config)
-    except (StartupError, StoreInUse, JournalCorrupt) as e:
+    except (StartupError, StoreInUse, StoreDamaged) as e:
         problem = str(e)
     except OSError as e:
         problem = f"cannot open the store: {e.strerror}" + (f": {e.filename}" if e.filename else "")

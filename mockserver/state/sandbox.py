@@ -31,6 +31,7 @@ from .clock import Clock
 from .files import claim, data_files_of, files_of, release
 from .quota import UNLIMITED, Quota
 from .snapshots import Snapshots
+from .storage.snapshot import StoreDamaged
 from .store import Store
 
 SANDBOXES = "mockserver.sandboxes"  # the app's Shared or PerToken, in Flask's app.extensions
@@ -124,7 +125,12 @@ class PerToken:
             if sandbox is None:
                 if not create and not self._stored(key):
                     return None
-                sandbox = self._make(key, now)
+                try:
+                    sandbox = self._make(key, now)
+                except SandboxLimit:
+                    if create:
+                        raise
+                    return None  # what is recorded of a request is not refused for its sandbox
             if now - sandbox.last_used > TOUCH_EVERY and sandbox.store.path is not None:
                 sandbox.store.path.touch()
             sandbox.last_used = now
@@ -167,7 +173,10 @@ class PerToken:
                 headers={"Retry-After": str(wait)},
             )
         path = self.folder / f"{key}.json" if self.folder is not None else None
-        sandbox = Sandbox.open(path, self._journal_size, self._latency, self.quota)
+        try:
+            sandbox = Sandbox.open(path, self._journal_size, self._latency, self.quota)
+        except StoreDamaged as e:
+            raise SandboxLimit(503, f"This token's sandbox cannot be opened: {e}") from e
         self._open[key] = sandbox
         return sandbox
 

@@ -4,27 +4,45 @@ A store on disk keeps its snapshots beside it (`.mockserver/db.json` ->
 `.mockserver/db.snapshots/<name>.json`), each written atomically, so they survive
 restarts; an in-memory store keeps them in memory. A snapshot is the store exactly,
 id sequences included, so restoring one answers every later call as it was answered then.
+
+A snapshot file carries the CRC-32 of its tables as written, and stays one JSON document:
+
+    {"name":"demo","created_at":"2024-11-04T16:13:37.000Z","crc":1234567890,"tables":{...}}
+
+A restore checks the whole snapshot before it swaps anything in: the CRC (a file edited
+or damaged on disk), then the store it would make (shapes.py: tables of records by id,
+the fields the handlers read of the types they read, id sequences not below any id). A
+snapshot that fails is refused naming the problem, and the store is left as it was.
+Snapshots written before they carried a CRC are still read, and checked all the same.
 """
 
 import json
 import re
 import threading
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import clock
 from .quota import UNLIMITED, Quota, check_snapshot
-from .storage.snapshot import write_atomic, write_text_atomic
+from .shapes import store_problem
+from .storage.snapshot import write_text_atomic
 from .store import Store, counts_of
 
 # A file name on every system: no separators, no leading dot, nothing a shell would expand.
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # used with fullmatch: "$" lets "\n" through
 NAME_RULE = "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+# A snapshot as `save` writes it: the CRC is of the tables' bytes as they stand in the file.
+_WRITTEN = re.compile(rb'\{"name":"[^"\\]*","created_at":"[^"\\]*","crc":([0-9]{1,10}),"tables":(.*)\}\s*', re.DOTALL)
 
 
 class SnapshotError(Exception):
     pass
+
+
+class SnapshotInvalid(SnapshotError):
+    """A snapshot that cannot be restored: damaged, or not a store the server can answer from."""
 
 
 @dataclass(frozen=True)
@@ -50,28 +68,33 @@ class Snapshots:
         check_name(name)
         created_at = clock.iso_ms(clock.now())
         snapshot = Snapshot(name, created_at, self.store.export())
-        saved = {"name": name, "created_at": created_at, "tables": snapshot.tables}
+        # measured as written, then written as measured; in memory, unlimited, it is not written
+        text = written(snapshot) if self.folder is not None or self.quota != UNLIMITED else ""
         with self._lock:
             existed = self._get(name) is not None
-            text = None
-            if self.quota != UNLIMITED:  # measured as written, then written as measured
-                text = json.dumps(saved, ensure_ascii=False, separators=(",", ":"))
+            if self.quota != UNLIMITED:
                 check_snapshot(self.quota, self._sizes(besides=name), len(text.encode()))
             if self.folder is None:
                 self._memory[name] = snapshot
             else:
                 self.folder.mkdir(parents=True, exist_ok=True)
-                if text is None:
-                    write_atomic(self._file(name), saved)
-                else:
-                    write_text_atomic(self._file(name), text)
+                write_text_atomic(self._file(name), text)
         return snapshot, not existed
 
     def restore(self, name: str) -> Snapshot | None:
+        """The store made exactly the snapshot, once the whole of it is checked; SnapshotInvalid,
+        and the store untouched, if it fails."""
         check_name(name)
         with self._lock:
-            snapshot = self._get(name)
+            try:
+                snapshot = self._get(name)
+            except SnapshotError as e:
+                raise SnapshotInvalid(f"{e}; the store is unchanged") from e
         if snapshot is not None:
+            problem = store_problem(snapshot.tables)
+            if problem is not None:
+                where = f" ({self._file(name)})" if self.folder is not None else ""
+                raise SnapshotInvalid(f"snapshot {name!r}{where} cannot be restored: {problem}; the store is unchanged")
             self.store.replace(snapshot.tables)
         return snapshot
 
@@ -102,14 +125,17 @@ class Snapshots:
         if self.folder is None:
             return self._memory.get(name)
         try:
-            saved = json.loads(self._file(name).read_text(encoding="utf-8"))
+            content = self._file(name).read_bytes()
+            saved = json.loads(content)
+            if "crc" in saved:
+                check_crc(content)
             tables = saved["tables"]
             if not all(isinstance(rows, dict) for rows in tables.values()):
                 raise TypeError("a table is not an object of records")
             return Snapshot(name, str(saved["created_at"]), tables)
         except FileNotFoundError:
             return None
-        except (ValueError, KeyError, TypeError, AttributeError) as e:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
             raise SnapshotError(f"snapshot {name!r} ({self._file(name)}) is unreadable: {e}") from e
 
     def _sizes(self, besides: str) -> list[int]:
@@ -122,6 +148,23 @@ class Snapshots:
     def _file(self, name: str) -> Path:
         assert self.folder is not None
         return self.folder / f"{name}.json"
+
+
+def written(snapshot: Snapshot) -> str:
+    """The snapshot's file, its CRC that of its tables as they stand in it."""
+    tables = json.dumps(snapshot.tables, ensure_ascii=False, separators=(",", ":"))
+    crc = zlib.crc32(tables.encode())
+    head = f'"name":{json.dumps(snapshot.name)},"created_at":{json.dumps(snapshot.created_at)}'
+    return f'{{{head},"crc":{crc},"tables":{tables}}}'
+
+
+def check_crc(content: bytes) -> None:
+    """ValueError unless the file's tables are the bytes its CRC was made of."""
+    match = _WRITTEN.fullmatch(content)
+    if match is None:
+        raise ValueError("it is not laid out as saved, so its checksum cannot be checked (edited by hand?)")
+    if zlib.crc32(match[2]) != int(match[1]):
+        raise ValueError("its checksum does not match its tables (damaged, or edited by hand)")
 
 
 def check_name(name: str) -> None:

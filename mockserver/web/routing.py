@@ -42,6 +42,9 @@ _NOT_ADDING = frozenset(
 )
 
 
+_READING = frozenset({"GET", "HEAD"})
+
+
 def resolve(operation_id: str, package: str = API_PACKAGE) -> Handler | None:
     module_name, _, function = operation_id.rpartition(".")
     qualified = f"{package}.{module_name}"
@@ -83,7 +86,8 @@ def register_routes(
         by_path[op.path][op.method] = op
     for path, operations in by_path.items():
         rule = re.sub(r"{(\w+)}", r"<\1>", path)
-        view = _view(spec, path, operations, handlers, intercept, lenient)
+        wider = {m for other, ops in by_path.items() if other != path and _wider(other, path) for m in ops}
+        view = _view(spec, path, operations, handlers, intercept, lenient, frozenset(wider))
         app.add_url_rule(rule, endpoint=path, view_func=view, methods=ALL_METHODS, provide_automatic_options=False)
 
 
@@ -94,9 +98,14 @@ def _view(
     handlers: dict[str, Handler],
     intercept: Intercept | None,
     lenient: bool,
+    wider: frozenset[str] = frozenset(),
 ):
     allowed = set(operations) | {"OPTIONS"} | ({"HEAD"} if "GET" in operations else set())
     allow = ", ".join(m for m in ALL_METHODS if m in allowed)
+    # Laravel's router (READINGS=laravel): a method only a wider route takes reaches that
+    # route, whose binding finds no record; its Allow names every route's methods.
+    laravel_allowed = allowed | wider | ({"HEAD"} if "GET" in wider else set())
+    laravel_allow = ", ".join(m for m in ALL_METHODS if m in laravel_allowed)
 
     def view(**path_args: str):
         # Each name looked up once: a lookup through Flask's proxies costs a microsecond,
@@ -107,6 +116,10 @@ def _view(
         if op is None:
             if method == "OPTIONS":
                 return Response(status=204, headers={"Allow": allow})
+            if app.config.get("READINGS") == "laravel":
+                if method in wider:
+                    raise ApiError(404, f"No record for {req.path}.")
+                raise ApiError(405, f"{method} {path} is not an operation.", headers={"Allow": laravel_allow})
             raise ApiError(405, f"{method} {path} is not an operation; it takes {allow}.", headers={"Allow": allow})
         state.operation, state.spec = op, spec
         state.token = token = check_bearer(req.environ.get("HTTP_AUTHORIZATION"), app.config["TOKEN"])
@@ -124,7 +137,10 @@ def _view(
         prefer = state.get("prefer")  # parsed by intercept, where there is a Prefer header
         strict = not lenient or app.config["STRICT"] or (prefer is not None and prefer.strict)
         kwargs = validate_request(spec, op, req, path_args, sandbox.store, strict)
-        return to_response(handlers[op.operation_id](**kwargs))
+        handler = handlers[op.operation_id]
+        if method in _READING:  # one state of the store throughout, however many reads it makes
+            return to_response(sandbox.store.reading(lambda: handler(**kwargs)))
+        return to_response(handler(**kwargs))
 
     view.__name__ = f"view {path}"
     return view
@@ -180,3 +196,12 @@ def check_response(response: Response) -> Response:
                 f"{op.operation_id} answered {response.status_code} against its schema: {problems[:5]}"
             )
     return response
+
+
+def _wider(template: str, path: str) -> bool:
+    """Whether the route `template` also matches the concrete segments of `path`
+    (/api/v3/clients/{id} matches /api/v3/clients/summary)."""
+    a, b = template.split("/"), path.split("/")
+    if len(a) != len(b) or template.count("{") <= path.count("{"):
+        return False
+    return all(x == y or (x.startswith("{") and not y.startswith("{")) for x, y in zip(a, b, strict=True))

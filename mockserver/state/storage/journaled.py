@@ -17,7 +17,7 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from .cache import cache_of, drop, keep_cache, read_cache
-from .journal import JournalFile, apply_ops, folding_of, journal_of, line, replay
+from .journal import JournalFile, Replayed, apply_ops, folding_of, journal_of, replay
 from .snapshot import GENERATION, read_snapshot, write_snapshot
 
 Tables = dict[str, dict[str, dict]]
@@ -49,6 +49,9 @@ class JournaledStorage(Storage):
         self.touched: set[Any] = set()
         self.wholesale = False
         self.epoch = 0
+        # odd from the start of a whole-database write (a reset, a restore) until it is on disk or
+        # undone: a read of many steps that finds it as it began saw one state (Store.reading)
+        self.replaced = 0
         # told of every row changed (name, id, before, after), and of wholesale changes
         # (name None): the store keeps its indexes by it
         self.on_change: Callable[[str | None, int, Any, Any], None] = lambda *change: None
@@ -65,6 +68,7 @@ class JournaledStorage(Storage):
         """A whole-database write (TinyDB's drop_tables, a reset, a snapshot restored)."""
         self._undo.append(("data", self._data))
         self.wholesale = True
+        self.replaced |= 1  # odd: under way
         self._data = data
         self._whole = True
         self.on_change(None, 0, None, None)
@@ -77,7 +81,7 @@ class JournaledStorage(Storage):
         if self._journal is not None and self._journal.fd is not None:
             assert self.path is not None
             self.settle()
-            if self._journal.holds_changes(self._generation) or self._folding_bytes:
+            if self._journal.holds_changes() or self._folding_bytes:
                 self._checkpoint()
             self._journal.close()
             self._journal.path.unlink(missing_ok=True)
@@ -162,7 +166,7 @@ class JournaledStorage(Storage):
                     self._checkpoint()
                 else:
                     assert self._journal is not None
-                    self._journal.append(line(self._ops))
+                    self._journal.append(self._ops)
                     if self._journal.bytes > max(self.compact_at_least, self._snapshot_bytes):
                         self._fold_behind()
         except BaseException:
@@ -196,6 +200,7 @@ class JournaledStorage(Storage):
         self.epoch += 1
         self.touched.clear()
         self.wholesale = False
+        self.replaced += self.replaced & 1  # even again: done
 
     def _checkpoint(self) -> None:
         """Everything in memory becomes the snapshot, and the journal starts over empty."""
@@ -258,15 +263,16 @@ class JournaledStorage(Storage):
             self._generation += 1
         replayed = self._replay(self.journal_path) if self.journal_path.exists() else None
         assert self._journal is not None
-        if replayed is None:
+        if unfolded or (replayed is not None and not replayed.checked):
+            # the snapshot catches up before the journal it needed goes; an unchecked one goes too
+            self._checkpoint()
+        elif replayed is None:
             self._journal.start(self._generation)
         else:
             self._journal.reopen(replayed)
-        if unfolded:
-            self._checkpoint()  # the snapshot catches up before the journal it needed goes
         folding.unlink(missing_ok=True)
 
-    def _replay(self, journal: Path) -> int | None:
+    def _replay(self, journal: Path) -> Replayed | None:
         return replay(journal, self._generation, lambda ops: apply_ops(self._data, ops))
 
 

@@ -7,6 +7,7 @@ import gc
 import json
 import os
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -15,7 +16,23 @@ from ...formats.encoding import encoded
 
 Tables = dict[str, dict[str, dict]]
 GENERATION = "__generation__"  # in the snapshot: which journal belongs to it
+CRC = "__crc__"  # in the snapshot: the CRC-32 of the lines before its last, and of its generation
 FOLD_CHUNK = 2000  # rows encoded at a time by a fold: about a millisecond with the GIL held
+
+
+class StoreDamaged(RuntimeError):
+    """A store's file that is damaged: it is not opened, and the message says what to do."""
+
+
+class SnapshotCorrupt(StoreDamaged):
+    """The store's snapshot file cannot be read as written: damaged, or edited by hand."""
+
+    def __init__(self, path: Path, number: int, problem: str):
+        self.path, self.number, self.problem = path, number, problem
+        super().__init__(
+            f"{path} line {number} {problem}: the store file is damaged or was edited, and is not opened; "
+            f'put back a copy of it, or, to take an edit as it is, delete its "{CRC}"'
+        )
 
 
 def write_snapshot(path: Path, tables: Tables, generation: int) -> int:
@@ -23,52 +40,102 @@ def write_snapshot(path: Path, tables: Tables, generation: int) -> int:
     FOLD_CHUNK rows at a time: an encoder holds the GIL for a whole call, and json's one
     call for 25 MB stopped every other thread for a quarter of a second.
 
-    Still one JSON document, laid out in lines read_snapshot reads one at a time:
+    Still one JSON document, laid out in lines read_snapshot reads one at a time, the last
+    one holding the CRC-32 of the lines before it and of the generation (a digit flipped
+    there would make its journal count as folded in already):
 
         {
         "customers":{
         "1":{...},"2":{...},...      a chunk of rows
         ,"2001":{...},...            the next one
         },
-        "__generation__":7}
+        "__crc__":3735847112,"__generation__":7}
     """
 
-    def fill(f: IO[str]) -> None:
-        f.write("{\n")
-        for name, rows in tables.items():
-            f.write(f"{json.dumps(name, ensure_ascii=False)}:{{\n")
-            for n, chunk in enumerate(pieces(rows, FOLD_CHUNK)):
-                f.write(("," if n else "") + encoded(chunk)[1:-1].decode() + "\n")
-            f.write("},\n")
-        f.write(f'"{GENERATION}":{generation}}}')
+    def fill(f: IO[bytes]) -> None:
+        crc = 0
+        for part in _parts(tables):
+            f.write(part)
+            crc = zlib.crc32(part, crc)
+        f.write(b'"%s":%d,"%s":%d}' % (CRC.encode(), _sealed(crc, generation), GENERATION.encode(), generation))
 
-    return replace_file(path, fill)
+    return replace_file(path, fill, mode="wb")
+
+
+def _parts(tables: Tables) -> Iterator[bytes]:
+    yield b"{\n"
+    for name, rows in tables.items():
+        yield json.dumps(name, ensure_ascii=False).encode() + b":{\n"
+        for n, chunk in enumerate(pieces(rows, FOLD_CHUNK)):
+            yield (b"," if n else b"") + encoded(chunk)[1:-1] + b"\n"
+        yield b"},\n"
+
+
+def _sealed(crc: int, generation: int) -> int:
+    return zlib.crc32(b"%d" % generation, crc)
 
 
 def read_snapshot(path: Path) -> dict[str, Any]:
     """What write_snapshot wrote, a chunk of rows at a time: the whole file's text and its
     parse at once held 150 MB of text twice over (bytes, then str) beside the store being
     made, and a 100,000-customer store peaked at 775 MB to settle at 460. A file laid out
-    otherwise (written by hand, or before this layout) is read whole."""
+    otherwise (written by hand, or before this layout) is read whole. SnapshotCorrupt for
+    a file that is not JSON, or whose CRC fails."""
+    try:
+        with collector_paused(), open(path, "rb") as f:
+            first = f.readline()
+            if first.rstrip(b"\r\n") != b"{":
+                text = first + f.read()
+                data = json.loads(text, object_hook=Interned()) if text.strip() else {}
+                if not isinstance(data, dict):
+                    raise TypeError("not an object of tables")
+                data.pop(CRC, None)  # laid out otherwise: the CRC cannot be checked, nor was it made here
+                return data
+            data, crc, last = _read_lines(f, zlib.crc32(first))
+    except _Damaged as e:
+        raise SnapshotCorrupt(path, e.number, str(e)) from e
+    except (ValueError, RecursionError, TypeError) as e:
+        raise SnapshotCorrupt(path, 1, f"is not what was written ({e})") from e
+    if CRC in data and data.pop(CRC) != _sealed(crc, data.get(GENERATION, 0)):
+        raise SnapshotCorrupt(path, last, "holds a checksum that the lines before it and the generation fail")
+    return data
+
+
+class _Damaged(ValueError):
+    def __init__(self, number: int, problem: str):
+        super().__init__(problem)
+        self.number = number
+
+
+def _read_lines(f: IO[bytes], crc: int) -> tuple[dict[str, Any], int, int]:
+    """The lines after the first `{`: the tables, then the last line; the CRC of the lines
+    before the last, and the last one's number."""
     interned = Interned()
     data: dict[str, Any] = {}
-    with collector_paused(), open(path, "rb") as f:
-        first = f.readline()
-        if first.rstrip(b"\r\n") != b"{":
-            text = first + f.read()
-            return json.loads(text, object_hook=interned) if text.strip() else {}
-        table: dict[str, Any] | None = None
-        for line in f:
-            line = line.rstrip(b"\r\n")
+    table: dict[str, Any] | None = None
+    number, last = 1, 0
+    for raw in f:
+        number += 1
+        line = raw.rstrip(b"\r\n")
+        if last and line.strip():
+            raise _Damaged(number, "follows the document's end")
+        try:
             if line.endswith(b":{") and table is None:
                 table = data[json.loads(line[:-2])] = {}
             elif line == b"},":
                 table = None
             elif table is not None:
                 table.update(json.loads(b"{" + line.lstrip(b",") + b"}", object_hook=interned))
-            else:  # the last line: the generation, and the document's end
+            else:  # the last line: the CRC, the generation, and the document's end
                 data.update(json.loads(b"{" + line))
-    return data
+                last = number
+                continue
+        except (ValueError, RecursionError, TypeError) as e:
+            raise _Damaged(number, f"is not what was written ({e})") from e
+        crc = zlib.crc32(raw, crc)
+    if not last:
+        raise _Damaged(number, "is where the file ends, before the document's end (cut short?)")
+    return data, crc, last
 
 
 class Interned:

@@ -1,0 +1,429 @@
+"""Judging one exchange with a target against the model (model.py): the request is asked of
+the model, the two answers are compared whole, and a write the target acknowledged is
+applied to the model the same way, so the next answer is predicted from the state the
+target should now hold. After a write, every view that shows what it changed is read from
+the target and judged too: the record, the lists and filters it is in, the summary, the
+categories, the reports, the transactions.
+
+The judge needs only the exchange: it judges the requests Schemathesis generates, those
+the probe chooses from the model (probe.py), and, in a proxy, traffic it never sent.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from ..web.spec import load_spec
+from .compare import Difference, differences, record_id
+from .model import Answer, Model, Observed, observe
+
+# operationId -> (the table a create adds to, the new record's id in its answer)
+CREATES: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "customers.create_customer": ("customers", lambda a: a.get("id")),
+    "categories.create_category": ("categories", lambda a: a.get("id")),
+    "income.create_income": ("summit_income", lambda a: (a.get("income") or a).get("id")),
+    "customer_files.import_customers": ("customers", lambda a: (a.get("ids") or [None])[0]),
+    "customer_files.import_customers_text_path": ("customers", lambda a: (a.get("ids") or [None])[0]),
+}
+# What only the target's clock or bookkeeping chooses, adopted from its answer into the model.
+CHOSEN = {"customers": ("created_at", "updated_at", "account_id"), "categories": ("created_at", "updated_at")}
+CHOSEN["summit_income"] = ("createdAt", "updatedAt")
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+READ_ONLY_POSTS = frozenset({"reports.filter_customer_income", "reports.filter_client_transactions_legacy"})
+SMALL_STORE = 20_000  # records: below it a write is tried on a copy of the model's state
+
+
+@dataclass
+class Exchange:
+    method: str
+    path: str  # with its query string
+    headers: dict[str, str]
+    body: bytes | None
+    actual: Answer
+
+
+@dataclass
+class Verdict:
+    operation: str
+    differences: list[Difference] = field(default_factory=list)
+    readings: list[str] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)  # the reads after a write that showed a difference
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.differences)
+
+
+Fetch = Callable[[str, dict[str, str]], Answer]
+
+
+class Judge:
+    def __init__(self, fetch: Fetch, headers: dict[str, str], observed: Observed | None = None):
+        """`fetch(path, headers)`: a GET of the target. `headers`: its credentials."""
+        self.fetch, self.headers = fetch, headers
+        self.model = Model(observed if observed is not None else self._observe())
+        self.spec = load_spec()
+        self._ops = {(op.path, op.method.upper()): op for op in self.spec.operations}
+        self.readings_taken: dict[str, int] = {}
+        self.deleted_income: set[int] = set()
+        self.judged = 0
+
+    def _observe(self) -> Observed:
+        def get(path: str) -> tuple[int, Any]:
+            answer = self.fetch(path, self.headers)
+            return answer.status, answer.json
+
+        return observe(get)
+
+    def resync(self) -> None:
+        """The model made anew from the target's lists: after a difference, so that one
+        defect is reported once, not again in every answer after it."""
+        self.model = Model(self._observe())
+
+    def operation_of(self, method: str, path: str) -> str | None:
+        try:
+            endpoint, _ = self.model.app.url_map.bind("localhost").match(urlsplit(path).path, method="GET")
+        except Exception:  # no documented path: nothing the model can say
+            return None
+        op = self._ops.get((endpoint, method.upper()))
+        return op.operation_id if op is not None else None
+
+    # -- judging
+
+    def judge(self, exchange: Exchange, follow_up: bool = True) -> Verdict:
+        self.judged += 1
+        operation = self.operation_of(exchange.method, exchange.path) or f"{exchange.method} {exchange.path}"
+        verdict = Verdict(operation)
+        writes = exchange.method in WRITE_METHODS and operation not in READ_ONLY_POSTS
+        if writes and exchange.actual.ok and operation in CREATES:
+            table, new_id = CREATES[operation]
+            ident = new_id(exchange.actual.json) if isinstance(exchange.actual.json, dict) else None
+            if isinstance(ident, int):
+                self.model.align(table, ident)
+        kept = self._checkpoint() if writes else None
+        predicted, reading = self._predict(exchange, kept, writes)
+        if reading:
+            verdict.readings.append(reading)
+        status = self._status_reading(operation, exchange, predicted)
+        if status == "differ":
+            verdict.differences.append(Difference("status", predicted.status, exchange.actual.status))
+        elif status:
+            verdict.readings.append(status)
+        if predicted.status == exchange.actual.status == 405:
+            verdict.differences += _allow_differences(predicted, exchange.actual)
+        if exchange.actual.ok and predicted.ok and predicted.status == exchange.actual.status:
+            verdict.differences += self._body_differences(operation, exchange, predicted, writes)
+        if writes and exchange.actual.ok != predicted.ok:
+            self._restore(kept)  # the target did not write (or did where the model would not)
+            if status == "empty_body" and follow_up:  # it took the empty body as nothing to change
+                self._views_after(operation, exchange, verdict)
+            elif exchange.actual.ok:
+                self.resync()
+        elif writes and exchange.actual.ok:
+            self._adopt(operation, exchange)
+            if follow_up:
+                self._views_after(operation, exchange, verdict)
+        for name in verdict.readings:
+            self.readings_taken[name] = self.readings_taken.get(name, 0) + 1
+        if verdict.failed:
+            self.resync()
+        return verdict
+
+    def _predict(self, exchange: Exchange, kept: dict | None, writes: bool) -> tuple[Answer, str | None]:
+        """The model's answer; where Laravel's default middleware would change the body, the
+        answer to the body as it would make it too, and whichever the target's agrees with."""
+        asked = self.model.ask(exchange.method, exchange.path, exchange.headers, exchange.body)
+        laravel = _laravel_body(exchange)
+        if laravel is None or (writes and kept is None):
+            return asked, None
+        if _agrees(asked, exchange.actual):
+            return asked, None
+        self._restore(kept)
+        other = self.model.ask(exchange.method, exchange.path, exchange.headers, laravel)
+        if _agrees(other, exchange.actual):
+            return other, "laravel_middleware"
+        self._restore(kept)
+        return self.model.ask(exchange.method, exchange.path, exchange.headers, exchange.body), None
+
+    def _status_reading(self, operation: str, exchange: Exchange, predicted: Answer) -> str | None:
+        """None when the statuses agree; a reading's id when they differ as it allows;
+        "differ" when no reading allows it."""
+        p, a = predicted.status, exchange.actual.status
+        if p == a:
+            return None
+        pair = {p, a}
+        query = dict(parse_qsl(urlsplit(exchange.path).query, keep_blank_values=True))
+        if pair <= {400, 422} or pair == {404, 422}:
+            return "error_status"
+        if pair == {404, 405}:
+            return "wider_route"
+        if a in (404, 405) and operation in self._aliases():
+            return "aliases"
+        if a == 422 and predicted.ok and any(k.lower() == "x-mock-warning" for k in predicted.headers):
+            return "unknown_fields"
+        if operation in ("customers.list_customers", "customers.get_summary") and a in (404, 422):
+            category = query.get("category_id", "")
+            if category and self.model.store.get("categories", _int(category)) is None:
+                return "unknown_filter"
+        if pair <= {200, 400, 422} and not exchange.body and self._body_optional(exchange.method, operation):
+            return "empty_body"  # an empty body accepted as nothing to do, or refused
+        if operation == "income.list_income" and 400 <= a < 500 and _int(query.get("limit", "10")) > 100:
+            return "unstated_limits"
+        if operation == "income.get_income" and p == 404 and a == 200:
+            entry = (exchange.actual.json or {}).get("income") if isinstance(exchange.actual.json, dict) else None
+            if isinstance(entry, dict) and entry.get("softDelete") is True and entry.get("id") in self.deleted_income:
+                return "soft_delete"
+        return "differ"
+
+    def _body_optional(self, method: str, operation: str) -> bool:
+        op = next((op for op in self.spec.operations if op.operation_id == operation), None)
+        return op is not None and op.body is not None and not op.body.required
+
+    def _aliases(self) -> set[str]:
+        return {op.operation_id for op in self.spec.operations if "x-alias-of" in self.spec.operation_definition(op)}
+
+    def _body_differences(self, operation: str, exchange: Exchange, predicted: Answer, wrote: bool) -> list:
+        found = self._all_differences(operation, exchange, predicted, wrote)
+        unknown = self.model.observed.unknown_ledgers
+        return [d for d in found if not _ledger_figure_of(d.where, unknown)] if unknown else found
+
+    def _all_differences(self, operation: str, exchange: Exchange, predicted: Answer, wrote: bool) -> list:
+        if predicted.json is None:
+            return _file_differences(predicted, exchange.actual)
+        if operation == "income.list_income":
+            return self._page_differences(exchange, predicted)
+        return differences(predicted.json, exchange.actual.json, clock_free=wrote)
+
+    def _page_differences(self, exchange: Exchange, predicted: Answer) -> list[Difference]:
+        """A page of income entries, in an order the docs do not fix: its meta as predicted,
+        and each entry one of the filtered entries, as the model holds it."""
+        actual = exchange.actual.json if isinstance(exchange.actual.json, dict) else {}
+        expected: Any = predicted.json
+        found = differences(expected.get("meta"), actual.get("meta"), "$.meta")
+        split = urlsplit(exchange.path)
+        query = dict(parse_qsl(split.query, keep_blank_values=True))
+        allowed: dict[Any, Any] = {}
+        for page in range(1, 10**6):
+            whole = {**query, "page": str(page), "limit": "100"}
+            every: Any = self.model.ask("GET", f"{split.path}?{_query(whole)}", exchange.headers, None).json or {}
+            allowed.update((record_id(item), item) for item in every.get("data", []))
+            if page >= every.get("meta", {}).get("totalPages", 0):
+                break
+        data: Any = actual.get("data") if isinstance(actual.get("data"), list) else []
+        shown: Any = predicted.json
+        if len(data) != len(shown.get("data", [])):
+            found.append(Difference("$.data.length", len(shown.get("data", [])), len(data)))
+        for item in data:
+            ident = record_id(item)
+            if ident not in allowed:
+                found.append(Difference(f"$.data[id={ident}]", "not in the filtered entries", item))
+            else:
+                found += differences(allowed[ident], item, f"$.data[id={ident}]")
+        return found
+
+    # -- after a write
+
+    def _adopt(self, operation: str, exchange: Exchange) -> None:
+        answer = exchange.actual.json
+        table = CREATES.get(operation, (None,))[0] or _table_of(operation)
+        if operation == "income.delete_income":
+            ident = _path_id(exchange.path)
+            if ident is not None:
+                self.deleted_income.add(ident)
+        if table is None or not isinstance(answer, dict):
+            return
+        records = answer.get("ids") if isinstance(answer.get("ids"), list) else None
+        if records is not None:  # an import: its customers, fetched for what the target chose
+            for ident in records:
+                shown = self.fetch(f"/api/v3/clients/{ident}", self.headers).json
+                if isinstance(shown, dict):
+                    self.model.adopt(table, ident, {k: shown[k] for k in CHOSEN[table] if k in shown})
+                self._adopt_entries(ident)
+            return
+        record: Any = answer.get("income") if isinstance(answer.get("income"), dict) else answer
+        ident = record.get("id")
+        if isinstance(ident, int) and table in CHOSEN:
+            self.model.adopt(table, ident, {k: record[k] for k in CHOSEN[table] if k in record})
+
+    def _adopt_entries(self, customer: int) -> None:
+        """The ids the target gave the ledger entries a write made (an import's opening
+        balances), where they are the entries the model made: content compared, ids taken."""
+        shown = self.fetch(f"/api/v3/clients/{customer}/transactions", self.headers).json
+        listed = shown[0] if isinstance(shown, list) and shown else shown
+        theirs = listed.get("transactions") if isinstance(listed, dict) else None
+        ours = self.model.store.find_by("ledger", "customer_id", customer)
+        if not isinstance(theirs, list) or len(theirs) != len(ours):
+            return  # the views after the write say what differs
+        key = lambda e: json.dumps({k: v for k, v in e.items() if k != "id"}, sort_keys=True, default=str)  # noqa: E731
+        mine = sorted(ours, key=key)
+        if [key(e) for e in mine] != sorted(key(e) for e in theirs if isinstance(e, dict)):
+            return
+        for entry, their_id in zip(mine, sorted((e for e in theirs), key=key), strict=True):
+            if their_id.get("id") != entry["id"] and isinstance(their_id.get("id"), int):
+                self.model.rekey("ledger", entry["id"], their_id["id"])
+
+    def _views_after(self, operation: str, exchange: Exchange, verdict: Verdict) -> None:
+        for path in self._views(operation, exchange):
+            answer = self.fetch(path, self.headers)
+            seen = self.judge(Exchange("GET", path, self.headers, None, answer), follow_up=False)
+            if seen.failed:
+                verdict.differences += [
+                    Difference(f"then GET {path}: {d.where}", d.expected, d.actual) for d in seen.differences
+                ]
+                verdict.steps.append(path)
+                return  # the model was made anew from the target: the rest would judge against that
+
+    def _views(self, operation: str, exchange: Exchange) -> list[str]:
+        """Every documented read that shows what the write changed."""
+        today = date.today().isoformat()
+        if operation.startswith("income."):
+            ident = _path_id(exchange.path)
+            answer = exchange.actual.json
+            if ident is None and isinstance(answer, dict):
+                ident = (answer.get("income") or answer).get("id")
+            views = ["/api/income", "/api/income?page=1&limit=100"]
+            if isinstance(ident, int):
+                views.insert(0, f"/api/income/{ident}")
+            return views
+        customer = _path_id(exchange.path) if "/clients/" in exchange.path else None
+        if customer is None and isinstance(exchange.actual.json, dict) and operation in CREATES:
+            customer = exchange.actual.json.get("id") if operation == "customers.create_customer" else None
+        views = ["/api/v3/clients", "/api/v3/clients/summary", "/api/v3/clients/clients/categories"]
+        views += [f"/api/v3/reports/customers/2000-01-01/{today}", f"/api/v3/reports/customers/{today}/{today}"]
+        if isinstance(customer, int) and operation != "customers.delete_customer":
+            views += [f"/api/v3/clients/{customer}", f"/api/v3/clients/{customer}/transactions"]
+        elif isinstance(customer, int):
+            views.append(f"/api/v3/clients/{customer}")
+        return views
+
+    # -- the model's state, kept aside for a write that may not happen
+
+    def _checkpoint(self) -> dict | None:
+        counts = self.model.store.counts()
+        return self.model.store.export() if sum(counts.values()) < SMALL_STORE else None
+
+    def _restore(self, kept: dict | None) -> None:
+        if kept is not None:
+            self.model.store.replace(kept)
+
+
+# Figures summed from a customer's ledger: where the model could not read a ledger (a big
+# store), they are not compared for that customer, nor the totals that include it.
+LEDGER_FIGURES = frozenset(
+    {"unformated_balance", "balance", "total_debit", "total_credit", "total_balance", "amount_due", "invoice_count"}
+    | {"amount_paid", "online_amount_paid", "average_payment_terms", "owing", "total_paid", "invoices", "transactions"}
+)
+
+
+def _ledger_figure_of(where: str, unknown: set[int]) -> bool:
+    """Whether the difference at `where` is a figure of an unread ledger: a field of an
+    unknown customer's entry in a list, or a total over customers (the summary's)."""
+    field = where.rsplit(".", 1)[-1].split("[", 1)[0]
+    if field not in LEDGER_FIGURES:
+        return False
+    if where.startswith("$.") and "[" not in where:
+        return True  # a total over a group of customers
+    ids = [int(part.split("]", 1)[0]) for part in where.split("[id=")[1:] if part.split("]", 1)[0].isdigit()]
+    return bool(ids) and ids[0] in unknown
+
+
+def _allow_differences(predicted: Answer, actual: Answer) -> list[Difference]:
+    """A 405's Allow names at least the methods the path takes (a wider route's may join them)."""
+
+    def methods(answer: Answer) -> set[str]:
+        allow = next((v for k, v in answer.headers.items() if k.lower() == "allow"), "")
+        return {m.strip().upper() for m in allow.split(",") if m.strip()} - {"HEAD", "OPTIONS"}
+
+    missing = methods(predicted) - methods(actual)
+    return [Difference("Allow", sorted(methods(predicted)), sorted(methods(actual)))] if missing else []
+
+
+def _agrees(predicted: Answer, actual: Answer) -> bool:
+    if predicted.status != actual.status:
+        return False
+    return not predicted.ok or not differences(predicted.json, actual.json, clock_free=True)
+
+
+def _laravel_body(exchange: Exchange) -> bytes | None:
+    """The JSON body as Laravel's TrimStrings and ConvertEmptyStringsToNull leave it, if they
+    change it."""
+    body = _json_body(exchange)
+    if not isinstance(body, dict):
+        return None
+    changed = _laravel(body)
+    return json.dumps(changed).encode() if changed != body else None
+
+
+def _laravel(value: Any) -> Any:
+    if isinstance(value, str):
+        trimmed = value.strip(" \t\n\r\0\x0b")  # PHP's trim()
+        return trimmed or None
+    if isinstance(value, dict):
+        return {k: _laravel(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_laravel(v) for v in value]
+    return value
+
+
+def _json_body(exchange: Exchange) -> Any:
+    if not exchange.body:
+        return None
+    try:
+        return json.loads(exchange.body)
+    except ValueError:
+        return None
+
+
+def _file_differences(predicted: Answer, actual: Answer) -> list[Difference]:
+    """A file answer (the export): its rows compared, cell by cell."""
+    want, got = _rows_of(predicted.content), _rows_of(actual.content)
+    return differences(want, got, "$.rows")
+
+
+def _rows_of(content: bytes) -> list[list[Any]] | str:
+    """A spreadsheet's (or CSV's) rows as values; what it cannot read, its first bytes."""
+    import csv
+    import io
+    import zipfile
+
+    if content[:2] == b"PK":
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+            return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+            return content[:40].hex()
+    text = content.decode("utf-8-sig", errors="replace")
+    return [row for row in csv.reader(io.StringIO(text))]
+
+
+def _table_of(operation: str) -> str | None:
+    if operation.startswith("customers."):
+        return "customers"
+    if operation.startswith("income."):
+        return "summit_income"
+    return None
+
+
+def _path_id(path: str) -> int | None:
+    for part in reversed(urlsplit(path).path.split("/")):
+        if part.isdigit():
+            return int(part)
+    return None
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _query(params: dict[str, str]) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(params)

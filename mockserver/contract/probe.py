@@ -1,0 +1,307 @@
+"""Inputs chosen from the model, so that every behaviour is reached. The reads come from the
+spec: every documented read operation, path and alias, with each of its parameters varied
+one at a time over values the model holds (ids that exist and one that does not; `page`
+and `limit` at 1, the default, the last page and past it; every date filter and report
+period at the edges of the data held: an entry's day, the day before and after, month and
+year ends, a leap day, and a period that runs backwards), an optional body sent and left
+out. Then one of each kind of write, each followed by reads of every view it changes
+(judge.py), and the deletes of what the probe made.
+
+Schemathesis then explores at random on top; this is the part that is not left to chance.
+"""
+
+import calendar
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from ..formats.sheets import xlsx_bytes
+from ..schemas.customer_sheet import COLUMNS
+from .judge import READ_ONLY_POSTS, Exchange, Judge, Verdict
+from .model import Answer
+
+UNKNOWN_ID = 2_000_000_000
+MOST_IDS = 3  # records of each kind a path is filled with (the first, the last, and one between)
+# query parameters that mean something only together: varied as a pair
+PAIRS = (("from", "to"), ("startDate", "endDate"), ("page", "limit"))
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    body: Any = None  # JSON, or bytes with a content type
+    content_type: str | None = None
+
+
+Send = Any  # (method, path, headers, body bytes) -> Answer
+
+
+def run(judge: Judge, send: Send, headers: dict[str, str]) -> list[tuple[Request, Verdict]]:
+    """Every request of the probe, sent to the target and judged; the verdicts that failed."""
+    failed = []
+    for request in _all(judge):
+        body, type_ = _encoded(request)
+        sent = {**headers, **({"Content-Type": type_} if type_ else {})}
+        actual: Answer = send(request.method, request.path, sent, body)
+        verdict = judge.judge(Exchange(request.method, request.path, sent, body, actual))
+        if verdict.failed:
+            failed.append((request, verdict))
+    return failed
+
+
+def _all(judge: Judge) -> Iterator[Request]:
+    yield from reads(judge)
+    yield from undocumented_methods(judge)
+    yield from writes(judge)  # a generator: each write is chosen from the state the last one left
+
+
+def _encoded(request: Request) -> tuple[bytes | None, str | None]:
+    if request.body is None:
+        return None, None
+    if isinstance(request.body, bytes):
+        return request.body, request.content_type
+    return json.dumps(request.body).encode(), "application/json"
+
+
+# -- reads, from the spec
+
+
+class Values:
+    """Candidate values of each parameter, by name, from the model's state."""
+
+    def __init__(self, judge: Judge):
+        store = judge.model.store
+        self.customers = _spread(store.ids("customers"))
+        self.income = _spread(store.ids("summit_income"))
+        self.categories = store.ids("categories")[:10]
+        self.income_categories = store.ids("summit_income_categories")[:10]
+        self.periods = list(periods(edge_days(judge)))
+        self.entries = store.all("ledger")[:5]
+        self.total_income = len(store.ids("summit_income"))
+        business = store.all("businesses")
+        self.bid = business[0].get("encrypted_id") if business else None
+
+    def paths(self, template: str) -> list[dict[str, Any]]:
+        """Fillings of a path's parameters: each id with the first period, each period with the first id."""
+        ids = self.customers if "{id}" in template else self.income if "{incomeId}" in template else [None]
+        ids = [*ids, UNKNOWN_ID] if ids != [None] else ids
+        dated = any(f"{{{n}}}" in template for n in ("from", "startdate"))
+        spans = [*self.periods, _backwards(self.periods[0])] if dated else [None]
+        fillings = [self._filling(i, spans[0]) for i in ids]
+        fillings += [self._filling(ids[0], span) for span in spans[1:]]
+        if "{bid}" in template:
+            fillings = [{"bid": self.bid or "unknown"}, {"bid": "not-the-business"}]
+        return fillings
+
+    def _filling(self, ident: Any, span: tuple[str, str] | None) -> dict[str, Any]:
+        filling: dict[str, Any] = {"id": ident, "incomeId": ident}
+        if span:
+            filling |= {"from": span[0], "to": span[1], "startdate": span[0], "enddate": span[1]}
+        return filling
+
+    def query(self, name: str) -> list[Any]:
+        """Values of one query parameter, varied alone."""
+        if name == "category_id":
+            return ["", *self.categories, UNKNOWN_ID]
+        if name == "categoryId":
+            return [*self.income_categories, UNKNOWN_ID]
+        if name == "format":
+            return ["xlsx", "csv"]
+        if name == "id":  # a transaction's id
+            return [*(e["id"] for e in self.entries[:2]), UNKNOWN_ID]
+        if name in ("from", "startDate"):
+            return [p[0] for p in self.periods[:6]]
+        if name in ("to", "endDate"):
+            return [p[1] for p in self.periods[:6]]
+        return []
+
+    def pair(self, names: tuple[str, str]) -> list[dict[str, Any]]:
+        if names == ("page", "limit"):
+            return self._pages()
+        spans = [*self.periods, _backwards(self.periods[0])]
+        return [{names[0]: a, names[1]: b} for a, b in spans]
+
+    def _pages(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for limit in (1, 10, 100, None):
+            pages = max(1, -(-self.total_income // (limit or 10)))
+            for page in sorted({1, 2, pages, pages + 1}):
+                out.append({"page": page, **({"limit": limit} if limit else {})})
+        return out
+
+
+def reads(judge: Judge) -> Iterator[Request]:
+    values = Values(judge)
+    for op in judge.spec.operations:
+        if op.method != "GET" and op.operation_id not in READ_ONLY_POSTS:
+            continue
+        names = [p.name for p in op.query_parameters]
+        for filling in values.paths(op.path):
+            path = _filled(op.path, filling)
+            for query in _queries(names, values):
+                url = path + (f"?{urlencode(query)}" if query else "")
+                if op.method == "GET":
+                    yield Request("GET", url)
+                    continue
+                if not (op.body and op.body.required):
+                    yield Request(op.method, url)  # the body left out, as the docs allow
+                yield Request(op.method, url, _read_body(judge, op, filling, query))
+
+
+def _queries(names: list[str], values: Values) -> Iterator[dict[str, Any]]:
+    """None of the query parameters; then each varied alone; then each pair varied together."""
+    yield {}
+    for name in names:
+        for value in values.query(name):
+            yield {name: value}
+    for pair in PAIRS:
+        if all(n in names for n in pair):
+            yield from values.pair(pair)
+
+
+def _read_body(judge: Judge, op: Any, filling: dict[str, Any], query: dict[str, Any]) -> dict[str, Any]:
+    """The operation's documented example, its id and dates those of the request."""
+    example = dict(_example(judge, op) or {})
+    known = {**filling, **query}
+    known |= {"start_date": known.get("from"), "end_date": known.get("to")}
+    return {key: known.get(key, value) for key, value in example.items()}
+
+
+def _example(judge: Judge, op: Any) -> Any:
+    definition = judge.spec.operation_definition(op)
+    content = judge.spec.resolve(definition.get("requestBody", {})).get("content", {})
+    for media in content.values():
+        for example in (media.get("examples") or {}).values():
+            return judge.spec.resolve(example).get("value")
+        if "example" in media:
+            return media["example"]
+    return None
+
+
+def undocumented_methods(judge: Judge) -> Iterator[Request]:
+    """PATCH, which no operation takes, on every documented path: 405 naming the methods
+    the path takes, or 404 where a wider route matches (readings.py, wider_route)."""
+    values = Values(judge)
+    for path in sorted({op.path for op in judge.spec.operations}):
+        yield Request("PATCH", _filled(path, values.paths(path)[0]))
+
+
+def _filled(template: str, values: dict[str, Any]) -> str:
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", str(value))
+    return template
+
+
+def _spread(ids: list[int]) -> list[int]:
+    if len(ids) <= MOST_IDS:
+        return ids
+    return [ids[0], ids[len(ids) // 2], ids[-1]]
+
+
+def edge_days(judge: Judge) -> list[date]:
+    """The days the data turns on: each entry's day, and its neighbours, a few at most."""
+    store = judge.model.store
+    found: set[date] = set()
+    for entry in store.all("ledger")[:40]:
+        found |= _around(entry.get("date"))
+    for entry in store.all("summit_income")[:40]:
+        found |= _around(entry.get("incomeDate"))
+    found.add(date.today())
+    return sorted(found)
+
+
+def _around(text: Any) -> set[date]:
+    try:
+        day = date.fromisoformat(text)
+        return {day - timedelta(days=1), day, day + timedelta(days=1)}
+    except (TypeError, ValueError, OverflowError):  # not a date, or the calendar's first or last day
+        return set()
+
+
+def periods(days: list[date]) -> Iterator[tuple[str, str]]:
+    """One-day periods on the edge days, their months and years, a leap day, and all time."""
+    seen: set[tuple[date, date]] = {(date(2024, 2, 29), date(2024, 2, 29)), (date(2000, 1, 1), date.today())}
+    seen.add((date(2024, 2, 28), date(2024, 3, 1)))
+    for day in days[:: max(1, len(days) // 12)]:
+        month_end = day.replace(day=calendar.monthrange(day.year, day.month)[1])
+        for pair in ((day, day), (day.replace(day=1), month_end), (date(day.year, 1, 1), date(day.year, 12, 31))):
+            seen.add(pair)
+    for first, last in sorted(seen):
+        yield first.isoformat(), last.isoformat()
+
+
+def _backwards(span: tuple[str, str]) -> tuple[str, str]:
+    first, last = span
+    return (last, first) if first != last else (first, (date.fromisoformat(first) - timedelta(days=1)).isoformat())
+
+
+# -- writes, each chosen from the state the last one left
+
+
+def writes(judge: Judge) -> Iterator[Request]:
+    tag = uuid.uuid4().hex[:8]
+    store = judge.model.store
+    category = (store.ids("categories") or [1])[0]
+    yield Request("POST", "/api/v3/clients/category", {"name": f"Probe {tag}", "description": "  made by the probe  "})
+    customer = {
+        "business_name": f" Probe {tag} ",
+        "business_address": "1 Ring Road",
+        "business_phone": "0244000000",
+        "business_email": f"probe-{tag}@example.com",
+        "category_id": store.ids("categories")[-1] if store.ids("categories") else category,
+        "first_name": "",
+        "last_name": "Mensah",
+        "phone_number": None,
+    }
+    yield Request("POST", "/api/v3/clients", customer)
+    made = store.ids("customers")[-1] if store.ids("customers") else None
+    sheet = xlsx_bytes("Customers", COLUMNS, [(f"Probe {tag} imported", "0241234567", None, "Accra", 12.5)])
+    yield _multipart("/api/clients-import", {"category_id": str(category)}, ("customers", "probe.xlsx", sheet))
+    for ident in [i for i in (made, (store.ids("customers") or [None])[0]) if i is not None]:
+        yield Request("POST", f"/api/v3/clients/{ident}", {**customer, "business_name": f"Probe {tag} renamed"})
+        yield Request("POST", f"/api/v3/clients/{ident}/archive", {"id": ident, "archived": True})
+        yield Request("POST", f"/api/v3/clients/{ident}/archive", {"id": ident, "archived": False})
+        body = {"send_tome": True, "other_emails": ["probe@example.com"], "message": "Your statement"}
+        yield Request("POST", f"/api/v3/reports/customers/client/transactions/send/{ident}", body)
+    yield from income_writes(judge, tag)
+    newest = store.ids("customers")
+    if newest:
+        yield Request("DELETE", f"/api/v3/clients/{newest[-1]}")
+        yield Request("GET", f"/api/v3/clients/{newest[-1]}")
+
+
+def income_writes(judge: Judge, tag: str) -> Iterator[Request]:
+    store = judge.model.store
+    categories = store.ids("summit_income_categories")
+    clients = store.ids("summit_clients")
+    if not categories:
+        return
+    for recurring, day in (("none", "2024-01-31"), ("monthly", "2024-01-31"), ("weekly", "2024-02-29")):
+        entry = {"source": f"Probe {tag}", "description": "probe entry", "amount": 1234.5, "currency": "USD"}
+        entry |= {"incomeDate": day, "recurring": recurring, "categoryId": categories[-1]}
+        yield Request("POST", "/api/income", {**entry, "clientId": clients[0] if clients else None})
+    for changes in ({"amount": 99.99}, {"recurring": "yearly"}, {"incomeDate": "2023-12-31"}, {}):
+        ident = store.ids("summit_income")[-1]
+        yield Request("PUT", f"/api/income/{ident}", changes)
+    ident = store.ids("summit_income")[-1]
+    yield Request("PUT", f"/api/income/{ident}")  # no body at all (readings.py, empty_update)
+    yield Request("DELETE", f"/api/income/{ident}")
+    yield Request("GET", f"/api/income/{ident}")
+    yield Request("DELETE", f"/api/income/{ident}")
+
+
+def _multipart(path: str, fields: dict[str, str], file: tuple[str, str, bytes]) -> Request:
+    boundary = f"probe-{uuid.uuid4().hex}"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()
+    ]
+    name, filename, content = file
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+    head += "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n"
+    body = b"".join(parts) + head.encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    return Request("POST", path, body, f"multipart/form-data; boundary={boundary}")

@@ -1,0 +1,141 @@
+"""The contract's model phase: a correct target passes, whichever reading of the docs it
+takes; a target whose answers are wrong in any field, list or view fails. The defects are
+made at the HTTP edge (an answer changed on its way out), so the target's code and the
+model's stay the same code and only the behaviour differs."""
+
+import json
+
+import pytest
+
+from mockserver import create_app
+from mockserver.contract import probe
+from mockserver.contract.judge import Judge
+from mockserver.contract.model import Answer
+
+AUTH = {"Authorization": "Bearer t"}
+
+
+def target(change_answer=None, change_body=None):
+    """An in-memory mock as the target; `change_answer(method, path, json)` and
+    `change_body(json)` plant a defect or another reading."""
+    client = create_app({"DB_PATH": None, "JOURNAL_SIZE": 0}).test_client()
+
+    def send(method, path, headers, body):
+        if change_body is not None and body and headers.get("Content-Type") == "application/json":
+            body = json.dumps(change_body(json.loads(body))).encode()
+        response = client.open(path, method=method, headers=headers, data=body or b"")
+        content = response.get_data()
+        parsed = json.loads(content) if response.mimetype == "application/json" else None
+        if change_answer is not None and parsed is not None:
+            parsed = change_answer(method, path, parsed)
+            content = json.dumps(parsed).encode()
+        return Answer(response.status_code, dict(response.headers), content, parsed)
+
+    return send
+
+
+def run(send):
+    judge = Judge(lambda path, headers: send("GET", path, headers, None), AUTH)
+    return judge, probe.run(judge, send, AUTH)
+
+
+def test_the_mock_itself_passes():
+    judge, failed = run(target())
+    assert failed == []
+    assert judge.judged > 300  # every parameter's edges, every kind of write and the views after
+
+
+def laravel(value):
+    if isinstance(value, str):
+        return value.strip(" \t\n\r\0\x0b") or None
+    if isinstance(value, dict):
+        return {k: laravel(v) for k, v in value.items()}
+    return value
+
+
+def test_laravel_middleware_is_a_reading_not_a_failure():
+    judge, failed = run(target(change_body=laravel))
+    assert failed == []
+    assert judge.readings_taken.get("laravel_middleware", 0) >= 1
+
+
+def where(path_part, method="GET"):
+    """A defect that applies to the answers of one path."""
+
+    def plant(change):
+        def change_answer(m, path, body):
+            return change(body) if m == method and path_part in path else body
+
+        return change_answer
+
+    return plant
+
+
+def summary_total_off(body):
+    return {**body, "total_balance": (body.get("total_balance") or 0) + 1} if isinstance(body, dict) else body
+
+
+def category_description_dropped(body):
+    return [{**c, "description": "x"} for c in body] if isinstance(body, list) else body
+
+
+def filter_misses_one(body):
+    return body[:-1] if isinstance(body, list) and body else body
+
+
+def report_archived_flipped(body):
+    return [{**line, "archived": 1 - line.get("archived", 0)} for line in body] if isinstance(body, list) else body
+
+
+def page_total_off(body):
+    return {**body, "meta": {**body["meta"], "total": body["meta"]["total"] + 1}} if "meta" in body else body
+
+
+def next_due_date_dropped(body):
+    if isinstance(body, dict) and isinstance(body.get("income"), dict):
+        return {**body, "income": {**body["income"], "nextDueDate": None}}
+    return {**body, "nextDueDate": None} if isinstance(body, dict) and "nextDueDate" in body else body
+
+
+def transactions_unfiltered(body):
+    return [{**c, "transactions": c["transactions"][1:]} for c in body] if isinstance(body, list) else body
+
+
+class Stale:
+    """The customer list answered from its first answer ever: a view gone stale."""
+
+    def __init__(self):
+        self.first = None
+
+    def __call__(self, method, path, body):
+        if method == "GET" and path == "/api/v3/clients":
+            self.first = body if self.first is None else self.first
+            return self.first
+        return body
+
+
+DEFECTS = {
+    "summary money total": where("/api/v3/clients/summary")(summary_total_off),
+    "category description": where("/clients/categories")(category_description_dropped),
+    "filter misses an entry": where("/api/v3/clients?category_id=1")(filter_misses_one),
+    "report archived flag": where("/api/v3/reports/customers/")(report_archived_flipped),
+    "income page total": where("/api/income?")(page_total_off),
+    "sent nextDueDate": where("/api/income", "POST")(next_due_date_dropped),
+    "transactions of a period": where("/transactions?from=")(transactions_unfiltered),
+    "stale list after a write": Stale(),
+}
+
+
+@pytest.mark.parametrize("defect", DEFECTS.values(), ids=DEFECTS.keys())
+def test_a_defect_in_any_view_fails(defect):
+    _, failed = run(target(change_answer=defect))
+    assert failed, "the defect passed"
+
+
+def test_every_reading_is_in_the_readme():
+    from pathlib import Path
+
+    from mockserver.contract.readings import READINGS
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert [r.id for r in READINGS if f"| `{r.id}` |" not in readme] == []
