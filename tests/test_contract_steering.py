@@ -108,6 +108,15 @@ def test_a_body_that_repeats_the_path_and_the_query_is_made_to_agree_with_them()
     assert case.query == {"from": "2024-11-01", "to": ""}  # an empty bound is no bound: left so
 
 
+def test_a_period_in_the_path_runs_forwards_and_the_body_repeating_it_agrees():
+    period = {"id": "779", "from": "2024-11-30", "to": "2024-11-01"}
+    body = {"id": 1, "from": "0001-01-01", "to": "9999-12-31"}
+    case = _Case("POST", "/api/v3/reports/customers/client/{id}/{from}/{to}", period, None, body)
+    steering._agree(case)
+    assert case.path_parameters == {"id": "779", "from": "2024-11-01", "to": "2024-11-30"}
+    assert case.body == {"id": 779, "from": "2024-11-01", "to": "2024-11-30"} and case.query is None
+
+
 def test_what_makes_a_body_negative_is_not_made_to_agree():
     body = {"id": "AAA", "start_date": 0, "end_date": "2024-11-01"}
     case = _Case("POST", "/api/client/transactions/{id}", {"id": 779}, {"from": "2024-11-01"}, dict(body))

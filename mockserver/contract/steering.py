@@ -202,7 +202,7 @@ STEERED = 0.75  # the share of cases steered; the rest are sent as drawn
 # A body field that repeats a query parameter (the legacy report filter's period): the
 # server requires the two to agree, as it requires a body id that repeats the path's.
 REPEATS_QUERY = {"start_date": "from", "end_date": "to"}
-PERIOD = ("start_date", "end_date")
+PERIODS = (("from", "to"), ("startdate", "enddate"), ("start_date", "end_date"), ("startDate", "endDate"))
 
 
 def map_case(ctx, case):
@@ -286,27 +286,37 @@ def _pick_files(body: Any, rng: random.Random) -> Any:
 
 
 def _agree(case) -> None:
-    body = case.body
-    if not isinstance(body, dict):
-        return
-    body = dict(body)
-    for name, value in (case.path_parameters or {}).items():
-        value = int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else value
-        if name in body and (_steerable(body[name]) and _steerable(value) or _is_date(body[name]) and _is_date(value)):
-            body[name] = value
+    """A period runs forwards, in the path, the query and the body; a body field that
+    repeats a path parameter takes its value, and a query parameter the body repeats takes
+    the body's (the server refuses a body that contradicts either with 422)."""
+    path = dict(case.path_parameters or {})
     query = dict(case.query or {})
-    for field, parameter in REPEATS_QUERY.items():
-        if _is_date(body.get(field)) and _is_date(query.get(parameter)):
-            query[parameter] = body[field]
-    start, end = (body.get(name) for name in PERIOD)
-    if _is_date(start) and _is_date(end) and str(start) > str(end):
-        body[PERIOD[0]], body[PERIOD[1]] = end, start
-        for field in PERIOD:
-            if REPEATS_QUERY[field] in query and _is_date(query[REPEATS_QUERY[field]]):
-                query[REPEATS_QUERY[field]] = body[field]
-    _set(case, "body", body)
+    body = dict(case.body) if isinstance(case.body, dict) else None
+    for values in (path, query, body):
+        _forwards(values)
+    if body is not None:
+        for name, value in path.items():
+            value = int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else value
+            if name in body and (
+                _steerable(body[name]) and _steerable(value) or _is_date(body[name]) and _is_date(value)
+            ):
+                body[name] = value
+        for field, parameter in REPEATS_QUERY.items():
+            if _is_date(body.get(field)) and _is_date(query.get(parameter)):
+                query[parameter] = body[field]
+        _set(case, "body", body)
+    if case.path_parameters is not None:
+        _set(case, "path_parameters", path)
     if case.query is not None:
         _set(case, "query", query)
+
+
+def _forwards(values: dict | None) -> None:
+    """`from` after `to` (a report's path, a transactions query, a filter's body) is 422."""
+    for start, end in PERIODS:
+        first, last = (values or {}).get(start), (values or {}).get(end)
+        if values is not None and _is_date(first) and _is_date(last) and str(first) > str(last):
+            values[start], values[end] = last, first
 
 
 def _is_date(value: Any) -> bool:
