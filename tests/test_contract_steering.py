@@ -88,6 +88,8 @@ def test_a_documented_body_and_an_operation_without_one_are_sent_as_drawn():
 class _Case:
     """A Schemathesis case as the hooks see it: the parts of the request and its operation."""
 
+    meta = None  # Schemathesis's metadata: which phase, which mode
+
     def __init__(self, method, path, path_parameters=None, query=None, body=None):
         self.operation = type("Operation", (), {"method": method, "path": path, "label": f"{method} {path}"})()
         self.path_parameters, self.query, self.body = path_parameters, query, body
