@@ -131,3 +131,26 @@ def test_an_origin_not_listed_is_refused_by_the_browser(page, other_origin, tmp_
             [server.base, TOKEN],
         )
     assert outcome == "TypeError"  # the browser's CORS refusal
+
+
+# The front answers these before the app runs (serving/front.py), with the app's CORS
+# headers (web/cors.py): without them the page saw "TypeError: Failed to fetch" (axios:
+# "Network Error") where a 413 or a 408 and its message had come back.
+UPLOAD = """async ([api, token, size]) => {
+    const form = new FormData();
+    form.append("customers", new Blob([new Uint8Array(size)]), "big.xlsx");
+    form.append("category_id", "1");
+    try {
+        const answer = await fetch(`${api}/api/clients-import`,
+                                   {method: "POST", headers: {"Authorization": `Bearer ${token}`}, body: form});
+        return {status: answer.status, message: (await answer.json()).message};
+    } catch (e) { return {status: 0, message: `${e.name}: ${e.message}`}; }
+}"""
+
+
+def test_a_page_on_another_origin_reads_the_413_for_an_oversized_upload(page, other_origin, tmp_path):
+    with ServerProcess("--db", str(tmp_path / "db.json"), "--max-body-size", "64KiB", "--quiet") as server:
+        page.goto(other_origin)
+        result = page.evaluate(UPLOAD, [server.base, TOKEN, 2 * 1024 * 1024])
+    assert result["status"] == 413, result
+    assert "over this server's limit of 65,536 bytes" in result["message"]

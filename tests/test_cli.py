@@ -1,6 +1,8 @@
 import argparse
 import http.client
 import json
+import re
+import shlex
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -11,7 +13,7 @@ from mockserver.cli.options import duration as _duration
 from mockserver.cli.options import latency as _latency
 from mockserver.cli.options import size as _size
 from mockserver.state.storage.journal import entry
-from tests.conftest import fixture_rows
+from tests.conftest import ROOT, fixture_rows
 from tests.patience import patience
 from tests.server_process import AUTH, ServerProcess, free_port, run_cli
 
@@ -265,6 +267,81 @@ def test_the_banner_suggests_the_token_the_server_accepts(db):
     with ServerProcess("--db", db, "--token", "s3cret") as server:
         pass
     assert "try: curl -H 'Authorization: Bearer s3cret'" in server.log and "Bearer demo" not in server.log
+
+
+README_FAULTS = re.search(r"```sh\n(mockserver fault .*?)```", (ROOT / "README.md").read_text(), re.S)
+
+
+def test_fault_makes_one_endpoint_slow_or_failing_in_one_line(db, monkeypatch):
+    with ServerProcess("--db", db, "--quiet") as server:
+        monkeypatch.setenv("MOCKSERVER_URL", server.base)  # the default --url
+        slow = run_cli("fault", "--path", "/api/income", "--latency", "400")
+        assert slow.returncode == 0, slow.stderr
+        assert slow.stdout == "1. any method /api/income: waits 400 ms\n"
+        failing = run_cli("fault", "--path", "/api/v3/clients", "--method", "post", "--status", "503")
+        assert failing.stdout.splitlines() == [
+            "1. POST /api/v3/clients: answers 503 every time",
+            "2. any method /api/income: waits 400 ms",
+        ]
+        started = time.monotonic()
+        assert server.call("GET", "/api/income")[0] == 200
+        assert time.monotonic() - started >= 0.4
+        assert server.call("POST", "/api/v3/clients", NEW)[0] == 503
+        assert server.call("GET", "/api/v3/clients/779")[0] == 200  # another method: no rule
+        # the same method and path again: replaced, not added
+        sometimes = run_cli("fault", "--path", "/api/v3/clients", "--method", "POST", "--status", "503", "--status",
+                            "500", "--probability", "0.25", "--seed", "7")  # fmt: skip
+        assert sometimes.stdout.splitlines()[0] == "1. POST /api/v3/clients: answers 500, 503 25% of the time"
+        rules = server.call("GET", "/__mock/faults")[1]
+        assert rules["seed"] == 7 and len(rules["rules"]) == 2
+        assert rules["rules"][0] == {
+            "path": "/api/v3/clients",
+            "method": "POST",
+            "latency_ms": None,
+            "error_rate": 0.25,
+            "statuses": [500, 503],
+            "drop_rate": 0.0,
+        }
+        assert run_cli("fault", "--list").stdout == sometimes.stdout
+        cleared = run_cli("fault", "--clear")
+        assert cleared.returncode == 0 and cleared.stdout == "mockserver: fault rules cleared\n"
+        assert server.call("GET", "/__mock/faults")[1]["rules"] == []
+        assert run_cli("fault", "--list", "--url", server.base).stdout == "mockserver: no fault rules\n"
+
+
+def test_the_readmes_fault_commands_do_what_it_says(db):
+    assert README_FAULTS is not None
+    commands = [shlex.split(line) for line in README_FAULTS[1].splitlines()]
+    with ServerProcess("--db", db, "--quiet") as server:
+        done = [run_cli(*words[1:], "--url", server.base) for words in commands]
+    assert [result.returncode for result in done] == [0] * len(commands), [r.stderr for r in done]
+    slow, failing, listed, cleared = (result.stdout for result in done)
+    assert slow == "1. any method /api/income: waits 2000 ms\n"
+    assert failing.startswith("1. POST /api/v3/clients/*: answers 503 50% of the time\n")
+    assert listed == failing and cleared == "mockserver: fault rules cleared\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        ([], "fault needs --path (with --latency, --status or --drop), --list or --clear"),
+        (["--path", "/api/income"], "fault --path needs what to do there"),
+        (["--path", "api/income", "--drop"], "must start with /"),
+        (["--path", "/api/income", "--latency", "5", "--probability", "0.5"], "--probability is how often"),
+        (["--list", "--status", "503"], "--list and --clear take no rule options"),
+        (["--path", "/api/income", "--status", "200"], "'200' is not an error status"),
+        (["--path", "/api/income", "--drop", "--probability", "2"], "'2' is not a probability"),
+        (["--list", "--clear"], "not allowed with argument"),
+    ],
+)
+def test_fault_refuses_what_it_cannot_do_naming_why(args, said):
+    result = run_cli("fault", *args, "--url", "http://127.0.0.1:9")
+    assert result.returncode == 2 and said in result.stderr, result.stderr
+
+
+def test_fault_without_a_server_says_it_cannot_reach_it():
+    result = run_cli("fault", "--list", "--url", "http://127.0.0.1:9")
+    assert result.returncode == 1 and "mockserver: cannot reach http://127.0.0.1:9" in result.stderr
 
 
 def flip_digit(line: bytes, after: bytes) -> bytes:

@@ -1,10 +1,14 @@
 """CORS as a browser sees it in headers; tests/test_browser.py proves it in Chromium."""
 
+import socket
+
 import pytest
 
 from mockserver.web.cors import EXPOSED
 from mockserver.web.spec import load_spec
 from tests.conftest import ApiClient, make_app
+from tests.patience import patience
+from tests.server_process import ServerProcess
 
 PAGE = "http://localhost:3000"
 
@@ -70,3 +74,41 @@ def test_no_origins_turns_cors_off():
     answer = preflight(client, "/api/v3/clients/779")
     assert answer.status_code == 204 and "Access-Control-Allow-Origin" not in answer.headers
     assert answer.headers["Allow"] == "GET, HEAD, POST, DELETE, OPTIONS"
+
+
+def _raw(port: int, request: bytes) -> tuple[int, dict[str, str]]:
+    """What the server answers `request`, sent whole or in part on a socket of its own."""
+    with socket.create_connection(("127.0.0.1", port), timeout=patience(10)) as conn:
+        conn.sendall(request)
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    head = answer.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    return int(head[0].split()[1]), {k.lower(): v for k, v in (line.split(": ", 1) for line in head[1:])}
+
+
+def _cors_of(headers: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k.startswith("access-control-") or k == "vary"}
+
+
+def test_the_fronts_early_answers_carry_the_apps_cors_headers(tmp_path):
+    """The 413 and the 408 are sent before the app runs (serving/front.py), by the same rule."""
+    only = ("--cors-origin", PAGE, "--max-body-size", "1KB", "--body-timeout", "0.5")
+    with ServerProcess("--db", str(tmp_path / "db.json"), "--quiet", *only) as server:
+        port = server.port
+
+        def post(origin: str, length: int, sent: bytes) -> tuple[int, dict[str, str]]:
+            head = f"POST /api/income HTTP/1.1\r\nHost: x\r\nOrigin: {origin}\r\nAuthorization: Bearer t\r\n"
+            head += f"Content-Type: application/json\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+            return _raw(port, head.encode() + sent)
+
+        app_status, app_headers = post(PAGE, 2, b"{}")
+        too_large = post(PAGE, 5000, b"")
+        stalled = post(PAGE, 100, b"{")  # then nothing: 408 after the body timeout
+        stranger = post("http://evil.test", 5000, b"")
+    assert app_status == 422  # the app's own answer, for comparison
+    assert (too_large[0], stalled[0]) == (413, 408)
+    expected = _cors_of(app_headers)
+    assert expected["access-control-allow-origin"] == PAGE and expected["vary"] == "Origin"
+    assert _cors_of(too_large[1]) == expected and _cors_of(stalled[1]) == expected
+    assert _cors_of(stranger[1]) == {"vary": "Origin"}  # an origin not allowed gets none, as from the app

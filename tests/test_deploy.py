@@ -23,6 +23,7 @@ from tests.server_process import ServerProcess, free_port
 from tests.test_cli import NEW
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
+README = (ROOT / "README.md").read_text()
 
 
 def test_the_files_it_copies_exist():
@@ -56,10 +57,39 @@ def test_the_wheel_carries_spec_fixtures_and_contract_settings(tmp_path):
     assert "mockserver = mockserver.cli:main" in text and "mockserver = mockserver.pytest_plugin" in text
 
 
+NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
+NGINX_PORTS = ("NGINX_PORT", "MOCKSERVER_PORT_1", "MOCKSERVER_PORT_2")  # what the template takes from the environment
+README_ENVSUBST = "envsubst '$NGINX_PORT $MOCKSERVER_PORT_1 $MOCKSERVER_PORT_2'"
+
+
+def render_nginx(ports: dict[str, int]) -> str:
+    """The template filled in as the README's envsubst fills it: its three ports only, so
+    nginx's own $variables stay. With gettext's envsubst where it is installed."""
+    text = NGINX_TEMPLATE.read_text()
+    env = {name: str(port) for name, port in ports.items()}
+    if envsubst := shutil.which("envsubst"):
+        names = " ".join(f"${name}" for name in NGINX_PORTS)
+        run = subprocess.run([envsubst, names], input=text, env={**os.environ, **env}, capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        return run.stdout
+    return re.sub(r"\$\{(\w+)\}", lambda m: env[m[1]] if m[1] in NGINX_PORTS else m[0], text)
+
+
+def test_the_nginx_template_takes_its_ports_from_the_environment():
+    text = NGINX_TEMPLATE.read_text()
+    assert set(re.findall(r"\$\{(\w+)\}", text)) == set(NGINX_PORTS)
+    settings = "\n".join(line.split("#")[0] for line in text.splitlines())
+    assert not re.search(r"(listen|server)\s+([^\s;]*:)?\d+[\s;]", settings)  # no port written in
+    assert README_ENVSUBST in README and "deploy/nginx.conf.template" in README
+    rendered = render_nginx({"NGINX_PORT": 18080, "MOCKSERVER_PORT_1": 18001, "MOCKSERVER_PORT_2": 18002})
+    assert "listen 127.0.0.1:18080;" in rendered and "server 127.0.0.1:18002;" in rendered
+    assert "${" not in rendered and "$mock_token" in rendered  # nginx's own variables are left alone
+
+
 @pytest.fixture
 def behind_nginx(tmp_path):
-    """deploy/nginx.conf as it is, but for its ports, run by Debian's nginx in front of two
-    `serve --isolation token` replicas; yields (nginx's base URL, the two replicas)."""
+    """deploy/nginx.conf.template with free ports filled in, run by Debian's nginx in front
+    of two `serve --isolation token` replicas; yields (nginx's base URL, the two replicas)."""
     nginx = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
     if nginx is None:
         if os.environ.get("MOCKSERVER_REQUIRE_NGINX"):
@@ -71,10 +101,7 @@ def behind_nginx(tmp_path):
         ServerProcess("--db", str(tmp_path / "r2" / "db.json"), *replica) as two,
     ):
         port = free_port()
-        config = (ROOT / "deploy" / "nginx.conf").read_text()
-        for old, new in (("127.0.0.1:8001", one.port), ("127.0.0.1:8002", two.port), ("127.0.0.1:8080", port)):
-            assert old in config
-            config = config.replace(old, f"127.0.0.1:{new}")
+        config = render_nginx({"NGINX_PORT": port, "MOCKSERVER_PORT_1": one.port, "MOCKSERVER_PORT_2": two.port})
         (tmp_path / "nginx.conf").write_text(config)
         proc = subprocess.Popen(
             [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-g", "daemon off;"],

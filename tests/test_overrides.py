@@ -201,3 +201,74 @@ def test_reading_a_prefer_header_takes_time_linear_in_its_length(make):
 )
 def test_a_prefer_header_is_read_left_to_right(header, read):
     assert list(preferences(header)) == read
+
+
+# Every forced status of every operation: the operation's own example where its spec
+# gives one, else a body made from its own schema for that status (issue 31: a forced 422
+# on POST /api/income answered a Built customer's error).
+SPEC = load_spec(SPEC_PATH)
+FORCED = [(op, status) for op in SPEC.operations for status in samples.statuses(op)]
+PATH_VALUES = {"from": "2024-11-01", "to": "2024-11-30", "startdate": "2024-11-01", "enddate": "2024-11-30"}
+
+
+def _concrete(op) -> str:
+    path = op.path
+    for parameter in op.path_parameters:
+        path = path.replace(f"{{{parameter.name}}}", PATH_VALUES.get(parameter.name, "779"))
+    return path
+
+
+def _own_examples(op, status: int) -> dict:
+    return {name: value for name, (media, value) in samples.examples(SPEC, op, status).items() if "json" in media}
+
+
+@pytest.mark.parametrize(("op", "status"), FORCED, ids=[f"{op.operation_id}-{status}" for op, status in FORCED])
+def test_a_forced_status_answers_the_operations_own_example_or_a_body_of_its_own_schema(client, op, status):
+    answer = prefer(client, op.method, _concrete(op), f"code={status}")
+    assert answer.status_code == status
+    documented = SPEC.resolve(SPEC.operation_definition(op)["responses"][str(status)]).get("content", {})
+    if not documented:
+        assert answer.data == b""
+        return
+    media = answer.mimetype
+    assert media in documented
+    if media != "application/json":
+        return  # the export's sheet: a made file, of the documented type
+    assert op.response_validator(status, media).is_valid(answer.json), answer.json
+    if own := _own_examples(op, status):
+        assert answer.json == next(iter(own.values()))
+
+
+def _fields(op) -> set[str]:
+    """What an operation's own error can name: its parameters and its body's fields."""
+    fields = {parameter.name for parameter in op.parameters}
+    if op.body is not None and op.body.schema:
+        fields |= set(SPEC.resolve(op.body.schema).get("properties", {}))
+    return fields | {"body"}
+
+
+@pytest.mark.parametrize("op", SPEC.operations, ids=lambda op: op.operation_id)
+def test_an_operations_error_examples_speak_of_that_operation(op):
+    """A 422 names only fields the operation has (an import's also a sheet's rows, as
+    `<row>.<column>`); a 404 names the record its path names; a 415 the media type it takes."""
+    for status in samples.statuses(op):
+        for name, example in _own_examples(op, status).items():
+            where = f"{op.operation_id} {status} {name}"
+            if status == 422:
+                keys = example.get("errors", {})
+                named = {key.split(".")[0] for key in keys if not key.split(".")[0].isdigit()}  # not a row's cell
+                assert keys and named <= _fields(op), (where, named - _fields(op))
+            elif status == 404:
+                [path_id] = [p for p in op.path_parameters if p.references or p.name == "bid"]
+                noun = path_id.references["noun"] if path_id.references else "Business"
+                assert example["message"].startswith(f"{noun} "), (where, noun)
+            elif status == 415:
+                assert op.body is not None and any(media in example["message"] for media in op.body.media_types), where
+
+
+def test_a_forced_422_on_an_income_create_is_an_income_error(client):
+    answer = prefer(client, "POST", "/api/income", "code=422")
+    income_fields = set(SPEC.resolve({"$ref": "#/components/schemas/IncomeInput"})["properties"])
+    assert answer.status_code == 422 and set(answer.json["errors"]) <= income_fields
+    assert "customer" not in answer.json["message"]
+    assert prefer(client, "GET", "/api/income/1", "code=404").json == {"message": "Income entry 42 not found"}

@@ -1,8 +1,13 @@
 """mockserver contract: any server held to openapi.yaml and to what the docs mean."""
 
 import argparse
+import contextlib
 import os
+import shutil
 import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..contract import PHASES
@@ -79,26 +84,91 @@ def run(args: argparse.Namespace) -> int:
             args.aliases,
         )
 
-    def stateful_pass(n: int) -> list[str] | None:
-        if "stateful" not in args.phases:
-            return None
-        junit_xml = args.junit_xml and args.junit_xml.with_name(f"{args.junit_xml.stem}-stateful-{n}.xml")
-        return schemathesis_args(["stateful"], None if args.seed is None else args.seed + n, junit_xml)
+    replay_was_there = REPLAY_FOLDER.exists()
+    with _scratch() as scratch:
 
-    try:
-        code = contract.run(
-            schemathesis_args(args.phases, args.seed, args.junit_xml),
-            args.base_url,
-            args.token,
-            args.aliases,
-            again=stateful_pass,
-            seeded=args.seeded,
-            model="model" in args.phases,
-        )
-    except contract.NotRun as e:
-        print(f"mockserver contract: {e}", file=sys.stderr, flush=True)
-        return contract.NOT_RUN
+        def stateful_pass(n: int) -> list[str] | None:
+            if "stateful" not in args.phases:
+                return None
+            # written aside, then folded into the one report asked for (_fold_junit)
+            junit_xml = args.junit_xml and scratch / f"stateful-{n}.xml"
+            return schemathesis_args(["stateful"], None if args.seed is None else args.seed + n, junit_xml)
+
+        try:
+            code = contract.run(
+                schemathesis_args(args.phases, args.seed, args.junit_xml),
+                args.base_url,
+                args.token,
+                args.aliases,
+                again=stateful_pass,
+                seeded=args.seeded,
+                model="model" in args.phases,
+            )
+        except contract.NotRun as e:
+            print(f"mockserver contract: {e}", file=sys.stderr, flush=True)
+            return contract.NOT_RUN
+        if args.junit_xml:
+            _fold_junit(args.junit_xml, sorted(scratch.glob("stateful-*.xml")))
+    if code == 0 and not replay_was_there:
+        shutil.rmtree(REPLAY_FOLDER, ignore_errors=True)  # nothing to replay: the folder left as it was
     verdict = "conforms to" if code == 0 else f"does NOT conform to (exit {code})"
     report = f"; JUnit report: {args.junit_xml}" if args.junit_xml else ""
     print(f"mockserver contract: {args.base_url} {verdict} openapi.yaml{report}", flush=True)
     return code
+
+
+# Schemathesis keeps its crash files in .schemathesis/ under the working folder: what the
+# report's `st replay <id>` hints read, so a failing run keeps them there; a passing run
+# removes the folder it made, which held nothing to replay.
+REPLAY_FOLDER = Path(".schemathesis")
+
+
+@contextlib.contextmanager
+def _scratch() -> Iterator[Path]:
+    """A folder for what the run writes that nobody asked for: the later stateful passes'
+    reports, and Hypothesis's cache of the constants it found in the source, which went to
+    .hypothesis/constants in the working folder (--generation-database none does not cover it)."""
+    from hypothesis import configuration
+
+    home = configuration.storage_directory(intent_to_write=False).home_directory
+    with tempfile.TemporaryDirectory(prefix="mockserver-contract-") as scratch:
+        configuration.set_hypothesis_home_dir(Path(scratch) / ".hypothesis")
+        try:
+            yield Path(scratch)
+        finally:
+            configuration.set_hypothesis_home_dir(home)
+
+
+def _fold_junit(report: Path, later: list[Path]) -> None:
+    """The later stateful passes' JUnit reports folded into the one asked for: a run writes
+    the one file named, not one more per pass beside it. A test case of the same name (the
+    stateful phase) gathers every pass's failures; the counts are made again as Schemathesis
+    makes them."""
+    if not later or not report.exists():
+        return
+    tree = ET.parse(report)
+    suites = tree.getroot()
+    suite = suites.find("testsuite")
+    if suite is None:
+        return
+    cases = {case.get("name"): case for case in suite.iter("testcase")}
+    for path in later:
+        for case in ET.parse(path).getroot().iter("testcase"):
+            mine = cases.get(case.get("name"))
+            if mine is None:
+                suite.append(case)
+                cases[case.get("name")] = case
+                continue
+            mine.extend(list(case))
+            mine.set("time", f"{float(mine.get('time', 0)) + float(case.get('time', 0)):.6f}")
+    counts = {
+        "errors": sum(1 for case in cases.values() if case.find("error") is not None),
+        "failures": sum(1 for case in cases.values() if case.find("failure") is not None),
+        "skipped": sum(1 for case in cases.values() if case.find("skipped") is not None),
+        "tests": len(cases),
+    }
+    time = f"{sum(float(case.get('time', 0)) for case in cases.values()):.6f}"
+    for element in (suites, suite):
+        element.attrib.update({name: str(count) for name, count in counts.items()}, time=time)
+    ET.indent(suites)
+    tree.write(report, encoding="utf-8", xml_declaration=True)

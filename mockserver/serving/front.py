@@ -36,7 +36,7 @@ import json
 import re
 import sys
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -73,8 +73,12 @@ class Front:
         max_body: int | None,
         grace: float,
         heavy: re.Pattern[str] | None = None,
+        cors: Callable[[str | None], list[tuple[str, str]]] | None = None,
     ) -> None:
         self.app = app
+        # The CORS headers of an early answer, by the request's Origin: the app's own rule
+        # (web/cors.py), so a page on another origin can read a 413 or a 408 as any answer.
+        self.cors = cors
         self.heavy = heavy  # paths whose cost grows with the store: never run on the loop
         self.pool = ThreadPoolExecutor(threads, thread_name_prefix="mockserver")
         # Writes large answers to files, apart from the pool: an import there must not hold them up.
@@ -109,13 +113,13 @@ class Front:
         if declared is not None or "transfer-encoding" in headers:
             size = int(declared) if declared is not None and declared.isdigit() else None
             if self.max_body is not None and size is not None and size > self.max_body:
-                return _refuse(proto, 413, self._too_large(size))
+                return self._refuse(proto, headers, 413, self._too_large(size))
             try:
                 body = await self._body(proto)
             except TooLarge:
-                return _refuse(proto, 413, self._too_large(None))
+                return self._refuse(proto, headers, 413, self._too_large(None))
             except TimeoutError:
-                return _refuse(proto, 408, TIMED_OUT)
+                return self._refuse(proto, headers, 408, TIMED_OUT)
             except Gone:
                 return None
         environ = self._environ(scope, headers, body)
@@ -211,6 +215,10 @@ class Front:
         status, headers = started
         return int(status[:3]), headers, content
 
+    def _refuse(self, proto: Any, headers: Any, status: int, message: str) -> None:
+        cors = self.cors(headers.get("origin")) if self.cors is not None else []
+        return _refuse(proto, status, message, cors)
+
     def _too_large(self, size: int | None) -> str:
         shown = f" is {size:,} bytes, which" if size is not None else ""
         return (
@@ -219,11 +227,11 @@ class Front:
         )
 
 
-def _refuse(proto: Any, status: int, message: str) -> None:
+def _refuse(proto: Any, status: int, message: str, extra: Sequence[tuple[str, str]] = ()) -> None:
     """An answer sent before the body was read whole: the connection is closed after it,
     since what is left of the body would otherwise be read as the next request."""
     body = json.dumps({"message": message}).encode()
-    proto.response_bytes(status, [("content-type", "application/json"), ("connection", "close")], body)
+    proto.response_bytes(status, [("content-type", "application/json"), ("connection", "close"), *extra], body)
 
 
 # A header's name -> its environ key, each worked out once: a tenth of the front's time.

@@ -6,6 +6,11 @@ on an unknown path would show the browser's opaque "CORS error" where the real r
 would have got a readable 404. An allowed origin is echoed (with Vary: Origin and
 credentials allowed) rather than answered with `*`, because `*` does not cover the
 Authorization header and forbids credentials.
+
+What an answer carries is decided by one function, `answer_headers`, for the app's answers
+(registered here) and for those the server's front sends before the app runs (a 413 for an
+oversized upload, a 408 for a stalled body: serving/front.py); without them a page on
+another origin sees "Network Error" instead of the message.
 """
 
 import json
@@ -24,15 +29,37 @@ EXPOSED = (
     "X-Mock-Warning"
 )
 METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+VARY = ("Vary", "Origin")  # what is allowed depends on the Origin: caches must keep them apart
 MAX_AGE = "600"  # seconds a browser may reuse a preflight (Chromium caps it at 7200)
+
+
+class Cors:
+    """`origins`: exact origins such as http://localhost:3000, or `*` for any."""
+
+    def __init__(self, origins: Iterable[str]) -> None:
+        self.allowed = frozenset(origins)
+
+    def allows(self, origin: str) -> bool:
+        return ANY in self.allowed or origin in self.allowed
+
+    def answer_headers(self, origin: str | None) -> list[tuple[str, str]]:
+        """The CORS headers of any answer to a request from `origin` (None: it sent no
+        Origin). `Vary: Origin` comes first, on every answer: a caller whose answer has a
+        Vary already adds Origin to it."""
+        if not origin or not self.allows(origin):
+            return [VARY]
+        return [
+            VARY,
+            ("Access-Control-Allow-Origin", origin),
+            ("Access-Control-Allow-Credentials", "true"),
+            ("Access-Control-Expose-Headers", EXPOSED),
+        ]
 
 
 def register_cors(app: Flask, origins: Iterable[str]) -> None:
     """`origins`: exact origins such as http://localhost:3000, or `*` for any."""
-    allowed = set(origins)
-
-    def allows(origin: str) -> bool:
-        return ANY in allowed or origin in allowed
+    cors = Cors(origins)
+    allowed, allows = cors.allowed, cors.allows
 
     @app.before_request
     def _preflight() -> Response | None:
@@ -57,12 +84,9 @@ def register_cors(app: Flask, origins: Iterable[str]) -> None:
 
     @app.after_request
     def _allow(response: Response) -> Response:
-        origin = request.environ.get("HTTP_ORIGIN")
-        # Not response.vary.add: parsing the header set costs more than the rest of this.
-        vary = response.headers.get("Vary")
-        response.headers["Vary"] = f"{vary}, Origin" if vary else "Origin"
-        if origin and allows(origin):
-            response.headers["Access-Control-Allow-Origin"] = origin
-            response.headers["Access-Control-Allow-Credentials"] = "true"
-            response.headers["Access-Control-Expose-Headers"] = EXPOSED
+        headers = response.headers
+        for name, value in cors.answer_headers(request.environ.get("HTTP_ORIGIN")):
+            # Not response.vary.add: parsing the header set costs more than the rest of this.
+            had = headers.get(name) if name == "Vary" else None
+            headers[name] = f"{had}, {value}" if had else value
         return response
