@@ -11,7 +11,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-CHECKOUT = Path(__file__).resolve().parent.parent
+# the unmutated tree the contract runs from: a copy made at the start of the run, so that
+# nothing changed in the checkout meanwhile enters the measure
+CHECKOUT = Path(os.environ.get("MUTATION_CHECKOUT", Path(__file__).resolve().parent.parent))
 TOKEN = "mutant"
 PHASES = os.environ.get("MUTATION_PHASES", "model")
 

@@ -11,6 +11,7 @@ bench/mutation-survivors.md, where each is marked equivalent or a gap once read.
 """
 
 import argparse
+import os
 import random
 import shutil
 import subprocess
@@ -77,8 +78,10 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=180.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mockserver-mutation-") as folder:
-        tree = Path(folder)
+        tree, clean = Path(folder) / "mutated", Path(folder) / "clean"
         copy_tree(tree)
+        copy_tree(clean)
+        os.environ["MUTATION_CHECKOUT"] = str(clean)
         (tree / "cosmic-ray.toml").write_text(config(args.timeout))
         session = tree / "session.sqlite"
         cosmic = [sys.executable, "-m", "cosmic_ray.cli"]

@@ -212,13 +212,16 @@ class Model:
 
     def rekey(self, table: str, old: int, new: int) -> None:
         """The model's record `old` is the target's `new`."""
-        from ..state.store import put_with_id
+        from ..state.store import put_with_id, set_sequence
 
         record = self.store.get(table, old)
         if record is not None and self.store.get(table, new) is None:
             with self.store.batch():
                 self.store.remove(table, old)
                 put_with_id(self.store, table, new, record)
+                # the model's next id must pass the target's, or a later record would take it
+                if self.store.reserve_ids(table, 0).start <= new:
+                    set_sequence(self.store, table, new)
 
     def adopt(self, table: str, ident: int, values: dict[str, Any]) -> None:
         """Values only the target could choose (its clock's timestamps, its account numbers),

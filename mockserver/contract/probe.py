@@ -275,6 +275,7 @@ def writes(judge: Judge) -> Iterator[Request]:
     yield from income_writes(judge, tag)
     yield from history(judge, made)
     yield from varied_bodies(judge, tag)
+    yield from varied_sheets(judge, tag)
     newest = store.ids("customers")
     if newest:
         yield Request("DELETE", f"/api/v3/clients/{newest[-1]}")
@@ -315,16 +316,6 @@ def _multipart(path: str, fields: dict[str, str], file: tuple[str, str, bytes]) 
 
 # -- each field of each write's body varied alone, from the spec's schema
 
-VARIED = (
-    "customers.create_customer",
-    "customers.update_customer",
-    "income.create_income",
-    "income.update_income",
-    "statements.send_statement",
-    "statements.send_statement_legacy",
-    "categories.create_category",
-)
-
 
 def varied_bodies(judge: Judge, tag: str) -> Iterator[Request]:
     """Each write with its documented body sent to an id that names nothing; then each body
@@ -332,9 +323,9 @@ def varied_bodies(judge: Judge, tag: str) -> Iterator[Request]:
     on, before and after the body's other dates. The model says which are taken and what
     they store."""
     for op in judge.spec.operations:
-        if op.operation_id not in VARIED:
-            continue
         schema = judge.spec.resolve(_body_schema(judge, op))
+        if op.method == "GET" or not schema.get("properties"):  # no JSON body to vary (the import's is a sheet)
+            continue
         base = {**(_example(judge, op) or {})}
         if "business_email" in base:
             base["business_email"] = f"varied-{tag}@example.com"
@@ -378,7 +369,30 @@ def _is_day(text: str) -> bool:
 def _body_schema(judge: Judge, op: Any) -> dict:
     definition = judge.spec.operation_definition(op)
     content = judge.spec.resolve(definition.get("requestBody", {})).get("content", {})
-    return next((media.get("schema", {}) for media in content.values()), {})
+    return content.get("application/json", {}).get("schema", {})
+
+
+# -- an import's sheet varied cell by cell
+
+
+def varied_sheets(judge: Judge, tag: str) -> Iterator[Request]:
+    """The import with each column's cell varied alone in a one-row sheet: blank, zero, below
+    zero, a fraction, past any amount, at the longest text and one past it; and a sheet that
+    repeats its row. The model says which sheets are taken and what they make."""
+    category = (judge.model.store.ids("categories") or [1])[-1]
+    base = [f"Sheet {tag}", "0241234567", f"sheet-{tag}@example.com", "Accra", 12.5]
+    values: list[Any] = [None, "", 0, -1, 0.5, 10**13, "x" * 255, "x" * 256, "not a number", True]
+    for column in range(len(COLUMNS)):
+        for n, value in enumerate(values):
+            row = list(base)
+            row[column] = value
+            if column == 2 and isinstance(value, str) and value.startswith("x"):
+                row[column] = f"{value[: len(value) - 12]}@example.com"  # the longest e-mail, and one past
+            row[0] = row[0] if column == 0 else f"Sheet {tag} {column}.{n}"
+            sheet = xlsx_bytes("Customers", COLUMNS, [tuple(row)])
+            yield _multipart("/api/clients-import", {"category_id": str(category)}, ("customers", "v.xlsx", sheet))
+    twice = xlsx_bytes("Customers", COLUMNS, [tuple(base), tuple(base)])
+    yield _multipart("/api/clients-import", {"category_id": str(category)}, ("customers", "twice.xlsx", twice))
 
 
 def _write_path(judge: Judge, op: Any) -> str | None:
@@ -403,6 +417,7 @@ def history(judge: Judge, customer: int | None) -> Iterator[Request]:
     if customer is None or not judge.control_plane():
         return
     entries = [
+        ("payment", 750, "2024-01-02", None, "cash"),  # in advance, more than the next invoice
         ("invoice", 500, "2024-01-15", "2024-02-14", None),
         ("payment", 200, "2024-01-20", None, "bank"),
         ("payment", 300, "2024-02-29", None, "online"),
