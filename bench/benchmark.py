@@ -20,6 +20,8 @@ loaded from outside:
    imports one after another, beside reports over 10,000 customers (each for a period not
    asked before, so made from the ledger, not sent from kept parts); and sheets made to
    hurt the importer (time to the answer, its size, the server's memory growth).
+5. What the contract catches: the hand-written defects of bench/mutants.py and a sample of
+   150 of cosmic-ray's mutants (bench/mutation.py), each held to the contract's model phase.
 
 It asserts nothing (a timed test would only be flaky); it prints figures.
 """
@@ -590,13 +592,31 @@ def scale(folder: Path, customers: int, income: int, per_op: int) -> None:
     print(f"   RSS with both answers kept: {big['rss_kept']:,.0f} MB")
 
 
+def catches(sample: int) -> None:
+    """5. What the contract catches: the hand-written defects (bench/mutants.py, the model's
+    phase alone, which takes seconds where the whole run takes a minute), and a sample of
+    cosmic-ray's mutants (bench/mutation.py, the same phase)."""
+    print("\n5. What the contract catches (its model's phase)")
+    here = Path(__file__).resolve().parent
+    for label, argv in (
+        ("hand-written defects", [str(here / "mutants.py"), "--phases", "model"]),
+        (f"cosmic-ray's mutants, {sample} drawn", [str(here / "mutation.py"), "--sample", str(sample)]),
+    ):
+        start = time.perf_counter()
+        run = subprocess.run([sys.executable, *argv], capture_output=True, text=True)
+        took = time.perf_counter() - start
+        wanted = re.compile(r"^(caught \d+/\d+|  killed .*|  survived.*|  score.*|mutants run.*)$", re.M)
+        lines = wanted.findall(run.stdout) or [run.stdout[-300:]]
+        print(f"   {label} ({took:.0f} s): " + "; ".join(line.strip() for line in lines))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs and smaller stores, to try the script")
     parser.add_argument(
         "--only",
-        choices=["throughput", "scale", "import", "availability"],
-        help="one part (1, 2, 3 or 4), when working on it",
+        choices=["throughput", "scale", "import", "availability", "catches"],
+        help="one part (1, 2, 3, 4 or 5), when working on it",
     )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -613,6 +633,8 @@ def main() -> None:
             import_and_contract(folder, 2 if args.quick else 20)
         if args.only in (None, "availability"):
             availability(folder, 2 if args.quick else 5)
+        if args.only in (None, "catches"):
+            catches(10 if args.quick else 150)
 
 
 if __name__ == "__main__":
