@@ -363,7 +363,11 @@ def test_a_heavy_operation_a_body_or_a_delay_runs_off_the_loop_and_the_rest_on_i
     # control-plane.yaml's too: the journal, up to --journal-max-bytes of it
     from mockserver.resources import CONTROL_SPEC_PATH
 
-    assert heavy_paths(load_spec(CONTROL_SPEC_PATH).operations).fullmatch("/__mock/requests")
+    control = heavy_paths(load_spec(CONTROL_SPEC_PATH).operations)
+    assert control.fullmatch("/__mock/requests")
+    # and the snapshots: a listing (an index rebuilt reads them all), a save, a restore
+    assert control.fullmatch("/__mock/snapshots") and control.fullmatch("/__mock/snapshots/x")
+    assert control.fullmatch("/__mock/snapshots/x/restore") and not control.fullmatch("/__mock/clock")
 
 
 # -- a slow request beside fast ones

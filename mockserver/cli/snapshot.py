@@ -58,7 +58,7 @@ def _snapshot_offline(db: Path, action: str, name: str | None):
     try:
         snapshots = Snapshots(store)
         if action == "list":
-            return [s.summary() for s in snapshots.all()]
+            return snapshots.summaries()
         assert name is not None
         if action == "save":
             return snapshots.save(name)[0].summary()

@@ -8,11 +8,14 @@ from ..web.errors import ApiError, not_found
 
 
 def list_snapshots():
-    return [snapshot.summary() for snapshot in _call(lambda s: s.all())]
+    return _call(lambda s: s.summaries())
 
 
 def get_snapshot(name: str):
-    return _found(name, _call(lambda s: s.get(name))).summary()
+    summary = _call(lambda s: s.summary(name))
+    if summary is None:
+        raise not_found("Snapshot", name)
+    return summary
 
 
 def save_snapshot(name: str):
