@@ -406,6 +406,8 @@ def hostile_imports(folder: Path) -> None:
     print("   sheets made to hurt the importer (bench/hostile_sheets.py), each on a fresh server:")
     for name, make in (
         ("3,000 bad cells quoting one 100 KB text", lambda: hostile_sheets.amplifying(1000, 100_000)),
+        ("the same, its parts renamed", lambda: hostile_sheets.renamed(hostile_sheets.amplifying(1000, 100_000))),
+        ("a row of 1,000,000 cells, its parts renamed", lambda: hostile_sheets.renamed(hostile_sheets.wide_row(10**6))),
         ("a row of 1,000,000 cells", lambda: hostile_sheets.wide_row(1_000_000)),
         ("2,000,000 shared strings", lambda: hostile_sheets.many_strings(2_000_000)),
         ("300,000 rows and no <dimension>", lambda: hostile_sheets.no_dimension(300_000)),

@@ -93,3 +93,21 @@ def no_dimension(rows: int) -> bytes:
     """`rows` customer rows and no <dimension>: a reader must count them itself."""
     row = '<row><c t="inlineStr"><is><t>Ama {}</t></is></c></row>'
     return workbook("".join(row.format(i) for i in range(rows)), [], dimension=None)
+
+
+def renamed(data: bytes, sheet: str = "xl/data/rows.bin", strings: str = "xl/strs.dat") -> bytes:
+    """The same workbook with its worksheet and shared strings under other part names, found
+    through [Content_Types].xml and the workbook's relationships, as Excel finds them: a
+    scan that went by the usual names missed them (issue 30, row 14)."""
+    moves = {"xl/worksheets/sheet1.xml": sheet, "xl/sharedStrings.xml": strings}
+    links = {b"/xl/worksheets/sheet1.xml": f"/{sheet}".encode(), b"/xl/sharedStrings.xml": f"/{strings}".encode()}
+    links |= {b'"worksheets/sheet1.xml"': f'"/{sheet}"'.encode(), b'"sharedStrings.xml"': f'"/{strings}"'.encode()}
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info)
+            if info.filename in ("[Content_Types].xml", "xl/_rels/workbook.xml.rels"):
+                for old, new in links.items():
+                    content = content.replace(old, new)
+            dst.writestr(moves.get(info.filename, info.filename), content)
+    return out.getvalue()

@@ -11,6 +11,9 @@ DB = Path(".mockserver") / "db.json"
 MAX_BODY = 5 * 1024 * 1024  # a 10,000-customer sheet is about 400 KB
 MAX_HEADER_SIZE = 16 * 1024  # the request line and headers (web/headers.py): 431 past it, as Node's default
 IMPORT_ROWS = 10_000
+# bytes the cells of an import sheet that point at shared strings add up to (formats/sheet_parts.py):
+# a 10,000-row sheet of 5 long columns has under 13 MB; one long text pointed at by every cell, gigabytes
+IMPORT_MAX_TEXT = 32 * 1024 * 1024
 MAX_SANDBOXES = 100
 # what one sandbox of --isolation token may keep (quota.py): 100 x (16 + 32) MiB in all
 SANDBOX_MAX_STORE = 16 * 1024 * 1024  # the fixtures take 6 KB; a 10,000-row import about 5 MiB

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from mockserver.formats import sheets
+from mockserver.formats.sheet_parts import parts
 from mockserver.schemas.customer_sheet import COLUMNS
 from mockserver.state.sandbox import shared
 from tests.conftest import ROOT, ApiClient, fixture_rows, make_app
@@ -362,6 +363,60 @@ def test_hostile_file_is_422_naming_the_problem_and_writes_nothing(client, store
     assert list(answer.json["errors"]) == ["customers"]
     assert problem in answer.json["errors"]["customers"][0]
     assert written(store) == before
+
+
+# Issue 30, rows 13 and 14: parts found as Excel finds them, and the text shared strings expand to
+
+
+def test_a_workbook_with_renamed_parts_is_still_imported(client, store):
+    from bench import hostile_sheets
+
+    data = hostile_sheets.renamed(GOOD)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert "xl/worksheets/sheet1.xml" not in archive.namelist()
+        assert parts(archive)[0] == ["xl/data/rows.bin"]
+    answer = upload(client, data)
+    assert answer.status_code == 200 and answer.json["count"] == 1, answer.json
+
+
+@pytest.mark.parametrize(
+    "make, problem",
+    [
+        (lambda h: h.wide_row(2_000), "of more than 1,024 cells"),
+        (lambda h: h.many_strings(200_000), "holds more than 192,016 distinct texts"),
+        (lambda h: h.no_dimension(13_000), "has more than 12,001 rows"),
+        (lambda h: h.amplifying(rows=2_000, size=10_000), "shared texts add up to more than 33,554,432 bytes"),
+    ],
+    ids=["wide-row", "many-strings", "no-dimension", "repeated-long-string"],
+)
+@pytest.mark.parametrize("renamed", [False, True], ids=["usual-names", "renamed-parts"])
+def test_a_sheet_over_a_limit_is_refused_before_parsing_whatever_its_parts_are_named(
+    client, store, monkeypatch, make, problem, renamed
+):
+    from bench import hostile_sheets
+
+    data = make(hostile_sheets)
+    data = hostile_sheets.renamed(data) if renamed else data
+    monkeypatch.setattr(sheets.openpyxl, "load_workbook", lambda *a, **k: pytest.fail("openpyxl ran"))
+    before = written(store)
+    answer = upload(client, data)
+    assert answer.status_code == 422, answer.json
+    assert problem in answer.json["errors"]["customers"][0]
+    assert written(store) == before
+
+
+def test_shared_strings_are_found_through_the_content_types_alone(client, store):
+    """openpyxl finds the shared strings by their content type, not through the workbook's
+    relationships: a part named only there is scanned too."""
+    from bench import hostile_sheets
+
+    data = hostile_sheets.amplifying(rows=2_000, size=10_000)
+    data = _rewrite(
+        data, "xl/_rels/workbook.xml.rels", lambda xml: re.sub(rb"<Relationship Id=\"rId2\"[^>]*/>", b"", xml)
+    )
+    data = hostile_sheets.renamed(data)
+    answer = upload(client, data)
+    assert answer.status_code == 422 and "shared texts add up" in answer.json["errors"]["customers"][0]
 
 
 def test_unpacked_size_is_limited_whatever_the_ratio(client, store, monkeypatch):

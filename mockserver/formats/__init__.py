@@ -1,1 +1,1 @@
-"""File formats: JSON bytes (encoding.py) and spreadsheets, read safely and written (sheets.py)."""
+"""File formats: JSON bytes (encoding.py) and spreadsheets, read safely (sheets.py, sheet_parts.py) and written."""

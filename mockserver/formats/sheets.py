@@ -14,7 +14,6 @@ would do on its own is bounded:
 
 import csv
 import io
-import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,6 +24,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+from .sheet_parts import PrescanError, prescan
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv"
@@ -109,90 +110,16 @@ def _check_container(data: bytes) -> None:
             )
 
 
-# What openpyxl would parse, counted first in the raw XML (bytes, not objects: a 50 MB
-# part is scanned in about a second), so an absurd sheet is refused before openpyxl spends
-# minutes and gigabytes on it: one row of 2.8 million cells took 83 s and 1.7 GB, a huge
-# shared-strings table 67 s, a sheet without a <dimension> a full parse before the row
-# limit was reached. Tags may carry a namespace prefix (<x:c>), as the Open XML SDK writes.
-MAX_CELLS_A_ROW = 1024  # an import reads 5 columns; an export of another system may have dozens
-MAX_CELLS = 1_000_000  # 10,000 rows of 64 columns took openpyxl 2.4 s here (--import-max-rows raises it)
-STRINGS_A_ROW = 16  # shared strings allowed per row the import may read
-_CHUNK = 1024 * 1024
-_SHEET_TAGS = re.compile(rb"<(?:\w+:)?(row|c)[\s>/]")
-_STRING_TAG = re.compile(rb"<(?:\w+:)?si[\s>/]")
-
-
 def _prescan(data: bytes, max_rows: int) -> None:
+    """What openpyxl would parse, counted first in the raw XML (sheet_parts.py)."""
+    most_rows = max_rows + 2 * _BLANK_ROWS + 1  # what _table would still read past
     try:
-        _prescan_parts(data, max_rows)
-    except SheetError:
-        raise
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            prescan(archive, most_rows, max_rows)
+    except PrescanError as e:
+        raise SheetError(str(e)) from e
     except Exception as e:  # a part the zip cannot give back: corrupt, cut short, odd method
         raise SheetError(_unreadable(e)) from e
-
-
-def _prescan_parts(data: bytes, max_rows: int) -> None:
-    most_rows = max_rows + 2 * _BLANK_ROWS + 1  # what _table would still read past
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for part in archive.infolist():
-            name = part.filename
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                _scan_sheet(archive, name, most_rows, max_rows)
-            elif name == "xl/sharedStrings.xml":
-                most = most_rows * STRINGS_A_ROW
-                if _count(archive, name, _STRING_TAG, most) > most:
-                    raise SheetError(
-                        f"holds more than {most:,} distinct texts, more than {max_rows:,} customers could use: "
-                        "refused before reading it"
-                    )
-
-
-def _scan_sheet(archive: zipfile.ZipFile, name: str, most_rows: int, max_rows: int) -> None:
-    rows, cells, total = 0, 0, 0
-    most_cells = max(MAX_CELLS, most_rows * 8)
-    for match in _matches(archive, name, _SHEET_TAGS):
-        if match == b"row":
-            rows, cells = rows + 1, 0
-            if rows > most_rows:
-                raise SheetError(f"has more than {most_rows:,} rows; an import reads at most {max_rows:,} customers")
-        else:
-            cells, total = cells + 1, total + 1
-            if total > most_cells:
-                raise SheetError(
-                    f"has more than {most_cells:,} cells, more than an import of {max_rows:,} customers reads: "
-                    "refused before reading it"
-                )
-            if cells > MAX_CELLS_A_ROW:
-                raise SheetError(
-                    f"has a row (row {rows:,} of the sheet) of more than {MAX_CELLS_A_ROW:,} cells; an import reads "
-                    f"{MAX_COLUMNS} columns at most (its own are five): refused before reading it"
-                )
-
-
-def _count(archive: zipfile.ZipFile, name: str, tag: re.Pattern, most: int) -> int:
-    """How many `tag`s the part holds, counting stopped once past `most`."""
-    found = 0
-    for _ in _matches(archive, name, tag):
-        found += 1
-        if found > most:
-            break
-    return found
-
-
-def _matches(archive: zipfile.ZipFile, name: str, tag: re.Pattern) -> Iterable[bytes]:
-    """The first group of each `tag` in a zip part, read a chunk at a time (a tag cut by a
-    chunk's end is carried into the next)."""
-    carry = b""
-    with archive.open(name) as part:
-        while chunk := part.read(_CHUNK):
-            text = carry + chunk
-            cut = text.rfind(b"<")
-            cut = cut if cut >= 0 and len(text) - cut < 64 else len(text)
-            for match in tag.finditer(text, 0, cut):
-                yield match.group(1) if tag.groups else b""
-            carry = text[cut:]
-    for match in tag.finditer(carry + b" "):
-        yield match.group(1) if tag.groups else b""
 
 
 def _table(rows: Iterable[tuple[Any, ...]], max_rows: int) -> Table:
