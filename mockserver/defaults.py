@@ -14,6 +14,11 @@ IMPORT_ROWS = 10_000
 # bytes the cells of an import sheet that point at shared strings add up to (formats/sheet_parts.py):
 # a 10,000-row sheet of 5 long columns has under 13 MB; one long text pointed at by every cell, gigabytes
 IMPORT_MAX_TEXT = 32 * 1024 * 1024
+# the process an import's sheet is read in (formats/sheet_worker.py): a 10,000-row sheet takes
+# openpyxl about 2 s and 150 MB here; past the CPU time or memory 422, past the wall-clock time 503
+IMPORT_CPU_SECONDS = 30
+IMPORT_MEMORY = 1024 * 1024 * 1024
+IMPORT_SECONDS = 60.0
 MAX_SANDBOXES = 100
 # what one sandbox of --isolation token may keep (quota.py): 100 x (16 + 32) MiB in all
 SANDBOX_MAX_STORE = 16 * 1024 * 1024  # the fixtures take 6 KB; a 10,000-row import about 5 MiB

@@ -3,7 +3,11 @@ refused) and the export (xlsx or CSV), with real files made by openpyxl."""
 
 import csv
 import io
+import multiprocessing
+import os
 import re
+import signal
+import time
 import zipfile
 from datetime import datetime
 
@@ -13,7 +17,7 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from mockserver.formats import sheets
+from mockserver.formats import sheet_worker, sheets
 from mockserver.formats.sheet_parts import parts
 from mockserver.schemas.customer_sheet import COLUMNS
 from mockserver.state.sandbox import shared
@@ -711,3 +715,67 @@ def test_csv_export_neutralises_a_cell_a_spreadsheet_would_run(client, name):
     rows = list(csv.reader(io.StringIO(client.get(f"{EXPORT}?category_id=2683&format=csv").data.decode("utf-8-sig"))))
     [row] = [row for row in rows if row[0].lstrip("'") == made["business_name"]]
     assert row[0] == "'" + name
+
+
+# -- the sheet read in a process of its own (formats/sheet_worker.py): its death is an answer
+
+
+def _spin(data, max_rows):
+    while True:
+        pass
+
+
+def _hog(data, max_rows):
+    hoard = [bytearray(64 * 2**20) for _ in range(64)]  # 4 GiB, a slice at a time
+    return hoard
+
+
+def _stall(data, max_rows):
+    import time
+
+    time.sleep(60)
+
+
+def _die(data, max_rows):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_sheet_is_read_in_a_child_process(monkeypatch):
+    monkeypatch.setattr(sheet_worker, "read_table", lambda data, max_rows: (os.getpid(), data, max_rows))
+    pid, data, max_rows = sheet_worker.read_table_apart(b"xlsx", 7)
+    assert pid != os.getpid() and (data, max_rows) == (b"xlsx", 7)
+    monkeypatch.undo()
+    assert sheet_worker.read_table_apart(GOOD, 10).headers == tuple(COLUMNS)
+
+
+@pytest.mark.parametrize(
+    "reader, problem",
+    [
+        (_spin, "took more than the 1 s of CPU time an import may use"),
+        (_hog, "needs more than the 256 MiB of memory an import may use"),
+        (_die, "needs more than the 256 MiB of memory"),
+    ],
+    ids=["cpu", "memory", "killed"],
+)
+def test_a_reader_over_its_limits_is_a_sheet_error_naming_the_limit(monkeypatch, reader, problem):
+    monkeypatch.setattr(sheet_worker, "read_table", reader)
+    started = time.perf_counter()
+    with pytest.raises(sheets.SheetError, match=re.escape(problem)):
+        sheet_worker.read_table_apart(GOOD, 10, cpu_seconds=1, memory=256 * 2**20, seconds=30)
+    assert time.perf_counter() - started < 20
+
+
+def test_a_reader_past_the_wall_clock_is_killed_and_the_answer_is_503(client, store, monkeypatch):
+    monkeypatch.setattr(sheet_worker, "read_table", _stall)
+    started = time.perf_counter()
+    with pytest.raises(sheet_worker.SheetBusy, match="took longer than 0.5 s"):
+        sheet_worker.read_table_apart(GOOD, 10, seconds=0.5)
+    assert time.perf_counter() - started < 10
+    assert not multiprocessing.active_children()  # killed, not left behind
+
+    monkeypatch.setattr(sheet_worker.read_table_apart, "__defaults__", (30, 2**30, 0.5))
+    before = written(store)
+    answer = upload(client, GOOD)
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
+    assert "took longer than 0.5 s" in answer.json["message"]
+    assert written(store) == before

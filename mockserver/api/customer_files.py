@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import FileStorage
 
 from ..formats import sheets
+from ..formats.sheet_worker import SheetBusy, read_table_apart
 from ..schemas.customer_sheet import AMOUNT, COLUMNS, HEADERS, NAME, CustomerRowSchema, header_key
 from ..state import clock, ledger
 from ..state.ledger import number
@@ -79,10 +80,13 @@ def export_customers(bid: str, category_id: int | str = "", format: str = "xlsx"
 
 
 def _read(upload: FileStorage) -> sheets.Table:
+    """The sheet, read in a process of its own (formats/sheet_worker.py)."""
     try:
-        return sheets.read_table(upload.read(), max_rows=current_app.config["IMPORT_MAX_ROWS"])
+        return read_table_apart(upload.read(), max_rows=current_app.config["IMPORT_MAX_ROWS"])
     except sheets.SheetError as e:
         raise invalid({FIELD: [str(e)]}) from e
+    except SheetBusy as e:
+        raise ApiError(503, f"The sheet could not be read: {e}", headers={"Retry-After": "5"}) from e
 
 
 def _columns(table: sheets.Table) -> tuple[dict[int, str], list[str]]:
