@@ -395,7 +395,49 @@ def availability(folder: Path, seconds: int) -> None:
     ):
         goal = f"p99 < {target} ms -> {verdict(r['p99'] < target)}" if target else ""
         print(f"   {name:<44}{r['rps']:>8,.0f}{r['p50']:>8.2f}{r['p99']:>8.2f}  {goal}")
+    hostile_requests(folder, seconds)
     hostile_imports(folder)
+
+
+def _send(server: "Server", method: str, path: str, body=None, headers=None, timeout: float = 120) -> None:
+    """One request, whatever its answer (a 4xx is the point of most of them)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(server.base + path, data=data, method=method, headers={**AUTH, **(headers or {})})
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    with contextlib.suppress(OSError):  # urllib's HTTPError and URLError are OSErrors
+        urllib.request.urlopen(request, timeout=timeout).read()
+
+
+def hostile_requests(folder: Path, seconds: int) -> None:
+    """Issue 30's hostile requests, rows 1-4 and 12, each sent again and again (those that
+    wait, by 3 clients at once) while wrk measures GET by id beside them."""
+    db = folder / "hostile-requests.json"
+    seed(db, 10_000, 5_000)
+    server = mock(db)
+    for i in range(10):  # row 12: a listing of many large snapshots
+        _send(server, "PUT", f"/__mock/snapshots/big-{i}")
+    rows = (
+        ("1. a 32 KB Prefer header", 1, lambda: _send(server, "GET", "/api/income", headers={"Prefer": "x" * 32768})),
+        ("2. a '/**' x 14 journal pattern", 1, lambda: _send(server, "GET", "/__mock/requests?path=" + "/**" * 14)),
+        ("3. a fault rule of 10 s latency", 3, lambda: _send(server, "GET", "/api/income")),
+        ("4. Prefer: delay=10000", 3, lambda: _send(server, "GET", "/api/v3/clients/2319", headers=_DELAY)),
+        ("12. GET /__mock/snapshots: 10 of 10,000 rows", 1, lambda: _send(server, "GET", "/__mock/snapshots")),
+    )
+    print(f"   {'beside':<52}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}  target (issue 30: 100 ms)")
+    for name, clients, work in rows:
+        if name.startswith("3."):
+            _send(server, "PUT", "/__mock/faults", {"rules": [{"path": "/api/income", "latency_ms": {"min": 10_000}}]})
+        besides = [Beside(work) for _ in range(clients)]
+        r = wrk(server.base, GET_BY_ID, seconds)
+        _send(server, "DELETE", "/__mock/faults")
+        sent = sum(beside.close() for beside in besides)
+        label, goal = f"{name} ({sent} sent)", f"p99 < 100 ms -> {verdict(r['p99'] < 100)}"
+        print(f"   {label:<52}{r['rps']:>8,.0f}{r['p50']:>8.2f}{r['p99']:>8.2f}  {goal}")
+    server.stop()
+
+
+_DELAY = {"Prefer": "delay=10000"}
 
 
 def hostile_imports(folder: Path) -> None:
