@@ -26,6 +26,7 @@ from .model import Answer
 
 UNKNOWN_ID = 2_000_000_000
 LARGE = 1000  # customers: a store this big has each whole-table report asked for fewer periods
+MOST_ENUM = 8  # values of an enumerated field a body is sent with
 MOST_IDS = 3  # records of each kind a path is filled with (the first, the last, and one between)
 # query parameters that mean something only together: varied as a pair
 PAIRS = (("from", "to"), ("startDate", "endDate"), ("page", "limit"))
@@ -165,6 +166,10 @@ def _queries(names: list[str], values: Values) -> Iterator[dict[str, Any]]:
     for pair in PAIRS:
         if all(n in names for n in pair):
             yield from values.pair(pair)
+    if {"page", "limit"} <= set(names):  # every page of each filtered list, not only of the whole one
+        for name in (n for n in names if n not in ("page", "limit")):
+            for value in values.query(name)[:2]:
+                yield from ({**pages, name: value} for pages in values.pair(("page", "limit")))
 
 
 def _read_body(judge: Judge, op: Any, filling: dict[str, Any], query: dict[str, Any]) -> dict[str, Any]:
@@ -270,7 +275,7 @@ def writes(judge: Judge) -> Iterator[Request]:
         yield Request("POST", f"/api/v3/clients/{ident}", {**customer, "business_name": f"Probe {tag} renamed"})
         yield Request("POST", f"/api/v3/clients/{ident}/archive", {"id": ident, "archived": True})
         yield Request("POST", f"/api/v3/clients/{ident}/archive", {"id": ident, "archived": False})
-        body = {"send_tome": True, "other_emails": ["probe@example.com"], "message": "Your statement"}
+        body = {**_send_example(judge), "other_emails": ["probe@example.com"]}
         yield Request("POST", f"/api/v3/reports/customers/client/transactions/send/{ident}", body)
     yield from income_writes(judge, tag)
     yield from history(judge, made)
@@ -347,6 +352,10 @@ _ABSENT = object()
 
 def _variants(judge: Judge, base: dict, name: str, schema: dict) -> list[Any]:
     out: list[Any] = [_ABSENT, None, ""]
+    options = [schema, *(judge.spec.resolve(option) for option in schema.get("anyOf", []))]
+    allowed = [value for option in options for value in option.get("enum", [])]
+    # every value the docs allow; of a long list (ISO 4217's currencies), a few spread over it
+    out += allowed if len(allowed) <= MOST_ENUM else allowed[:: len(allowed) // (MOST_ENUM - 1)] + allowed[-1:]
     lengths = [judge.spec.resolve(option).get("maxLength") for option in schema.get("anyOf", [])]
     longest = schema.get("maxLength") or next((n for n in lengths if n), None)
     if longest:
@@ -397,9 +406,10 @@ def varied_sheets(judge: Judge, tag: str) -> Iterator[Request]:
 
 def _write_path(judge: Judge, op: Any) -> str | None:
     store = judge.model.store
+    dates = {"from": "2024-01-01", "to": "2024-12-31", "startdate": "2024-01-01", "enddate": "2024-12-31"}
     if "{id}" in op.path:
         ids = store.ids("customers")
-        return _filled(op.path, {"id": ids[-1]}) + _period_query(op) if ids else None
+        return _filled(op.path, {"id": ids[-1], **dates}) + _period_query(op) if ids else None
     if "{incomeId}" in op.path:
         ids = store.ids("summit_income")
         return _filled(op.path, {"incomeId": ids[-1]}) if ids else None
@@ -418,6 +428,7 @@ def history(judge: Judge, customer: int | None) -> Iterator[Request]:
         return
     entries = [
         ("payment", 750, "2024-01-02", None, "cash"),  # in advance, more than the next invoice
+        ("payment", 40, "2024-01-03", None, "card"),  # and another: credits are used oldest first
         ("invoice", 500, "2024-01-15", "2024-02-14", None),
         ("payment", 200, "2024-01-20", None, "bank"),
         ("payment", 300, "2024-02-29", None, "online"),
@@ -433,7 +444,7 @@ def history(judge: Judge, customer: int | None) -> Iterator[Request]:
         yield Request("GET", f"/api/v3/reports/customers/{first}/{last}")
         yield Request("GET", f"/api/v3/reports/customers/client/{customer}/{first}/{last}")
         yield Request("GET", f"/api/v3/clients/{customer}/transactions?from={first}&to={last}")
-    body = {"send_tome": True, "other_emails": ["history@example.com"], "message": "Your statement"}
+    body = {**_send_example(judge), "other_emails": ["history@example.com"]}
     send = f"/api/v3/reports/customers/client/transactions/send/{customer}"
     yield Request("POST", f"{send}?from=2024-01-01&to=2024-03-31", body)
 
@@ -441,3 +452,9 @@ def history(judge: Judge, customer: int | None) -> Iterator[Request]:
 def _period_query(op: Any) -> str:
     names = {p.name for p in op.query_parameters}
     return "?from=2024-01-01&to=2024-12-31" if {"from", "to"} <= names else ""
+
+
+def _send_example(judge: Judge) -> dict[str, Any]:
+    """The statement's documented body (its send_tome a date, as the docs' sample has it)."""
+    op = next(op for op in judge.spec.operations if op.operation_id == "statements.send_statement")
+    return dict(_example(judge, op) or {"message": "Your statement"})
