@@ -109,18 +109,43 @@ def report(session: Path, took: float) -> int:
             else:
                 killed.append((item, result))
     tried = len(killed) + len(survived)
+    read = _whys()  # what a reader said of each survivor before, kept for the same mutant
+    whys = [read.get(_key(item, result), "(to read)") for item, result in survived]
+    equivalent = sum(why.startswith("equivalent") for why in whys)
     print(f"mutants run: {tried + len(incompetent)} in {took:.0f} s")
     print(f"  killed by the contract (or by not starting): {len(killed)}")
     print(f"  survived: {len(survived)}; incompetent (the mutation itself broke): {len(incompetent)}")
     print(f"  score: {len(killed) / tried:.0%} of the competent mutants killed" if tried else "  nothing ran")
+    if tried > equivalent:
+        share = len(killed) / (tried - equivalent)
+        unread = sum(why == "(to read)" for why in whys)
+        print(f"  of the {tried - equivalent} not marked equivalent: {share:.0%} killed ({unread} not read yet)")
     lines = ["# Mutants the contract did not kill", "", f"{len(survived)} of {tried} (bench/mutation.py).", ""]
-    for item, result in survived:
+    for (item, result), why in zip(survived, whys, strict=True):
         spec = item.mutations[0]
-        lines += [f"## {spec.module_path}:{spec.start_pos[0]} {spec.operator_name}", "", "why: (to read)", ""]
+        lines += [f"## {spec.module_path}:{spec.start_pos[0]} {spec.operator_name}", "", f"why: {why}", ""]
         lines += ["```diff", (result.diff or "").strip(), "```", ""]
     SURVIVORS.write_text("\n".join(lines), encoding="utf-8")
     print(f"  survivors, with their diffs: {SURVIVORS.relative_to(ROOT)}")
     return 0
+
+
+def _key(item, result) -> str:
+    spec = item.mutations[0]
+    return f"## {spec.module_path}:{spec.start_pos[0]} {spec.operator_name}\n{(result.diff or '').strip()}"
+
+
+def _whys() -> dict[str, str]:
+    """The survivors file as last written: each mutant's heading and diff -> its why."""
+    if not SURVIVORS.exists():
+        return {}
+    found = {}
+    for section in SURVIVORS.read_text(encoding="utf-8").split("\n## ")[1:]:
+        heading, _, rest = section.partition("\n")
+        why = rest.split("why: ", 1)[1].split("\n", 1)[0] if "why: " in rest else "(to read)"
+        diff = rest.split("```diff\n", 1)[1].split("\n```", 1)[0] if "```diff\n" in rest else ""
+        found[f"## {heading}\n{diff.strip()}"] = why
+    return found
 
 
 if __name__ == "__main__":
