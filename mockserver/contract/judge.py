@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ..resources import CONTROL_SPEC_PATH
+from ..web.laravel import laravel_strings
 from ..web.spec import load_spec
 from .compare import Difference, differences, record_id
 from .model import Answer, Model, Observed, observe
@@ -199,7 +200,7 @@ class Judge:
         allowed: dict[Any, Any] = {}
         for page in range(1, 10**6):
             whole = {**query, "page": str(page), "limit": "100"}
-            every: Any = self.model.ask("GET", f"{split.path}?{_query(whole)}", exchange.headers, None).json or {}
+            every: Any = self.model.ask("GET", f"{split.path}?{urlencode(whole)}", exchange.headers, None).json or {}
             allowed.update((record_id(item), item) for item in every.get("data", []))
             if page >= every.get("meta", {}).get("totalPages", 0):
                 break
@@ -349,19 +350,8 @@ def _laravel_body(exchange: Exchange) -> bytes | None:
     body = _json_body(exchange)
     if not isinstance(body, dict):
         return None
-    changed = _laravel(body)
+    changed = laravel_strings(body)
     return json.dumps(changed).encode() if changed != body else None
-
-
-def _laravel(value: Any) -> Any:
-    if isinstance(value, str):
-        trimmed = value.strip(" \t\n\r\0\x0b")  # PHP's trim()
-        return trimmed or None
-    if isinstance(value, dict):
-        return {k: _laravel(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_laravel(v) for v in value]
-    return value
 
 
 def _json_body(exchange: Exchange) -> Any:
@@ -410,16 +400,3 @@ def _path_id(path: str) -> int | None:
         if part.isdigit():
             return int(part)
     return None
-
-
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _query(params: dict[str, str]) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(params)
