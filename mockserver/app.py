@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, g, request
 
 from . import defaults
+from .dashboard.page import PREFIX as DASHBOARD, register_dashboard
 from .mocking.journal import Journal, register_journal
 from .mocking.overrides import intercept
 from .resources import CONTROL_SPEC_PATH, SPEC_PATH, seeded_business
@@ -109,7 +110,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.after_request(check_response)
     if app.config["ACCESS_LOG"]:
         register_access_log(app)
-    meta = register_docs(app, spec, control) + _register_index(app, len(spec.operations), control)
+    meta = register_docs(app, spec, control) + register_dashboard(app)
+    meta += _register_index(app, len(spec.operations), control)
     if app.config.get("READINGS") == "laravel":
         app.wsgi_app = LaravelInput(app.wsgi_app)  # type: ignore[method-assign]
     if app.config["JOURNAL_SIZE"]:  # 0 turns it off, for load tests: 18% of a simple GET in-process
@@ -134,6 +136,7 @@ def _register_index(app: Flask, operation_count: int, control: Spec) -> list[str
             "name": "mockserver",
             "about": "A stateful mock of the Built Accounting and Summit APIs",
             "docs": request.host_url + "docs",
+            "dashboard": request.host_url + DASHBOARD.lstrip("/"),
             "spec": request.host_url + "openapi.yaml",
             "control_plane": request.host_url + "__mock/openapi.yaml",
             "controls": controls,

@@ -1,6 +1,8 @@
 """An app per test on a throwaway store seeded by the same loader production uses (flaskr)."""
 
 import json
+import os
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -105,3 +107,39 @@ def by_id(items):
 
 def fixture_rows(name):
     return json.loads((ROOT / "fixtures" / f"{name}.json").read_text())
+
+
+# A real headless Chromium (Debian's, driven by Playwright; no browser download), for
+# tests/test_browser.py and tests/test_dashboard.py. .ci/run installs Chromium and sets
+# MOCKSERVER_REQUIRE_BROWSER=1, so there a missing browser fails instead of skipping.
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Headless on a machine with no network: no first-run, sync or update traffic to refuse.
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        if os.environ.get("MOCKSERVER_REQUIRE_BROWSER"):
+            pytest.fail("Chromium is not installed, and MOCKSERVER_REQUIRE_BROWSER is set")
+        pytest.skip("no Chromium (Debian: apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()

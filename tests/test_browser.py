@@ -3,46 +3,13 @@ browser download). .ci/run installs Chromium and sets MOCKSERVER_REQUIRE_BROWSER
 there a missing browser fails instead of skipping."""
 
 import http.server
-import os
-import shutil
 import threading
 
 import pytest
 
 from tests.server_process import ServerProcess, free_port
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# Headless on a machine with no network: no first-run, sync or update traffic to refuse.
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TOKEN = "browser-token"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        if os.environ.get("MOCKSERVER_REQUIRE_BROWSER"):
-            pytest.fail("Chromium is not installed, and MOCKSERVER_REQUIRE_BROWSER is set")
-        pytest.skip("no Chromium (Debian: apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    yield context.new_page()
-    context.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ import hmac
 from flask import Flask, request
 
 from ..control.remote import ADMIN_HEADER
+from ..dashboard.page import is_dashboard
 from .errors import ApiError
 
 _HINT = "Send an Authorization: Bearer <token> header."
@@ -29,12 +30,15 @@ def _unauthorized(message: str) -> ApiError:
 
 def register_admin_check(app: Flask, admin_token: str) -> None:
     """The control plane (reset, snapshots, clock...) of a server others can reach answers
-    only to whoever holds the admin token; its spec stays readable, as the API's is."""
+    only to whoever holds the admin token; its spec stays readable, as the API's is, and so
+    does the dashboard's page, which holds no data and asks for the token itself."""
 
     @app.before_request
     def _admin_only() -> None:
         path = request.path
         if not path.startswith("/__mock/") or path.startswith("/__mock/openapi.") or request.method == "OPTIONS":
+            return
+        if is_dashboard(path):
             return
         given = request.headers.get(ADMIN_HEADER, "")
         if not hmac.compare_digest(given.encode(), admin_token.encode()):

@@ -108,6 +108,7 @@ code,pre{{background:#f4f4f4;padding:0 .2em}}pre{{padding:.5em;overflow-x:auto}}
 <code>{escape(about["auth"])}</code> (any token, unless the server was started with one).</p>
 <ul>
 <li>Docs, with Try it out: {_link(about["docs"])}</li>
+<li>Dashboard (journal, snapshots, clock, faults, outbox): {_link(about["dashboard"])}</li>
 <li>The API's spec: {_link(about["spec"])}</li>
 <li>The control plane's spec: {_link(about["control_plane"])}</li>
 <li>Customers as .xlsx (business id <code>{escape(about["business_id"])}</code>): {_link(about["customer_export"])}</li>
