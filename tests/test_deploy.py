@@ -1,6 +1,6 @@
 """What the Dockerfile relies on, checked without Docker (there is no engine here): the
-files it copies exist, the wheel `pip install .` builds carries the spec, fixtures and
-contract settings, and its command is one the CLI takes."""
+files it copies exist, the wheel `pip install .` builds carries the spec, fixtures,
+contract settings and the dashboard's files, and its command is one the CLI takes."""
 
 import json
 import os
@@ -40,7 +40,7 @@ def test_its_command_binds_all_interfaces_inside_and_keeps_the_store_in_the_volu
     assert re.search(r"^USER mockserver$", DOCKERFILE, re.M), "runs as a non-root user"
 
 
-def test_the_wheel_carries_spec_fixtures_and_contract_settings(tmp_path):
+def test_the_wheel_carries_spec_fixtures_contract_settings_and_dashboard(tmp_path):
     built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(ROOT)],
         capture_output=True,
@@ -50,7 +50,8 @@ def test_the_wheel_carries_spec_fixtures_and_contract_settings(tmp_path):
     assert built.returncode == 0, built.stderr
     [wheel] = tmp_path.glob("mockserver-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in ("openapi.yaml", "control-plane.yaml", "schemathesis.toml", "fixtures/customers.json"):
+    dashboard = [f"dashboard/static/{name}" for name in ("index.html", "dashboard.js", "dashboard.css", "icon.svg")]
+    for needed in ["openapi.yaml", "control-plane.yaml", "schemathesis.toml", "fixtures/customers.json", *dashboard]:
         assert f"mockserver/{needed}" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()

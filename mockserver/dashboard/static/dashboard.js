@@ -152,7 +152,7 @@
       facts.push(["you see", bearer ? "the sandbox of the bearer token above" :
         `the sandbox of the token "${DEFAULT_BEARER}" (none entered above)`]);
       facts.push(["sandboxes", `${sandboxes.sandboxes} of at most ${sandboxes.max_sandboxes}`]);
-      facts.push(["idle ones expire after", `${sandboxes.idle_expiry_seconds} s`]);
+      facts.push(["idle ones expire after", duration(sandboxes.idle_expiry_seconds)]);
       const quota = sandboxes.quota || {};
       facts.push(["quota: store", bytes(quota.store_bytes)]);
       facts.push(["quota: snapshots", quota.snapshots ?? "no limit"]);
@@ -163,6 +163,11 @@
     for (const [name, value] of Object.entries(about.limits || {})) facts.push([name.replaceAll("_", " "), value]);
     facts.push(["operations", about.operations]);
     $("server-facts").replaceChildren(...facts.flatMap(([name, value]) => [el("dt", null, name), el("dd", null, value)]));
+  }
+
+  function duration(seconds) {
+    if (seconds >= 86400 && seconds % 3600 === 0) return `${seconds / 3600} h`;
+    return seconds >= 3600 ? `${(seconds / 3600).toFixed(1)} h` : `${seconds} s`;
   }
 
   function bytes(count) {
