@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, g, request
 
 from . import defaults
-from .dashboard.page import PREFIX as DASHBOARD, register_dashboard
+from .dashboard.page import UI_PATH, register_dashboard
 from .mocking.journal import Journal, register_journal
 from .mocking.overrides import intercept
 from .resources import CONTROL_SPEC_PATH, SPEC_PATH, seeded_business
@@ -136,7 +136,7 @@ def _register_index(app: Flask, operation_count: int, control: Spec) -> list[str
             "name": "mockserver",
             "about": "A stateful mock of the Built Accounting and Summit APIs",
             "docs": request.host_url + "docs",
-            "dashboard": request.host_url + DASHBOARD.lstrip("/"),
+            "dashboard": request.host_url + UI_PATH.lstrip("/"),
             "spec": request.host_url + "openapi.yaml",
             "control_plane": request.host_url + "__mock/openapi.yaml",
             "controls": controls,

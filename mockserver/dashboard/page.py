@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Flask, Response, send_from_directory
 
 STATIC = Path(__file__).resolve().parent / "static"
-PREFIX = "/__mock/ui"
+UI_PATH = "/__mock/ui"
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
@@ -27,20 +27,20 @@ SECURITY_HEADERS = {
 
 def is_dashboard(path: str) -> bool:
     """Whether the path is the page or one of its assets (none of them holds data)."""
-    return path == PREFIX or path.startswith(PREFIX + "/")
+    return path == UI_PATH or path.startswith(UI_PATH + "/")
 
 
 def register_dashboard(app: Flask) -> list[str]:
     """Returns the endpoints, which the journal leaves out."""
     page = (STATIC / "index.html").read_text(encoding="utf-8")
 
-    @app.get(PREFIX)
-    @app.get(PREFIX + "/")
+    @app.get(UI_PATH)
+    @app.get(UI_PATH + "/")
     def dashboard():
         # no-cache: a server upgraded under an open tab serves the new page on reload
         return Response(page, mimetype="text/html", headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})
 
-    @app.get(PREFIX + "/<path:name>")
+    @app.get(UI_PATH + "/<path:name>")
     def dashboard_asset(name: str):
         answer = send_from_directory(STATIC, name, max_age=0)
         answer.headers.update(SECURITY_HEADERS)
