@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from mockserver import defaults
 from mockserver.dashboard.page import STATIC
 from tests.conftest import make_app
 from tests.patience import patience
@@ -187,3 +188,20 @@ def test_without_the_tokens_the_page_says_which_one_is_missing_and_works_once_gi
     dashboard.see("#clock-now", "Z")
     # the browser reports each refused call on the console; nothing else may be there
     assert [e for e in dashboard.errors if "status of 40" not in e] == []
+
+
+def test_with_a_sandbox_per_token_the_page_shows_the_sandbox_of_its_bearer_token(page, tmp_path):
+    with ServerProcess("--db", str(tmp_path / "db.json"), "--isolation", "token", "--quiet") as server:
+        dashboard = Dashboard(page, server.base, {"mockserver.bearer": "alice"})
+        dashboard.see("#clock-now", "Z")
+        for token in ("bob", "alice"):
+            status, _ = server.call(
+                "GET", f"/api/v3/clients/779?from={token}", headers={"Authorization": f"Bearer {token}"}
+            )
+            assert status == 200
+        dashboard.see("#journal tbody", "from=alice")
+        assert "from=bob" not in dashboard.page.locator("#journal tbody").inner_text()
+        dashboard.see("#server-facts", "token")
+        dashboard.see("#server-facts", f"of at most {defaults.MAX_SANDBOXES}")
+        dashboard.see("#snapshots-count", f"0 saved, of at most {defaults.SANDBOX_MAX_SNAPSHOTS}")
+        assert dashboard.errors == []

@@ -146,6 +146,7 @@
     if (!answer.ok) throw new Error(`GET /: ${answer.status}`);
     const about = await answer.json();
     const sandboxes = about.sandboxes || {};
+    snapshotQuota = (sandboxes.quota || {}).snapshots ?? null;
     const facts = [["isolation", sandboxes.isolation]];
     if (sandboxes.isolation === "token") {
       const bearer = tokens().bearer;
@@ -227,8 +228,12 @@
 
   // -- snapshots
 
+  let snapshotQuota = null; // how many a sandbox may keep (--sandbox-max-snapshots), from GET /
+
   async function loadSnapshots() {
     const snapshots = await api("GET", "/__mock/snapshots");
+    $("snapshots-count").textContent = `${snapshots.length} saved` +
+      (snapshotQuota === null ? "." : `, of at most ${snapshotQuota} (--sandbox-max-snapshots).`);
     fillRows($("snapshots").tBodies[0], snapshots.map((snapshot) => {
       const name = snapshot.name;
       const records = Object.entries(snapshot.records).map(([table, count]) => `${table} ${count}`).join(", ");
@@ -435,9 +440,9 @@
     });
   }
 
-  function refreshPanels() {
-    return Promise.all([
-      refresh("server-status", loadServer),
+  async function refreshPanels() {
+    await refresh("server-status", loadServer); // first: the snapshots panel shows its quota
+    await Promise.all([
       refresh("snapshots-status", loadSnapshots),
       refresh("clock-status", loadClock),
       refresh("faults-status", loadFaults),
