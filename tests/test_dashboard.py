@@ -146,7 +146,7 @@ def test_a_snapshot_taken_on_the_page_is_listed_by_the_api(dashboard, server):
     assert dashboard.errors == []
 
 
-def test_the_clock_faults_and_outbox_panels_act_through_the_api_without_script_errors(dashboard, server):
+def test_the_clock_faults_outbox_and_reset_act_through_the_api_without_script_errors(dashboard, server):
     page = dashboard.page
     page.fill("#clock-set-now", "2030-01-02T09:00:00Z")
     page.click("#clock-set button[type=submit]")
@@ -174,6 +174,12 @@ def test_the_clock_faults_and_outbox_panels_act_through_the_api_without_script_e
 
     page.click("#clock-real")
     dashboard.see("#clock-kind", "real time")
+
+    page.once("dialog", lambda dialog: dialog.accept())  # "Reset this sandbox...?"
+    page.click("#reset-server")
+    dashboard.see("#server-status", "Store reset to the fixtures")
+    assert server.call("GET", "/__mock/outbox", headers=HEADERS)[1] == []
+    dashboard.expect(page.locator("#outbox tbody tr")).to_have_count(0, timeout=patience(10) * 1000)
     assert dashboard.errors == []
 
 

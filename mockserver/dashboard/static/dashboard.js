@@ -262,6 +262,7 @@
   function restoreSnapshot(name) {
     act("snapshots-status", async () => {
       await api("POST", `${snapshotPath(name)}/restore`);
+      await refreshPanels(); // the outbox is in the store
       return `The store is "${name}" again.`;
     });
   }
