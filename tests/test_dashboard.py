@@ -135,6 +135,18 @@ def test_a_request_made_after_the_page_opened_shows_up_in_the_journal(dashboard,
     assert dashboard.errors == []
 
 
+def test_a_journal_emptied_elsewhere_is_shown_anew_though_its_ids_start_again(dashboard, server):
+    before = f"before-{uuid.uuid4().hex[:8]}"
+    server.call("GET", f"/api/v3/clients/779?{before}=1", headers=HEADERS)
+    dashboard.see("#journal tbody", before)
+    assert server.call("DELETE", "/__mock/requests", headers=HEADERS)[0] == 204
+    after = f"after-{uuid.uuid4().hex[:8]}"
+    server.call("GET", f"/api/v3/clients/2319?{after}=1", headers=HEADERS)  # id 1 again
+    dashboard.see("#journal tbody", after)
+    dashboard.expect(dashboard.page.locator("#journal tbody tr")).to_have_count(1, timeout=patience(10) * 1000)
+    assert dashboard.errors == []
+
+
 def test_a_snapshot_taken_on_the_page_is_listed_by_the_api(dashboard, server):
     name = f"from-the-page-{uuid.uuid4().hex[:6]}"
     dashboard.page.fill("#snapshot-name", name)

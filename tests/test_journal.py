@@ -93,6 +93,14 @@ def test_filters(busy, query, expected):
     assert shown == expected
 
 
+def test_after_gives_only_the_ids_above_it_with_the_other_filters(busy):
+    ids = [e["id"] for e in journal(busy)]
+    assert [e["id"] for e in journal(busy, f"?after={ids[2]}")] == ids[3:]
+    assert [e["response"]["status"] for e in journal(busy, f"?after={ids[2]}&status=4xx")] == [404, 422]
+    assert journal(busy, f"?after={ids[-1]}") == []
+    assert [e["id"] for e in journal(busy, "?after=0&limit=2")] == ids[-2:]
+
+
 def test_since_filters_by_the_servers_clock(client, set_now):
     set_now("2024-01-01T00:00:00Z")
     client.get("/api/v3/clients/779")
@@ -103,7 +111,7 @@ def test_since_filters_by_the_servers_clock(client, set_now):
     assert len(journal(client, "?since=2024-01-01T00:00:00Z")) == 2
 
 
-@pytest.mark.parametrize("query", ["?status=abc", "?status=600", "?limit=0", "?since=yesterday"])
+@pytest.mark.parametrize("query", ["?status=abc", "?status=600", "?limit=0", "?since=yesterday", "?after=-1"])
 def test_a_bad_filter_is_422_naming_it(client, query):
     answer = client.get(f"/__mock/requests{query}")
     assert answer.status_code == 422

@@ -11,7 +11,13 @@ from ..web.errors import invalid
 
 
 def list_requests(
-    method: str = "", path: str = "", operation: str = "", status: str = "", since: str = "", limit: int = 100
+    method: str = "",
+    path: str = "",
+    operation: str = "",
+    status: str = "",
+    since: str = "",
+    limit: int = 100,
+    after: int = 0,
 ):
     try:
         check_pattern(path)
@@ -24,6 +30,7 @@ def list_requests(
         status=status,
         since=datetime.fromisoformat(since) if since else None,
         limit=limit,
+        after=after,
     )
 
 

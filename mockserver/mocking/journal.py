@@ -132,15 +132,18 @@ class Journal:
         operation: str = "",
         since: datetime | None = None,
         limit: int | None = None,
+        after: int = 0,
     ) -> list[dict[str, Any]]:
-        """Oldest first; `limit` keeps the newest. `status` is 404 or a class such as 4xx."""
+        """Oldest first; `limit` keeps the newest. `status` is 404 or a class such as 4xx.
+        `after`: only ids above it, what a poller (the dashboard) has not seen yet."""
         with self._lock:
             entries = list(self._entries)
         matches_path = path_matcher(path) if path else None
         chosen = [
             e
             for e in entries
-            if (not method or e.method == method.upper())
+            if e.id > after
+            and (not method or e.method == method.upper())
             and (not status or _status_matches(e.status, status))
             and (not operation or e.operation_id == operation)
             and (since is None or e.time >= since)

@@ -10,7 +10,7 @@
 (() => {
   const POLL_MS = 1000;
   const SLOW_EVERY = 5; // the other panels, which change only when someone acts, every 5 polls
-  const JOURNAL_ROWS = 200;
+  const JOURNAL_ROWS = 100; // the newest, each poll: bodies are up to 4 KiB each, so no more
   const DEFAULT_BEARER = "dashboard"; // any token does unless the server has --token
   const KEYS = { bearer: "mockserver.bearer", admin: "mockserver.admin" };
 
@@ -180,7 +180,11 @@
 
   const journal = { lastId: 0, filter: null };
 
-  async function pollJournal() {
+  // Each poll asks only for what came after the newest row shown (`after`), which costs the
+  // server next to nothing when nothing came. A full poll (every few) gets the newest
+  // JOURNAL_ROWS again, to notice a journal emptied elsewhere (its ids start again from 1)
+  // or a restarted server.
+  async function pollJournal(full) {
     if ($("journal-paused").checked) return;
     const params = new URLSearchParams({ limit: String(JOURNAL_ROWS) });
     const form = new FormData($("journal-filter"));
@@ -188,22 +192,36 @@
       const value = String(form.get(name) || "").trim();
       if (value) params.set(name, value);
     }
-    const query = params.toString();
-    const entries = await api("GET", `/__mock/requests?${query}`);
+    const filter = params.toString();
     const tbody = $("journal").tBodies[0];
-    const newest = entries.length ? entries[entries.length - 1].id : 0;
-    if (query !== journal.filter || newest < journal.lastId) { // another filter, or a restarted server
-      tbody.replaceChildren();
-      journal.lastId = 0;
-      journal.filter = query;
+    if (filter !== journal.filter) {
+      startJournal();
+      journal.filter = filter;
     }
-    // the table shows what the server returned: rows gone from it (emptied, or pushed out) go
-    const kept = new Set(entries.map((entry) => String(entry.id)));
-    for (const row of [...tbody.rows]) if (!kept.has(row.dataset.id)) row.remove();
+    if (!full && journal.lastId) params.set("after", String(journal.lastId));
+    const entries = await api("GET", `/__mock/requests?${params}`);
+    if (full) {
+      const shown = new Set([...tbody.rows].map((row) => row.dataset.key));
+      const newest = entries.length ? entries[entries.length - 1].id : 0;
+      if (newest < journal.lastId || entries.some((e) => e.id <= journal.lastId && !shown.has(entryKey(e)))) {
+        startJournal(); // the ids were given again from 1: what is shown is another journal's
+      } else {
+        const kept = new Set(entries.map(entryKey));
+        for (const row of [...tbody.rows]) if (!kept.has(row.dataset.key)) row.remove();
+      }
+    }
     for (const entry of entries) if (entry.id > journal.lastId) tbody.prepend(journalRow(entry));
-    journal.lastId = Math.max(journal.lastId, newest);
-    clearError("journal-status");
+    if (entries.length) journal.lastId = Math.max(journal.lastId, entries[entries.length - 1].id);
+    while (tbody.rows.length > JOURNAL_ROWS) tbody.rows[tbody.rows.length - 1].remove();
   }
+
+  function startJournal() {
+    $("journal").tBodies[0].replaceChildren();
+    $("journal-detail").hidden = true;
+    journal.lastId = 0;
+  }
+
+  const entryKey = (entry) => `${entry.id} ${entry.time} ${entry.request.method} ${entry.request.path}`;
 
   function journalRow(entry) {
     const status = entry.response.status;
@@ -221,7 +239,7 @@
       el("td", { className: "code" }, status ?? "dropped"),
       el("td", null, Number(entry.duration_ms).toFixed(1)),
       el("td", null, note));
-    row.dataset.id = String(entry.id);
+    row.dataset.key = entryKey(entry);
     row.addEventListener("click", () => showDetail($("journal-detail"), entry, row));
     return row;
   }
@@ -424,8 +442,7 @@
   function clearJournal() {
     act("journal-status", async () => {
       await api("DELETE", "/__mock/requests");
-      $("journal").tBodies[0].replaceChildren();
-      $("journal-detail").hidden = true;
+      startJournal();
       return "The journal is empty.";
     });
   }
@@ -434,8 +451,7 @@
     if (!window.confirm("Reset this sandbox: the store back to the fixtures, journal emptied, clock real, no fault rules? (Snapshots are kept.)")) return;
     act("server-status", async () => {
       const done = await api("POST", "/__mock/reset");
-      journal.lastId = 0;
-      $("journal").tBodies[0].replaceChildren();
+      startJournal();
       await refreshPanels();
       return done.message;
     });
@@ -485,7 +501,7 @@
         const everything = wantAll || ticks % SLOW_EVERY === 0;
         wantAll = false;
         if (!document.hidden) {
-          await refresh("journal-status", pollJournal);
+          await refresh("journal-status", () => pollJournal(everything));
           if (everything) await refreshPanels();
         }
       } while (wantAll);
