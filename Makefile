@@ -3,7 +3,7 @@
 #   make serve   install and run the server on .mockserver/db.json (seeded from fixtures/)
 #   make test    install with the test extras, lint, type-check, build the docs site and run every test
 #   make docs    serve the docs site (mkdocs.yml, docs/) with live reload: http://localhost:8000
-#   make bench   the figures docs/speed.md quotes
+#   make bench   measure the figures of docs/speed.md and write them there (bench/figures.py)
 #   make bench-peers  mockserver against WireMock, Prism and json-server, each installed and run here
 #   make mutants planted defects: does `mockserver contract` catch each one?
 #   make mutation machine-made defects: cosmic-ray's mutants of the serve-side code, a sample
