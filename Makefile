@@ -2,7 +2,7 @@
 # machine needs only Python 3.11+ and make.
 #   make serve   install and run the server on .mockserver/db.json (seeded from fixtures/)
 #   make test    install with the test extras, lint, type-check, build the docs site and run every test
-#   make docs    serve the docs site (mkdocs.yml, docs/) with live reload: http://localhost:8000
+#   make docs    serve the docs site (mkdocs.yml, docs/) with live reload: http://localhost:8001
 #   make bench   measure the figures of docs/speed.md and write them there (bench/figures.py)
 #   make bench-peers  mockserver against WireMock, Prism and json-server, each installed and run here
 #   make mutants planted defects: does `mockserver contract` catch each one?
@@ -32,7 +32,7 @@ test: $(VENV)/.installed-test
 	$(BIN)/pytest -m serial $(ARGS) || [ $$? -eq 5 ]
 
 docs: $(VENV)/.installed-test
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve $(ARGS)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001 $(ARGS)
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/benchmark.py
