@@ -2,7 +2,7 @@
 #   docker build -t mockserver .
 #   docker run -p 8000:8000 -v mockserver-data:/data mockserver
 #   docker run -p 8000:8000 -v mockserver-data:/data mockserver serve --host 0.0.0.0 --isolation token
-# Not built here: this project's machines have no Docker engine (README, "Demo environments").
+# Not built here: this project's machines have no Docker engine (docs/deployment.md).
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1

@@ -1,8 +1,9 @@
 # The two commands of the README. Each makes its own virtualenv on first use, so a fresh
 # machine needs only Python 3.11+ and make.
 #   make serve   install and run the server on .mockserver/db.json (seeded from fixtures/)
-#   make test    install with the test extras, lint, type-check and run every test
-#   make bench   the figures the README quotes
+#   make test    install with the test extras, lint, type-check, build the docs site and run every test
+#   make docs    serve the docs site (mkdocs.yml, docs/) with live reload: http://localhost:8001
+#   make bench   measure the figures of docs/speed.md and write them there (bench/figures.py)
 #   make bench-peers  mockserver against WireMock, Prism and json-server, each installed and run here
 #   make mutants planted defects: does `mockserver contract` catch each one?
 #   make mutation machine-made defects: cosmic-ray's mutants of the serve-side code, a sample
@@ -12,7 +13,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: serve test bench bench-peers mutants mutation
+.PHONY: serve test docs bench bench-peers mutants mutation
 
 serve: $(VENV)/.installed
 	$(BIN)/mockserver serve $(ARGS)
@@ -21,11 +22,17 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	# the docs site, strictly (a broken link or anchor fails; not --quiet, which hides the
+	# warnings --strict counts), into a folder removed after
+	d=$$(mktemp -d) && NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d "$$d"; s=$$?; rm -rf "$$d"; exit $$s
 	# two workers for the suite; then, in one process, the tests xdist cannot run (marker
 	# serial: Schemathesis's parametrized tests, whose cases xdist would silently skip).
 	# Exit 5 is "no test selected", which ARGS may make of either half.
 	$(BIN)/pytest -n 2 --dist loadfile -m "not serial" $(ARGS) || [ $$? -eq 5 ]
 	$(BIN)/pytest -m serial $(ARGS) || [ $$? -eq 5 ]
+
+docs: $(VENV)/.installed-test
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001 $(ARGS)
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/benchmark.py

@@ -1,6 +1,9 @@
-"""The figures the README quotes, measured in one run on this machine, with their targets.
+"""The figures docs/speed.md quotes, measured in one run on this machine, with their targets.
 
     make bench            # or: .venv/bin/python bench/benchmark.py [--quick]
+
+A run that is not --quick writes its figures to bench/figures.json and the page's figure
+blocks (bench/figures.py), so no figure on the page is copied by hand.
 
 Every server is started as a user starts it (`mockserver serve`, a process of its own) and
 loaded from outside:
@@ -49,6 +52,7 @@ from pathlib import Path
 import openpyxl
 import requests
 
+from bench import figures
 from mockserver.schemas.customer_sheet import COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -252,20 +256,21 @@ def throughput(folder: Path, seconds: int) -> dict:
     # No peer's figure is kept here: one measured on another day says nothing about this run.
     print("     against WireMock, Prism and json-server, each run in the same run: make bench-peers (bench/peers.py)")
     print(f"     p99 < 10 ms at 16 connections: {get['p99']:.2f} ms -> {verdict(get['p99'] < 10)}")
-    return results
+    paths = {"GET by id": f"GET {GET_BY_ID}", "list page": f"GET {LIST_PAGE}", "create": "POST /api/v3/clients"}
+    return {"routes": {paths[name]: r for name, r in results.items()}}
 
 
-def import_and_contract(folder: Path, max_examples: int) -> None:
+def import_and_contract(folder: Path, max_examples: int) -> dict:
     print("\n3. Import and contract")
     server = mock(folder / "import.json")
     sheet = customer_sheet(10_000)
     start = time.perf_counter()
     answer = post_sheet(server, sheet)
-    took = time.perf_counter() - start
+    import_s = time.perf_counter() - start
     server.stop()
     print(
-        f"   10,000-row .xlsx import ({len(sheet) / 1e3:,.0f} KB): {answer.status_code} in {took:.2f} s "
-        f"({10_000 / took:,.0f} rows/s)"
+        f"   10,000-row .xlsx import ({len(sheet) / 1e3:,.0f} KB): {answer.status_code} in {import_s:.2f} s "
+        f"({10_000 / import_s:,.0f} rows/s)"
     )
     server = mock(folder / "contract.json", "--token", TOKEN)
     start = time.perf_counter()
@@ -298,6 +303,20 @@ def import_and_contract(folder: Path, max_examples: int) -> None:
     print(f"     a default run under 60 s: {verdict(took < 60)}")
     if run.returncode:
         print(run.stdout[-3000:])
+    return {
+        "import_rows": 10_000,
+        "import_kb": len(sheet) / 1e3,
+        "import_s": import_s,
+        "import_status": answer.status_code,
+        "contract": {
+            "max_examples": max_examples,
+            "seconds": took,
+            "exit": run.returncode,
+            "cases": cases,
+            "passes": len(links),
+            "links": links[-1] if links else "none",
+        },
+    }
 
 
 class Hostile:
@@ -349,7 +368,7 @@ class Beside:
         return self.runs
 
 
-def availability(folder: Path, seconds: int) -> None:
+def availability(folder: Path, seconds: int) -> dict:
     print(
         f"\n4. Availability: GET by id beside trouble (wrk, 2 threads, 16 connections, {seconds} s), serve's defaults"
     )
@@ -387,16 +406,21 @@ def availability(folder: Path, seconds: int) -> None:
     reports = reporting.close()
     server.stop()
     print(f"   {'beside':<44}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}  target")
+    rows = []
     for name, r, target in (
         ("nothing", quiet, None),
-        ("200 stalled or trickling bodies", held, 20),
-        (f"a 10,000-row import, again and again ({imports} done)", beside_import, 50),
-        (f"the report over 10,000 customers ({reports} done)", beside_report, 50),
+        ("200 stalled or trickling bodies (100 each)", held, 20),
+        (f"10,000-row imports, one after another ({imports} done)", beside_import, 50),
+        (f"reports over 10,000 customers, each for a new period ({reports} done)", beside_report, 50),
     ):
         goal = f"p99 < {target} ms -> {verdict(r['p99'] < target)}" if target else ""
         print(f"   {name:<44}{r['rps']:>8,.0f}{r['p50']:>8.2f}{r['p99']:>8.2f}  {goal}")
-    hostile_requests(folder, seconds)
-    hostile_imports(folder)
+        rows.append({"beside": name, "target": target, **r})
+    return {
+        "availability": {"seconds": seconds, "rows": rows},
+        "hostile-requests": {"seconds": seconds, "rows": hostile_requests(folder, seconds)},
+        "hostile-imports": {"rows": hostile_imports(folder)},
+    }
 
 
 def _send(server: "Server", method: str, path: str, body=None, headers=None, timeout: float = 120) -> None:
@@ -409,7 +433,7 @@ def _send(server: "Server", method: str, path: str, body=None, headers=None, tim
         urllib.request.urlopen(request, timeout=timeout).read()
 
 
-def hostile_requests(folder: Path, seconds: int) -> None:
+def hostile_requests(folder: Path, seconds: int) -> list[dict]:
     """Issue 30's hostile requests, rows 1-4 and 12, each sent again and again (those that
     wait, by 3 clients at once) while wrk measures GET by id beside them."""
     db = folder / "hostile-requests.json"
@@ -425,6 +449,7 @@ def hostile_requests(folder: Path, seconds: int) -> None:
         ("12. GET /__mock/snapshots: 10 of 10,000 rows", 1, lambda: _send(server, "GET", "/__mock/snapshots")),
     )
     print(f"   {'beside':<52}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}  target (issue 30: 100 ms)")
+    measured = []
     for name, clients, work in rows:
         if name.startswith("3."):
             _send(server, "PUT", "/__mock/faults", {"rules": [{"path": "/api/income", "latency_ms": {"min": 10_000}}]})
@@ -434,18 +459,21 @@ def hostile_requests(folder: Path, seconds: int) -> None:
         sent = sum(beside.close() for beside in besides)
         label, goal = f"{name} ({sent} sent)", f"p99 < 100 ms -> {verdict(r['p99'] < 100)}"
         print(f"   {label:<52}{r['rps']:>8,.0f}{r['p50']:>8.2f}{r['p99']:>8.2f}  {goal}")
+        measured.append({"beside": label, **r})
     server.stop()
+    return measured
 
 
 _DELAY = {"Prefer": "delay=10000"}
 
 
-def hostile_imports(folder: Path) -> None:
+def hostile_imports(folder: Path) -> list[dict]:
     """Files made to hurt the importer, each under the body limit: the time to the answer,
     the answer's size and the server's memory growth (target: 5 s, 200 MB)."""
     from bench import hostile_sheets
 
     print("   sheets made to hurt the importer (bench/hostile_sheets.py), each on a fresh server:")
+    measured = []
     for name, make in (
         ("3,000 bad cells quoting one 100 KB text", lambda: hostile_sheets.amplifying(1000, 100_000)),
         ("the same, its parts renamed", lambda: hostile_sheets.renamed(hostile_sheets.amplifying(1000, 100_000))),
@@ -468,6 +496,17 @@ def hostile_imports(folder: Path) -> None:
             f"     {name:<40} {len(data) / 1e6:>5.2f} MB: {answer.status_code} in {took:.2f} s, "
             f"{len(answer.content) / 1024:,.1f} KB answer, +{grew:.0f} MB -> {verdict(ok)}"
         )
+        measured.append(
+            {
+                "sheet": name,
+                "mb": len(data) / 1e6,
+                "status": answer.status_code,
+                "s": took,
+                "kb": len(answer.content) / 1024,
+                "grew_mb": grew,
+            }
+        )
+    return measured
 
 
 def seed(db: Path, customers: int, income: int) -> tuple[float, float]:
@@ -557,7 +596,7 @@ def whole_table(port: int, path: str, folder: Path) -> dict[str, float]:
     }
 
 
-def scale(folder: Path, customers: int, income: int, per_op: int) -> None:
+def scale(folder: Path, customers: int, income: int, per_op: int) -> dict:
     small_customers, small_income = 1_000, 1_000
     print(
         f"\n2. A real business's size: `mockserver seed --customers {customers:,} --income {income:,}` "
@@ -634,6 +673,24 @@ def scale(folder: Path, customers: int, income: int, per_op: int) -> None:
                 f"{ms / floor:.1f}x the floor -> {verdict(ms <= 2 * floor)}"
             )
     print(f"   RSS with both answers kept: {big['rss_kept']:,.0f} MB")
+    store = {"customers": made.get("customers", 0), "ledger": made.get("ledger", 0)}
+    store |= {"income": made.get("summit_income", 0), "mb": big_db.stat().st_size / 1e6}
+    return {
+        "scale": {
+            "customers": customers,
+            "income": income,
+            "small_customers": small_customers,
+            "small_income": small_income,
+            "per_op": per_op,
+            "store": store,
+            "seed_s": seed_s,
+            "seed_peak_mb": seed_peak,
+            "deterministic": same,
+            "small": small,
+            "big": big,
+        },
+        "whole-table": {"answers": {"the customer list": listed, "the year's report": report}},
+    }
 
 
 def catches(sample: int) -> None:
@@ -666,19 +723,26 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("bench needs wrk: apt-get install wrk")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    parts: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="mockserver-bench-") as tmp:
         folder = Path(tmp)
         if args.only in (None, "throughput"):
-            throughput(folder, 2 if args.quick else 5)
+            parts["throughput"] = throughput(folder, 2 if args.quick else 5)
         if args.only in (None, "scale"):
             big = 10_000 if args.quick else 100_000
-            scale(folder, big, big, 10 if args.quick else 50)
+            parts |= scale(folder, big, big, 10 if args.quick else 50)
         if args.only in (None, "import"):
-            import_and_contract(folder, 2 if args.quick else 20)
+            parts["import-contract"] = import_and_contract(folder, 2 if args.quick else 20)
         if args.only in (None, "availability"):
-            availability(folder, 2 if args.quick else 5)
+            parts |= availability(folder, 2 if args.quick else 5)
         if args.only in (None, "catches"):
             catches(10 if args.quick else 150)
+    if args.quick:
+        return  # a try's figures are not the page's
+    if args.only is None:
+        parts["run"] = {"date": date.today().isoformat(), "python": sys.version.split()[0], "cores": os.cpu_count()}
+    figures.record(parts)
+    print(f"\nfigures written to {figures.FIGURES.relative_to(ROOT)} and {figures.PAGE.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

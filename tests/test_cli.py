@@ -269,7 +269,7 @@ def test_the_banner_suggests_the_token_the_server_accepts(db):
     assert "try: curl -H 'Authorization: Bearer s3cret'" in server.log and "Bearer demo" not in server.log
 
 
-README_FAULTS = re.search(r"```sh\n(mockserver fault .*?)```", (ROOT / "README.md").read_text(), re.S)
+DOCS_FAULTS = re.search(r"```sh\n(mockserver fault .*?)```", (ROOT / "docs" / "control-plane.md").read_text(), re.S)
 
 
 def test_fault_makes_one_endpoint_slow_or_failing_in_one_line(db, monkeypatch):
@@ -309,9 +309,9 @@ def test_fault_makes_one_endpoint_slow_or_failing_in_one_line(db, monkeypatch):
         assert run_cli("fault", "--list", "--url", server.base).stdout == "mockserver: no fault rules\n"
 
 
-def test_the_readmes_fault_commands_do_what_it_says(db):
-    assert README_FAULTS is not None
-    commands = [shlex.split(line) for line in README_FAULTS[1].splitlines()]
+def test_the_docs_fault_commands_do_what_they_say(db):
+    assert DOCS_FAULTS is not None
+    commands = [shlex.split(line) for line in DOCS_FAULTS[1].splitlines()]
     with ServerProcess("--db", db, "--quiet") as server:
         done = [run_cli(*words[1:], "--url", server.base) for words in commands]
     assert [result.returncode for result in done] == [0] * len(commands), [r.stderr for r in done]

@@ -23,7 +23,7 @@ from tests.server_process import ServerProcess, free_port
 from tests.test_cli import NEW
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
-README = (ROOT / "README.md").read_text()
+DEPLOYMENT_PAGE = (ROOT / "docs" / "deployment.md").read_text()
 
 
 def test_the_files_it_copies_exist():
@@ -60,11 +60,11 @@ def test_the_wheel_carries_spec_fixtures_contract_settings_and_dashboard(tmp_pat
 
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 NGINX_PORTS = ("NGINX_PORT", "MOCKSERVER_PORT_1", "MOCKSERVER_PORT_2")  # what the template takes from the environment
-README_ENVSUBST = "envsubst '$NGINX_PORT $MOCKSERVER_PORT_1 $MOCKSERVER_PORT_2'"
+DOCS_ENVSUBST = "envsubst '$NGINX_PORT $MOCKSERVER_PORT_1 $MOCKSERVER_PORT_2'"
 
 
 def render_nginx(ports: dict[str, int]) -> str:
-    """The template filled in as the README's envsubst fills it: its three ports only, so
+    """The template filled in as the docs' envsubst fills it: its three ports only, so
     nginx's own $variables stay. With gettext's envsubst where it is installed."""
     text = NGINX_TEMPLATE.read_text()
     env = {name: str(port) for name, port in ports.items()}
@@ -81,7 +81,7 @@ def test_the_nginx_template_takes_its_ports_from_the_environment():
     assert set(re.findall(r"\$\{(\w+)\}", text)) == set(NGINX_PORTS)
     settings = "\n".join(line.split("#")[0] for line in text.splitlines())
     assert not re.search(r"(listen|server)\s+([^\s;]*:)?\d+[\s;]", settings)  # no port written in
-    assert README_ENVSUBST in README and "deploy/nginx.conf.template" in README
+    assert DOCS_ENVSUBST in DEPLOYMENT_PAGE and "deploy/nginx.conf.template" in DEPLOYMENT_PAGE
     rendered = render_nginx({"NGINX_PORT": 18080, "MOCKSERVER_PORT_1": 18001, "MOCKSERVER_PORT_2": 18002})
     assert "listen 127.0.0.1:18080;" in rendered and "server 127.0.0.1:18002;" in rendered
     assert "${" not in rendered and "$mock_token" in rendered  # nginx's own variables are left alone

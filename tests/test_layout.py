@@ -1,13 +1,15 @@
-"""The package's layout holds the limits its README states: a reader finds a mechanism by
-its folder, and no room is too long to hold in the head."""
+"""The package's layout holds the limits docs/layout.md states: a reader finds a mechanism
+by its folder, and no room is too long to hold in the head."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "mockserver"
 MODULES = sorted(PACKAGE.rglob("*.py"))
+LAYOUT_PAGE = (PACKAGE.parent / "docs" / "layout.md").read_text(encoding="utf-8")
 
 
 def module_name(path: Path) -> str:
@@ -86,3 +88,10 @@ def test_no_import_cycles_between_modules():
     for name in sorted(graph):
         if name not in state:
             visit(name)
+
+
+def test_the_layout_page_names_every_folder_and_root_module():
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert set(re.findall(r"^\| `(\w+)/` \|", LAYOUT_PAGE, re.M)) == folders
+    intro = LAYOUT_PAGE.split("| folder |")[0]
+    assert {p.name for p in PACKAGE.glob("*.py")} <= set(re.findall(r"`(\w+\.py)`", intro))

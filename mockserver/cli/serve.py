@@ -11,7 +11,7 @@ from . import options
 from .reset import reset_file
 
 # One request thread answers fastest: CPython runs one thread at a time, and hands the
-# GIL between busy ones only every few ms (README, "Choices"). Under granian a delay holds
+# GIL between busy ones only every few ms (docs/choices.md). Under granian a delay holds
 # no thread (serving/front.py); under waitress it is a thread's sleep, so waitress with
 # --latency gets threads to wait in.
 LATENCY_THREADS = 8

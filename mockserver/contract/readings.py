@@ -1,7 +1,7 @@
 """Every point the docs leave open, in one table: the docs' words, the readings a correct
 backend may take, and how the contract's comparison tolerates them. The judge (judge.py)
 names a reading each time it accepts one, and the run's report says which the target took;
-the README's table is this one.
+the table in docs/contract.md is this one.
 
 Nothing else in the contract may tolerate a difference: a difference no reading names is a
 failure.

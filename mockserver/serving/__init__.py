@@ -1,7 +1,7 @@
 """Serving the app: the checks before start, the WSGI server, and a clean stop.
 
-granian (Rust, the default) answers 1.4x waitress's requests/s on this app (see README,
-"Choices"). On a GIL build of CPython granian always runs the app in a worker process it
+granian (Rust, the default) answers 1.4x waitress's requests/s on this app (see docs/choices.md,
+"granian"). On a GIL build of CPython granian always runs the app in a worker process it
 spawns, so the worker builds the app itself from the settings this process puts in the
 environment (MOCKSERVER_CONFIG); exactly one worker, because the store is in-process and
 must have exactly one owner.
@@ -106,7 +106,7 @@ def _serve_waitress(config: dict[str, Any], host: str, port: int, threads: int) 
     # waitress stops its loop on SystemExit or KeyboardInterrupt; SIGTERM raises neither, and
     # SIGINT does not either when the server was started in the background by a shell,
     # which starts such jobs with SIGINT ignored (Python then keeps it ignored), as granian
-    # does not: both stop the server cleanly, as the README says, however it was started.
+    # does not: both stop the server cleanly, as docs/serving.md says, however it was started.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     signal.signal(signal.SIGINT, _exit_on_signal)
     try:

@@ -193,7 +193,7 @@ class _Invoice:
 
 @dataclass(frozen=True)
 class PeriodFigures:
-    """The Income by Customers figures of one customer for a period; README defines each."""
+    """The Income by Customers figures of one customer for a period; docs/reports.md defines each."""
 
     invoice_count: int
     invoices: Decimal

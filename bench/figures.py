@@ -1,0 +1,223 @@
+"""The bench's figures on the docs site: one run's numbers, never copied by hand.
+
+`make bench` (bench/benchmark.py) records each part's raw figures in bench/figures.json and
+rewrites the blocks of docs/speed.md that stand between `<!-- bench:NAME -->` and
+`<!-- /bench:NAME -->` from them; tests/test_bench_figures.py holds every block to what
+render() makes of that file, so a figure edited by hand on the page fails the suite.
+A part run alone (`--only`) replaces its own figures and leaves the others' as they were.
+
+    python bench/figures.py   # rewrite the page from bench/figures.json, after editing render()
+"""
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIGURES = ROOT / "bench" / "figures.json"
+PAGE = ROOT / "docs" / "speed.md"
+BLOCK = re.compile(r"(<!-- bench:([\w-]+) -->\n)(.*?)(<!-- /bench:\2 -->)", re.S)
+
+# Operation keys of benchmark.per_record, in the page's order, as a reader names them.
+OPERATIONS = {
+    "get": "GET a customer",
+    "income page": "a page of income",
+    "create": "create a customer",
+    "update": "update a customer",
+    "delete": "delete a customer",
+    "transactions": "a customer's transactions",
+    "report of one": "the one-customer report",
+    "statement": "a statement sent",
+    "summary": "the summary",
+    "summary of 1": "the summary of one category",
+    "categories": "the categories",
+}
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join([*lines, *("| " + " | ".join(row) + " |" for row in rows)])
+
+
+def _run(f: dict) -> str:
+    python = f", Python {f['python']}" if "python" in f else ""
+    said = (
+        f"The last full run: {f['date']}{python}, {f['cores']} cores; the tables below are its figures, but "
+        "for a part run again alone since (`--only`)."
+    )
+    return f"{said} Its figures were {f['note']}." if "note" in f else said
+
+
+def _throughput(f: dict) -> str:
+    rows = []
+    for name, r in f["routes"].items():
+        m, b = r["mock"], r["bare"]
+        rows.append(
+            [
+                f"`{name}`",
+                f"{m['rps']:,.0f}",
+                f"{m['p50']:.2f}",
+                f"{m['p99']:.2f}",
+                f"{b['rps']:,.0f}",
+                f"{m['rps'] / b['rps']:.0%}",
+            ]
+        )
+    return table(["", "mock req/s", "p50 ms", "p99 ms", "bare Flask req/s", "mock/bare"], rows)
+
+
+def _size(n: int) -> str:
+    return f"{n // 1000}k" if n % 1000 == 0 else f"{n:,}"
+
+
+def _scale(f: dict) -> str:
+    small, big = f["small"], f["big"]
+    store = f["store"]
+    lines = [
+        f"`mockserver seed --customers {f['customers']} --income {f['income']}` made "
+        f"{store['customers']:,} customers, {store['ledger']:,} ledger entries and {store['income']:,} income "
+        f"entries, {store['mb']:,.0f} MB, against a store of {f['small_customers']:,} customers (and their "
+        f"ledgers) and {f['small_income']:,} income entries. p50 of {f['per_op']} requests each, one at a time:",
+        "",
+    ]
+    a, b = _size(f["small_customers"]), _size(f["customers"])
+    rows = []
+    for key, name in OPERATIONS.items():
+        ratio = big[key] / small[key]
+        rows.append([name, f"{small[key]:.2f} ms", f"{big[key]:.2f} ms", f"{ratio:.2f} ×", verdict(ratio <= 1.5)])
+    lines += [table(["", a, b, f"{b} / {a}", "within 1.5 ×"], rows), ""]
+    same = "gives the same file, byte for byte" if f["deterministic"] else "**did not give the same file**"
+    lines += [
+        table(
+            [f"at {b}", "measured", "target"],
+            [
+                ["`seed`'s time", f"{f['seed_s']:.1f} s", f"60 s: {verdict(f['seed_s'] < 60)}"],
+                ["`seed`'s peak memory", f"{f['seed_peak_mb']:,.0f} MB", f"600 MB: {verdict(f['seed_peak_mb'] < 600)}"],
+                ["start to the first answer", f"{big['ready_s']:.2f} s", f"2 s: {verdict(big['ready_s'] < 2)}"],
+                ["memory after the per-record runs", f"{big['rss']:,.0f} MB", f"300 MB: {verdict(big['rss'] < 300)}"],
+                ["memory at its peak", f"{big['peak']:,.0f} MB", f"400 MB: {verdict(big['peak'] < 400)}"],
+                ["memory with both whole-table answers kept", f"{big['rss_kept']:,.0f} MB", ""],
+            ],
+        ),
+        "",
+        f"`seed` from the same `--seed` {same}.",
+    ]
+    return "\n".join(lines)
+
+
+def _whole_table(f: dict) -> str:
+    rows = []
+    for name, r in f["answers"].items():
+        floor = r["orjson_ms"] + r["sent_ms"]
+        rate = r["orjson_mb"] / r["orjson_ms"] * 1000
+        first, again = (f"{ms / 1000:.2f} s ({r['mb'] / ms * 1000:,.0f} MB/s)" for ms in (r["first_ms"], r["again_ms"]))
+        rows.append(
+            [
+                name,
+                f"{r['mb']:.1f} MB",
+                f"{r['orjson_ms']:.0f} ms ({rate:,.0f} MB/s)",
+                f"{r['sent_ms']:.0f} ms",
+                first,
+                again,
+                f"{r['again_ms'] / floor:.1f} ×",
+                f"{r['again_ms'] / r['orjson_ms']:.1f} ×",
+            ]
+        )
+    header = [
+        "",
+        "size",
+        "orjson",
+        "sent by bare Flask",
+        "first asked",
+        "asked again",
+        "again / floor",
+        "again / orjson",
+    ]
+    return table(header, rows)
+
+
+def _import_contract(f: dict) -> str:
+    c = f["contract"]
+    size = f" ({f['import_kb']:,.0f} KB)" if "import_kb" in f else ""
+    return (
+        f"A {f['import_rows']:,}-row .xlsx{size} imported in {f['import_s']:.2f} s "
+        f"(answered {f['import_status']}); `mockserver contract --seeded` (all phases, --max-examples "
+        f"{c['max_examples']}) ran in {c['seconds']:.1f} s, exit {c['exit']}: {c['cases']:,} cases in "
+        f"{c['passes']} pass(es), links walked: {c['links']} (target: a default run under 60 s: "
+        f"{verdict(c['seconds'] < 60)})."
+    )
+
+
+def _availability(f: dict) -> str:
+    rows = []
+    for r in f["rows"]:
+        goal = f"p99 < {r['target']} ms: {verdict(r['p99'] < r['target'])}" if r["target"] else ""
+        rows.append([r["beside"], f"{r['rps']:,.0f}", f"{r['p50']:.2f}", f"{r['p99']:.2f}", goal])
+    return table(["beside", "req/s", "p50 ms", "p99 ms", "target"], rows)
+
+
+def _hostile_requests(f: dict) -> str:
+    rows = [
+        [r["beside"], f"{r['rps']:,.0f}", f"{r['p50']:.2f}", f"{r['p99']:.2f}", verdict(r["p99"] < 100)]
+        for r in f["rows"]
+    ]
+    return table(["beside", "req/s", "p50 ms", "p99 ms", "p99 < 100 ms"], rows)
+
+
+def _hostile_imports(f: dict) -> str:
+    rows = [
+        [
+            r["sheet"],
+            f"{r['mb']:.2f} MB",
+            str(r["status"]),
+            f"{r['s']:.2f} s",
+            f"{r['kb']:,.1f} KB",
+            f"+{r['grew_mb']:.0f} MB",
+            verdict(r["s"] < 5 and r["grew_mb"] < 200),
+        ]
+        for r in f["rows"]
+    ]
+    return table(["sheet", "size", "answer", "in", "answer's size", "server's memory", "5 s, 200 MB"], rows)
+
+
+RENDER: dict[str, Callable[[dict], str]] = {
+    "run": _run,
+    "throughput": _throughput,
+    "scale": _scale,
+    "whole-table": _whole_table,
+    "import-contract": _import_contract,
+    "availability": _availability,
+    "hostile-requests": _hostile_requests,
+    "hostile-imports": _hostile_imports,
+}
+
+
+def render(name: str, figures: dict) -> str:
+    """A block's Markdown; a part no full run has measured yet says so."""
+    if name not in figures:
+        return f"_Not measured yet: `make bench` (or `--only` its part) writes this {name} block._"
+    return RENDER[name](figures[name])
+
+
+def rewrite(page: str, figures: dict) -> str:
+    # blank lines around the block: Markdown ends an HTML comment's block only at one
+    return BLOCK.sub(lambda m: f"{m[1]}\n{render(m[2], figures)}\n\n{m[4]}", page)
+
+
+def load() -> dict:
+    return json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
+
+
+def record(parts: dict) -> None:
+    """A run's figures into bench/figures.json, merged over the last run's, and onto the page."""
+    figures = {**load(), **parts}
+    FIGURES.write_text(json.dumps(figures, indent=1) + "\n")
+    PAGE.write_text(rewrite(PAGE.read_text(), figures))
+
+
+if __name__ == "__main__":
+    PAGE.write_text(rewrite(PAGE.read_text(), load()))

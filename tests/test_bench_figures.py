@@ -1,0 +1,45 @@
+"""The figures on docs/speed.md are the bench's last run's (bench/figures.json), none copied
+by hand: each block is what bench/figures.py renders from that file."""
+
+import copy
+import json
+
+from bench import figures
+
+
+def test_every_figure_block_on_the_page_is_rendered_from_the_bench_figures():
+    page = figures.PAGE.read_text()
+    assert figures.rewrite(page, figures.load()) == page, "edited by hand? `python bench/figures.py` redoes it"
+
+
+def test_the_page_has_a_block_for_every_part_the_bench_records():
+    on_page = {m[2] for m in figures.BLOCK.finditer(figures.PAGE.read_text())}
+    assert on_page == set(figures.RENDER)
+    assert set(figures.load()) <= on_page
+
+
+def test_a_new_run_changes_its_block_and_nothing_else():
+    page, before = figures.PAGE.read_text(), figures.load()
+    after = copy.deepcopy(before)
+    after["throughput"]["routes"]["GET /api/v3/clients/779"]["mock"]["rps"] = 98_765.4
+    rewritten = figures.rewrite(page, after)
+    assert "| 98,765 |" in rewritten and "| 98,765 |" not in page
+    assert figures.BLOCK.sub("", rewritten) == figures.BLOCK.sub("", page)
+    assert len(list(figures.BLOCK.finditer(rewritten))) == len(list(figures.BLOCK.finditer(page)))
+
+
+def test_a_part_run_alone_keeps_the_other_parts_figures(tmp_path, monkeypatch):
+    page, kept = tmp_path / "speed.md", tmp_path / "figures.json"
+    page.write_text(figures.PAGE.read_text())
+    kept.write_text(figures.FIGURES.read_text())
+    monkeypatch.setattr(figures, "PAGE", page)
+    monkeypatch.setattr(figures, "FIGURES", kept)
+    earlier = figures.load()
+    availability = {"seconds": 5, "rows": [{"beside": "nothing", "target": None, "rps": 1.0, "p50": 2.0, "p99": 3.0}]}
+    figures.record({"availability": availability})
+    now = json.loads(kept.read_text())
+    assert now["availability"] == availability
+    assert {k: v for k, v in now.items() if k != "availability"} == {
+        k: v for k, v in earlier.items() if k != "availability"
+    }
+    assert "| nothing | 1 | 2.00 | 3.00 |  |" in page.read_text()
