@@ -40,9 +40,7 @@ class SnapshotCorrupt(StoreDamaged):
         )
 
 
-def write_snapshot(
-    path: Path, tables: Tables, generation: int, cancelled: Callable[[], bool] = lambda: False
-) -> int:
+def write_snapshot(path: Path, tables: Tables, generation: int, cancelled: Callable[[], bool] = lambda: False) -> int:
     """The tables and their generation in `path`, as write_atomic writes it, encoded
     FOLD_CHUNK rows at a time: an encoder holds the GIL for a whole call, and json's one
     call for 25 MB stopped every other thread for a quarter of a second. Between chunks it
