@@ -346,6 +346,25 @@ def test_writes_resets_and_folds_interleaved_leave_a_store_that_loads_as_it_was(
     assert names(open_db(tmp_path / "db.json")[0]) == expected
 
 
+def test_a_half_written_snapshot_a_crash_left_goes_at_the_next_start(tmp_path, monkeypatch):
+    held = HeldFold(monkeypatch)
+    db, storage = open_db(tmp_path / "db.json", compact_at_least=2_000)
+    fill_until_a_fold(db, storage, held)
+    half = tmp_path / ".db.json.x1y2z3.tmp"  # as replace_file names it
+    half.write_bytes(b'{\n"t":{\n"1":{"name":"n0"}')
+    (tmp_path / ".other.json.a1b2c3.tmp").write_bytes(b"another store's")
+    crashed = tmp_path / "crashed"
+    crashed.mkdir()
+    for path in tmp_path.iterdir():
+        if path.is_file():
+            (crashed / path.name).write_bytes(path.read_bytes())
+    again, _ = open_db(crashed / "db.json")
+    assert names(again)[0] == "n0"
+    assert [path.name for path in crashed.glob("*.tmp")] == [".other.json.a1b2c3.tmp"]
+    held.go.set()
+    storage.settle()
+
+
 def test_a_batch_that_replaced_everything_is_undone_whole(tmp_path):
     """After a whole-database write in a batch its rows are neither journaled nor logged for
     undo one by one (seed puts 620,000 that way): undoing it still puts everything back."""

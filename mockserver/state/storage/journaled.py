@@ -260,6 +260,9 @@ class JournaledStorage(Storage):
 
     def _open(self) -> None:
         assert self.path is not None and self.journal_path is not None
+        # a file a crash left half-written (a fold's snapshot, megabytes of it): never renamed, never read
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
         if self.path.exists():
             self._snapshot_bytes = self.path.stat().st_size
             data = read_cache(self.path)
