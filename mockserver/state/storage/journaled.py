@@ -141,8 +141,7 @@ class JournaledStorage(Storage):
 
     def settle(self) -> None:
         """Waits for a fold running behind the requests to finish."""
-        fold = self._fold
-        if fold is not None:
+        if (fold := self._fold) is not None:
             fold.join()
 
     def begin(self) -> None:
@@ -206,9 +205,8 @@ class JournaledStorage(Storage):
     def _checkpoint(self) -> None:
         """Everything in memory becomes the snapshot, and the journal starts over empty."""
         assert self.path is not None and self.journal_path is not None and self._journal is not None
-        # One writer of the snapshot at a time. A fold under way is given up, not waited for:
-        # this snapshot holds all it would, and a reset or a restore (under the store's lock)
-        # then waited up to the whole fold, 0.3-0.6 s for a 25 MB store, with every write behind it.
+        # One writer of the snapshot at a time: a fold under way gives up (this holds all it would),
+        # where a reset or a restore waited for it under the store's lock, 0.3-0.6 s for 25 MB.
         self._overtaken.set()
         self.settle()
         generation = self._generation + 1
@@ -237,32 +235,20 @@ class JournaledStorage(Storage):
         self._journal.start(self._generation)
         tables = {name: dict(rows) for name, rows in self._data.items()}
         self._overtaken = threading.Event()
-        self._fold = threading.Thread(
-            target=self._write_fold,
-            args=(tables, self._generation, folding, self._overtaken),
-            name="mockserver-fold",
-            daemon=True,
-        )
+        args = (tables, self._generation, folding, self._overtaken)
+        self._fold = threading.Thread(target=self._write_fold, args=args, name="mockserver-fold", daemon=True)
         self._fold.start()
 
     def _write_fold(self, tables: Tables, generation: int, folding: Path, overtaken: threading.Event) -> None:
         assert self.path is not None
-        try:
-            drop(cache_of(self.path))  # of the snapshot this one replaces
-            size = write_snapshot(self.path, tables, generation, overtaken.is_set)
-        except (OSError, Cancelled):
-            # the set-aside journal stays, and is replayed until a snapshot holds it: the next
-            # fold's, or the checkpoint's that overtook this one
-            return
-        self._snapshot_bytes = size
-        folding.unlink(missing_ok=True)
-        self._folding_bytes = 0
+        if (size := _folded(self.path, tables, generation, overtaken)) is not None:
+            self._snapshot_bytes = size
+            folding.unlink(missing_ok=True)
+            self._folding_bytes = 0
 
     def _open(self) -> None:
         assert self.path is not None and self.journal_path is not None
-        # a file a crash left half-written (a fold's snapshot, megabytes of it): never renamed, never read
-        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
-            stale.unlink(missing_ok=True)
+        _drop_half_written(self.path)
         if self.path.exists():
             self._snapshot_bytes = self.path.stat().st_size
             data = read_cache(self.path)
@@ -288,6 +274,23 @@ class JournaledStorage(Storage):
 
     def _replay(self, journal: Path) -> Replayed | None:
         return replay(journal, self._generation, lambda ops: apply_ops(self._data, ops))
+
+
+def _folded(path: Path, tables: Tables, generation: int, overtaken: threading.Event) -> int | None:
+    """The fold's snapshot written, and its bytes; None if it failed or was overtaken: the
+    set-aside journal then stays, replayed until a snapshot holds it."""
+    try:
+        drop(cache_of(path))  # of the snapshot this one replaces
+        return write_snapshot(path, tables, generation, overtaken.is_set)
+    except (OSError, Cancelled):
+        return None
+
+
+def _drop_half_written(path: Path) -> None:
+    """Files a crash left half-written beside the store (a fold's snapshot: megabytes), never
+    renamed into place, so never read."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
 
 
 class JournaledTable(Table):
