@@ -773,16 +773,18 @@ def test_a_reader_over_its_limits_is_a_sheet_error_naming_the_limit(monkeypatch,
     ],
     ids=["cpu", "memory"],
 )
-def test_an_import_reads_its_sheet_within_the_apps_limits(client, store, monkeypatch, limit, value, reader, problem):
+def test_an_import_reads_its_sheet_within_the_apps_limits(
+    app, client, store, monkeypatch, limit, value, reader, problem
+):
     monkeypatch.setattr(sheet_worker, "read_table", reader)
-    monkeypatch.setitem(client.application.config, limit, value)  # serve --import-cpu-time, --import-memory
+    monkeypatch.setitem(app.config, limit, value)  # serve --import-cpu-time, --import-memory
     before = written(store)
     answer = upload(client, GOOD)
     assert answer.status_code == 422 and problem in answer.json["errors"]["customers"][0]
     assert written(store) == before
 
 
-def test_a_reader_past_the_wall_clock_is_killed_and_the_answer_is_503(client, store, monkeypatch):
+def test_a_reader_past_the_wall_clock_is_killed_and_the_answer_is_503(app, client, store, monkeypatch):
     monkeypatch.setattr(sheet_worker, "read_table", _stall)
     started = time.perf_counter()
     with pytest.raises(sheet_worker.SheetBusy, match="took longer than 0.5 s"):
@@ -790,7 +792,7 @@ def test_a_reader_past_the_wall_clock_is_killed_and_the_answer_is_503(client, st
     assert time.perf_counter() - started < 10
     assert not multiprocessing.active_children()  # killed, not left behind
 
-    monkeypatch.setitem(client.application.config, "IMPORT_SECONDS", 0.5)  # serve --import-timeout
+    monkeypatch.setitem(app.config, "IMPORT_SECONDS", 0.5)  # serve --import-timeout
     before = written(store)
     answer = upload(client, GOOD)
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
