@@ -44,7 +44,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     token), VALIDATE_RESPONSES (check every answer against openapi.yaml; on in tests),
     ACCESS_LOG (a line per request on stderr), MAX_CONTENT_LENGTH (bytes; a larger body is
     413), MAX_HEADER_SIZE (bytes of the request line and headers; more is 431),
-    IMPORT_MAX_ROWS (customers one import may hold), JOURNAL_SIZE and JOURNAL_MAX_BYTES
+    IMPORT_MAX_ROWS (customers one import may hold), IMPORT_CPU_SECONDS, IMPORT_MEMORY
+    (bytes) and IMPORT_SECONDS (what the process reading an import's sheet may spend, and how
+    long it is waited for), IMPORT_MAX_TEXT (bytes of shared texts a sheet's cells may point
+    at), JOURNAL_SIZE and JOURNAL_MAX_BYTES
     (requests the journal keeps, and their bytes, per sandbox), LATENCY ((min, max)
     milliseconds before every API answer, or None),
     CORS_ORIGINS (origins a browser page may call from; ["*"] for any, [] for none),
@@ -70,6 +73,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=defaults.MAX_BODY,
         MAX_HEADER_SIZE=defaults.MAX_HEADER_SIZE,
         IMPORT_MAX_ROWS=defaults.IMPORT_ROWS,
+        IMPORT_CPU_SECONDS=defaults.IMPORT_CPU_SECONDS,
+        IMPORT_MEMORY=defaults.IMPORT_MEMORY,
+        IMPORT_SECONDS=defaults.IMPORT_SECONDS,
+        IMPORT_MAX_TEXT=defaults.IMPORT_MAX_TEXT,
         JOURNAL_SIZE=defaults.JOURNAL_SIZE,
         JOURNAL_MAX_BYTES=defaults.JOURNAL_MAX_BYTES,
         LATENCY=None,
@@ -149,6 +156,10 @@ def _register_index(app: Flask, operation_count: int, control: Spec) -> list[str
                 "max_body_bytes": app.config["MAX_CONTENT_LENGTH"],
                 "max_header_bytes": app.config["MAX_HEADER_SIZE"],
                 "import_max_rows": app.config["IMPORT_MAX_ROWS"],
+                "import_cpu_seconds": app.config["IMPORT_CPU_SECONDS"],
+                "import_memory_bytes": app.config["IMPORT_MEMORY"],
+                "import_seconds": app.config["IMPORT_SECONDS"],
+                "import_max_text_bytes": app.config["IMPORT_MAX_TEXT"],
             },
         }
         # a browser gets the same as a page of links; curl (*/*) and clients get JSON

@@ -720,30 +720,30 @@ def test_csv_export_neutralises_a_cell_a_spreadsheet_would_run(client, name):
 # -- the sheet read in a process of its own (formats/sheet_worker.py): its death is an answer
 
 
-def _spin(data, max_rows):
+def _spin(data, max_rows, max_text):
     while True:
         pass
 
 
-def _hog(data, max_rows):
+def _hog(data, max_rows, max_text):
     hoard = [bytearray(64 * 2**20) for _ in range(64)]  # 4 GiB, a slice at a time
     return hoard
 
 
-def _stall(data, max_rows):
+def _stall(data, max_rows, max_text):
     import time
 
     time.sleep(60)
 
 
-def _die(data, max_rows):
+def _die(data, max_rows, max_text):
     os.kill(os.getpid(), signal.SIGKILL)
 
 
 def test_a_sheet_is_read_in_a_child_process(monkeypatch):
-    monkeypatch.setattr(sheet_worker, "read_table", lambda data, max_rows: (os.getpid(), data, max_rows))
-    pid, data, max_rows = sheet_worker.read_table_apart(b"xlsx", 7)
-    assert pid != os.getpid() and (data, max_rows) == (b"xlsx", 7)
+    monkeypatch.setattr(sheet_worker, "read_table", lambda *args: (os.getpid(), *args))
+    pid, data, max_rows, max_text = sheet_worker.read_table_apart(b"xlsx", 7, max_text=99)
+    assert pid != os.getpid() and (data, max_rows, max_text) == (b"xlsx", 7, 99)
     monkeypatch.undo()
     assert sheet_worker.read_table_apart(GOOD, 10).headers == tuple(COLUMNS)
 
@@ -765,7 +765,26 @@ def test_a_reader_over_its_limits_is_a_sheet_error_naming_the_limit(monkeypatch,
     assert time.perf_counter() - started < 20
 
 
-def test_a_reader_past_the_wall_clock_is_killed_and_the_answer_is_503(client, store, monkeypatch):
+@pytest.mark.parametrize(
+    "limit, value, reader, problem",
+    [
+        ("IMPORT_CPU_SECONDS", 1, _spin, "took more than the 1 s of CPU time"),
+        ("IMPORT_MEMORY", 256 * 2**20, _hog, "needs more than the 256 MiB of memory"),
+    ],
+    ids=["cpu", "memory"],
+)
+def test_an_import_reads_its_sheet_within_the_apps_limits(
+    app, client, store, monkeypatch, limit, value, reader, problem
+):
+    monkeypatch.setattr(sheet_worker, "read_table", reader)
+    monkeypatch.setitem(app.config, limit, value)  # serve --import-cpu-time, --import-memory
+    before = written(store)
+    answer = upload(client, GOOD)
+    assert answer.status_code == 422 and problem in answer.json["errors"]["customers"][0]
+    assert written(store) == before
+
+
+def test_a_reader_past_the_wall_clock_is_killed_and_the_answer_is_503(app, client, store, monkeypatch):
     monkeypatch.setattr(sheet_worker, "read_table", _stall)
     started = time.perf_counter()
     with pytest.raises(sheet_worker.SheetBusy, match="took longer than 0.5 s"):
@@ -773,7 +792,7 @@ def test_a_reader_past_the_wall_clock_is_killed_and_the_answer_is_503(client, st
     assert time.perf_counter() - started < 10
     assert not multiprocessing.active_children()  # killed, not left behind
 
-    monkeypatch.setattr(sheet_worker.read_table_apart, "__defaults__", (30, 2**30, 0.5))
+    monkeypatch.setitem(app.config, "IMPORT_SECONDS", 0.5)  # serve --import-timeout
     before = written(store)
     answer = upload(client, GOOD)
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"

@@ -135,3 +135,15 @@ def test_bad_rules_are_422_naming_the_field_and_keep_the_old_rules(client, rule,
     assert answer.status_code == 422, answer.json
     assert field in answer.json["errors"], answer.json
     assert client.get("/__mock/faults").json["rules"][0]["path"] == "/api/income"
+
+
+def test_a_star_heavy_rule_path_applies_in_one_pass_and_a_long_one_is_422_naming_it(client):
+    """Issue 30, row 2: a fault rule's `**`-heavy path was matched in exponential time against
+    every request (14 `/**`: 129 s); now it is matched like any other, and a long one refused."""
+    set_faults(client, {"path": "/**" * 14 + "/b", "statuses": [503], "error_rate": 1})
+    assert client.get("/api/v3/clients/779" + "/a" * 30).status_code == 404  # not matched: no such path
+    assert client.get("/api/v3/clients/779").status_code == 200
+    set_faults(client, {"path": "/**" * 14 + "/779", "statuses": [503], "error_rate": 1})
+    assert client.get("/api/v3/clients/779").status_code == 503
+    answer = client.put("/__mock/faults", json={"rules": [{"path": "/x" * 251}]})
+    assert answer.status_code == 422 and "path" in str(answer.json["errors"])

@@ -243,16 +243,22 @@ class HeldFold:
 
     def __init__(self, monkeypatch, error: OSError | None = None):
         self.started, self.go, self.error = threading.Event(), threading.Event(), error
+        self.gave_up = threading.Event()  # the fold was overtaken while held, before `go`
         real = storage_module.write_snapshot
 
-        def held(path, tables, generation):
+        def held(path, tables, generation, cancelled=lambda: False):
             if threading.current_thread().name != "mockserver-fold":
-                return real(path, tables, generation)
+                return real(path, tables, generation, cancelled)
             self.started.set()
-            self.go.wait(30)
+            for _ in range(3000):  # 30 s at most, whatever happens
+                if self.go.wait(0.01):
+                    break
+                if cancelled():
+                    self.gave_up.set()
+                    break
             if self.error is not None:
                 raise self.error
-            return real(path, tables, generation)
+            return real(path, tables, generation, cancelled)
 
         monkeypatch.setattr(storage_module, "write_snapshot", held)
 
@@ -297,6 +303,66 @@ def test_a_fold_that_fails_loses_nothing_and_the_next_one_catches_up(tmp_path, m
     storage.settle()
     assert not folding_of(journal_of(tmp_path / "db.json")).exists()
     assert names(open_db(tmp_path / "db.json")[0]) == [f"n{i}" for i in range(written + 300)]
+
+
+@pytest.mark.parametrize("crash", [False, True], ids=["then-a-clean-stop", "then-a-crash"])
+def test_a_reset_during_a_fold_overtakes_it_and_loses_nothing(tmp_path, monkeypatch, crash):
+    """A whole-database write (a reset, a restore) under way while a fold writes the snapshot
+    gives the fold up instead of waiting for it under the store's lock; its snapshot holds it all."""
+    held = HeldFold(monkeypatch)
+    db, storage = open_db(tmp_path / "db.json", compact_at_least=2_000)
+    written = fill_until_a_fold(db, storage, held)
+    replaced = {"t": {"1": {"name": "reset"}}, "u": {"1": {"name": "kept"}}}
+    storage.write(replaced)  # `go` is never set: only giving the fold up lets this return
+    assert held.gave_up.is_set() and written > 0
+    assert not folding_of(journal_of(tmp_path / "db.json")).exists()  # the reset's snapshot holds it
+    db.table("t").insert({"name": "after"})
+    if not crash:
+        db.close()
+    again, _ = open_db(tmp_path / "db.json")
+    assert names(again) == ["reset", "after"] and again.table("u").all() == [{"name": "kept"}]
+
+
+def test_writes_resets_and_folds_interleaved_leave_a_store_that_loads_as_it_was(tmp_path):
+    """Folds started by writes (a small threshold), resets between them that overtake any fold
+    still under way, writes going on: after each round the files load as the state acknowledged."""
+    db, storage = open_db(tmp_path / "db.json", compact_at_least=500)
+    expected: list[str] = []
+    for round_ in range(40):
+        for i in range(round_ % 7 * 5):
+            db.table("t").insert({"name": f"r{round_} n{i}"})
+            expected.append(f"r{round_} n{i}")
+        if round_ % 3 == 0:
+            storage.write({"t": {"1": {"name": f"reset {round_}"}}})
+            expected = [f"reset {round_}"]
+        crashed = tmp_path / f"crash{round_}"
+        crashed.mkdir()
+        storage.settle()  # the files as a crash would find them between two writes
+        for name in ("db.json", "db.json.journal", "db.json.journal.folding"):
+            if (tmp_path / name).exists():
+                (crashed / name).write_bytes((tmp_path / name).read_bytes())
+        assert names(open_db(crashed / "db.json")[0]) == expected, f"round {round_}"
+    db.close()
+    assert names(open_db(tmp_path / "db.json")[0]) == expected
+
+
+def test_a_half_written_snapshot_a_crash_left_goes_at_the_next_start(tmp_path, monkeypatch):
+    held = HeldFold(monkeypatch)
+    db, storage = open_db(tmp_path / "db.json", compact_at_least=2_000)
+    fill_until_a_fold(db, storage, held)
+    half = tmp_path / ".db.json.x1y2z3.tmp"  # as replace_file names it
+    half.write_bytes(b'{\n"t":{\n"1":{"name":"n0"}')
+    (tmp_path / ".other.json.a1b2c3.tmp").write_bytes(b"another store's")
+    crashed = tmp_path / "crashed"
+    crashed.mkdir()
+    for path in tmp_path.iterdir():
+        if path.is_file():
+            (crashed / path.name).write_bytes(path.read_bytes())
+    again, _ = open_db(crashed / "db.json")
+    assert names(again)[0] == "n0"
+    assert [path.name for path in crashed.glob("*.tmp")] == [".other.json.a1b2c3.tmp"]
+    held.go.set()
+    storage.settle()
 
 
 def test_a_batch_that_replaced_everything_is_undone_whole(tmp_path):

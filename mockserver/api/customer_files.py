@@ -80,9 +80,17 @@ def export_customers(bid: str, category_id: int | str = "", format: str = "xlsx"
 
 
 def _read(upload: FileStorage) -> sheets.Table:
-    """The sheet, read in a process of its own (formats/sheet_worker.py)."""
+    """The sheet, read in a process of its own (formats/sheet_worker.py), within the limits set."""
+    config = current_app.config
     try:
-        return read_table_apart(upload.read(), max_rows=current_app.config["IMPORT_MAX_ROWS"])
+        return read_table_apart(
+            upload.read(),
+            max_rows=config["IMPORT_MAX_ROWS"],
+            cpu_seconds=config["IMPORT_CPU_SECONDS"],
+            memory=config["IMPORT_MEMORY"],
+            seconds=config["IMPORT_SECONDS"],
+            max_text=config["IMPORT_MAX_TEXT"],
+        )
     except sheets.SheetError as e:
         raise invalid({FIELD: [str(e)]}) from e
     except SheetBusy as e:

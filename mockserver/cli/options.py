@@ -9,6 +9,7 @@ from pathlib import Path
 from .. import defaults
 
 _UNITS = {"": 1, "B": 1, "K": 1000, "KB": 1000, "KIB": 1024, "M": 1000**2, "MB": 1000**2, "MIB": 1024**2}
+_UNITS |= {"G": 1000**3, "GB": 1000**3, "GIB": 1024**3}
 
 
 def db_option(parser: argparse.ArgumentParser) -> None:
@@ -51,6 +52,23 @@ def count(text: str) -> int:
     return int(text)
 
 
+def positive(text: str) -> int:
+    if not text.strip().isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive count: write a whole number, 1 or more")
+    return int(text)
+
+
+def seconds(text: str) -> float:
+    """30, 2.5: a time in seconds, more than none."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time: write seconds, more than 0 (30, or 2.5)")
+    return value
+
+
 def latency(text: str) -> tuple[int, int]:
     match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?(?:ms)?\s*", text)
     if not match:
@@ -74,8 +92,18 @@ def size(text: str) -> int:
     match = re.fullmatch(r"\s*(\d+)\s*([A-Za-z]*)\s*", text)
     unit = match.group(2).upper() if match else ""
     if not match or unit not in _UNITS:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size: write bytes, or a number with KB, MB, KiB or MiB")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size: write bytes, or a number with KB, MB, GB, KiB, MiB or GiB"
+        )
     return int(match.group(1)) * _UNITS[unit]
+
+
+def positive_size(text: str) -> int:
+    """A size, as `size` reads it, of more than nothing."""
+    value = size(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is no size at all: write more than 0")
+    return value
 
 
 def counts(records: dict[str, int]) -> str:

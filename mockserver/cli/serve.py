@@ -105,6 +105,7 @@ def _limit_options(serve: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"most customers one spreadsheet import takes (default {defaults.IMPORT_ROWS:,})",
     )
+    _import_options(serve)
 
     serve.add_argument(
         "--latency",
@@ -143,6 +144,43 @@ def _limit_options(serve: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="a request header the journal keeps as [redacted] (repeatable); Authorization's token, Cookie, "
         "Set-Cookie, X-Api-Key, X-Mock-Admin and Proxy-Authorization always are",
+    )
+
+
+def _import_options(serve: argparse.ArgumentParser) -> None:
+    """What reading one import's sheet may cost (formats/sheet_worker.py): a bigger sheet, or
+    a slow machine, may need more."""
+    serve.add_argument(
+        "--import-cpu-time",
+        type=options.positive,
+        default=defaults.IMPORT_CPU_SECONDS,
+        metavar="SECONDS",
+        help="CPU time the process reading an import's sheet may use: 422 past it "
+        f"(default {defaults.IMPORT_CPU_SECONDS}; a 10,000-row sheet takes about 2)",
+    )
+    serve.add_argument(
+        "--import-memory",
+        type=options.positive_size,
+        default=defaults.IMPORT_MEMORY,
+        metavar="SIZE",
+        help="memory the process reading an import's sheet may add: 422 past it "
+        f"(default {defaults.IMPORT_MEMORY // 1024**3}GiB; a 10,000-row sheet needs under 10MB more)",
+    )
+    serve.add_argument(
+        "--import-timeout",
+        type=options.seconds,
+        default=defaults.IMPORT_SECONDS,
+        metavar="SECONDS",
+        help="wall-clock time an import's sheet is waited for, then its reader killed: 503 with Retry-After "
+        f"(default {defaults.IMPORT_SECONDS:g})",
+    )
+    serve.add_argument(
+        "--import-max-text",
+        type=options.positive_size,
+        default=defaults.IMPORT_MAX_TEXT,
+        metavar="SIZE",
+        help="bytes of shared texts an import sheet's cells may point at, counted before it is parsed: 422 past "
+        f"it (default {defaults.IMPORT_MAX_TEXT // 1024**2}MiB)",
     )
 
 
@@ -210,6 +248,10 @@ def run(args: argparse.Namespace) -> int:
         "MAX_CONTENT_LENGTH": args.max_body_size,
         "MAX_HEADER_SIZE": args.max_header_size,
         "IMPORT_MAX_ROWS": args.import_max_rows,
+        "IMPORT_CPU_SECONDS": args.import_cpu_time,
+        "IMPORT_MEMORY": args.import_memory,
+        "IMPORT_SECONDS": args.import_timeout,
+        "IMPORT_MAX_TEXT": args.import_max_text,
         "JOURNAL_SIZE": args.journal_size,
         "JOURNAL_MAX_BYTES": args.journal_max_bytes,
         "REDACT_HEADERS": args.redact_header,

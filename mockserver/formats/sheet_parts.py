@@ -46,9 +46,10 @@ _SHARED_STRINGS = (b".sharedStrings+xml", b"/sharedStrings")
 _WORKBOOK = (b".main+xml", b"/officeDocument")
 
 
-def prescan(archive: zipfile.ZipFile, most_rows: int, max_rows: int) -> None:
+def prescan(archive: zipfile.ZipFile, most_rows: int, max_rows: int, max_text: int = IMPORT_MAX_TEXT) -> None:
     """PrescanError when a worksheet or the shared strings would cost more than an import
-    of `max_rows` customers (read up to `most_rows` rows) can use."""
+    of `max_rows` customers (read up to `most_rows` rows) can use, or its cells point at
+    more than `max_text` bytes of shared texts."""
     worksheets, shared = parts(archive)
     most_strings = most_rows * STRINGS_A_ROW
     lengths: list[int] = []
@@ -61,7 +62,7 @@ def prescan(archive: zipfile.ZipFile, most_rows: int, max_rows: int) -> None:
             )
         lengths = _longest(lengths, found)
     for name in worksheets:
-        _scan_sheet(archive, name, most_rows, max_rows, lengths)
+        _scan_sheet(archive, name, most_rows, max_rows, lengths, max_text)
 
 
 def _longest(a: list[int], b: list[int]) -> list[int]:
@@ -135,7 +136,9 @@ def _string_lengths(archive: zipfile.ZipFile, name: str, most: int) -> list[int]
     return [b - a for a, b in zip(starts, [*starts[1:], end], strict=True)]
 
 
-def _scan_sheet(archive: zipfile.ZipFile, name: str, most_rows: int, max_rows: int, lengths: list[int]) -> None:
+def _scan_sheet(
+    archive: zipfile.ZipFile, name: str, most_rows: int, max_rows: int, lengths: list[int], max_text: int
+) -> None:
     rows, cells, total, text, shared_cell = 0, 0, 0, 0, False
     most_cells = max(MAX_CELLS, most_rows * 8)
     for _, match in _matches(archive, name, _SHEET_TAGS):
@@ -143,9 +146,9 @@ def _scan_sheet(archive: zipfile.ZipFile, name: str, most_rows: int, max_rows: i
         if tag == b"v":
             if shared_cell and (index := match[2][1:].strip()).isdigit() and int(index) < len(lengths):
                 text += lengths[int(index)]
-                if text > IMPORT_MAX_TEXT:
+                if text > max_text:
                     raise PrescanError(
-                        f"has cells whose shared texts add up to more than {IMPORT_MAX_TEXT:,} bytes (one long "
+                        f"has cells whose shared texts add up to more than {max_text:,} bytes (one long "
                         f"text repeated?), more than an import of {max_rows:,} customers reads: refused before "
                         "reading it"
                     )

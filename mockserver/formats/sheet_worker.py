@@ -21,7 +21,7 @@ import signal
 from multiprocessing.connection import Connection
 from typing import Any
 
-from ..defaults import IMPORT_CPU_SECONDS, IMPORT_MEMORY, IMPORT_SECONDS
+from ..defaults import IMPORT_CPU_SECONDS, IMPORT_MAX_TEXT, IMPORT_MEMORY, IMPORT_SECONDS
 from .sheets import SheetError, Table, read_table
 
 
@@ -35,13 +35,15 @@ def read_table_apart(
     cpu_seconds: int = IMPORT_CPU_SECONDS,
     memory: int = IMPORT_MEMORY,
     seconds: float = IMPORT_SECONDS,
+    max_text: int = IMPORT_MAX_TEXT,
 ) -> Table:
-    """sheets.read_table(data, max_rows), in a child process within the limits."""
+    """sheets.read_table(data, max_rows, max_text), in a child process within the limits
+    (`serve --import-cpu-time`, `--import-memory`, `--import-timeout`, `--import-max-text`)."""
     if multiprocessing.current_process().daemon:  # multiprocessing lets a daemon have no child
-        return read_table(data, max_rows)
+        return read_table(data, max_rows, max_text)
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(send, data, max_rows, cpu_seconds, memory), daemon=True)
+    child = context.Process(target=_child, args=(send, data, max_rows, max_text, cpu_seconds, memory), daemon=True)
     try:
         child.start()
     except OSError as e:
@@ -71,11 +73,11 @@ def read_table_apart(
     raise SheetError(value)
 
 
-def _child(send: Connection, data: bytes, max_rows: int, cpu_seconds: int, memory: int) -> None:
+def _child(send: Connection, data: bytes, max_rows: int, max_text: int, cpu_seconds: int, memory: int) -> None:
     answer: tuple[str, Any]
     try:
         _limit(cpu_seconds, memory)
-        answer = ("table", read_table(data, max_rows))
+        answer = ("table", read_table(data, max_rows, max_text))
     except SheetError as e:
         answer = ("error", str(e))
     except MemoryError:

@@ -25,6 +25,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from ..defaults import IMPORT_MAX_TEXT
 from .sheet_parts import PrescanError, prescan
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -52,12 +53,15 @@ class Table:
     rows: list[tuple[int, tuple[Any, ...]]]  # (row number, cells) of each non-blank row under the header
 
 
-def read_table(data: bytes, max_rows: int) -> Table:
-    """The first worksheet's header (its first non-blank row) and the rows under it."""
+def read_table(data: bytes, max_rows: int, max_text: int = IMPORT_MAX_TEXT) -> Table:
+    """The first worksheet's header (its first non-blank row) and the rows under it; `max_text`:
+    the bytes of shared texts its cells may point at (sheet_parts.py)."""
     _check_container(data)
-    _prescan(data, max_rows)
+    _prescan(data, max_rows, max_text)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except MemoryError:  # the reader's limit, not the sheet's shape (sheet_worker.py)
+        raise
     except Exception as e:  # openpyxl raises a zoo (KeyError, ValueError, BadZipFile, ...)
         raise SheetError(_unreadable(e)) from e
     try:
@@ -66,7 +70,7 @@ def read_table(data: bytes, max_rows: int) -> Table:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()
         return _table(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), max_rows)
-    except SheetError:
+    except (SheetError, MemoryError):
         raise
     except Exception as e:  # a malformed part found only when it is read
         raise SheetError(_unreadable(e)) from e
@@ -110,12 +114,14 @@ def _check_container(data: bytes) -> None:
             )
 
 
-def _prescan(data: bytes, max_rows: int) -> None:
+def _prescan(data: bytes, max_rows: int, max_text: int) -> None:
     """What openpyxl would parse, counted first in the raw XML (sheet_parts.py)."""
     most_rows = max_rows + 2 * _BLANK_ROWS + 1  # what _table would still read past
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            prescan(archive, most_rows, max_rows)
+            prescan(archive, most_rows, max_rows, max_text)
+    except MemoryError:  # the reader's limit, not the sheet's shape (sheet_worker.py)
+        raise
     except PrescanError as e:
         raise SheetError(str(e)) from e
     except Exception as e:  # a part the zip cannot give back: corrupt, cut short, odd method

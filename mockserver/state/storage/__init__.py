@@ -21,7 +21,9 @@ snapshot held every other request up for 0.3 to 0.6 s. The full journal is set a
 from a shallow copy of the tables (rows are replaced on write, never changed in place,
 so the copy is the state at that moment), in chunks that let other threads run between
 them. Until the new snapshot is down, the old snapshot plus the set-aside journal plus
-the new one is the state; opening replays them in that order.
+the new one is the state; opening replays them in that order. A reset or a restore (a
+whole-database write, which writes its own snapshot) gives a fold under way up rather than
+wait for it with the store locked.
 
 The pieces: `journaled.py` (the storage TinyDB talks to), `snapshot.py`, `journal.py`
 and `cache.py` (the load cache a clean stop leaves beside a big snapshot).

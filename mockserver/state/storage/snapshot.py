@@ -20,6 +20,11 @@ CRC = "__crc__"  # in the snapshot: the CRC-32 of the lines before its last, and
 FOLD_CHUNK = 2000  # rows encoded at a time by a fold: about a millisecond with the GIL held
 
 
+class Cancelled(Exception):
+    """A snapshot's writing given up half-way (a fold that a reset or a restore overtook):
+    its temp file goes, and the file it was to replace is left as it was."""
+
+
 class StoreDamaged(RuntimeError):
     """A store's file that is damaged: it is not opened, and the message says what to do."""
 
@@ -35,10 +40,11 @@ class SnapshotCorrupt(StoreDamaged):
         )
 
 
-def write_snapshot(path: Path, tables: Tables, generation: int) -> int:
+def write_snapshot(path: Path, tables: Tables, generation: int, cancelled: Callable[[], bool] = lambda: False) -> int:
     """The tables and their generation in `path`, as write_atomic writes it, encoded
     FOLD_CHUNK rows at a time: an encoder holds the GIL for a whole call, and json's one
-    call for 25 MB stopped every other thread for a quarter of a second.
+    call for 25 MB stopped every other thread for a quarter of a second. Between chunks it
+    gives up with Cancelled once `cancelled()` says so.
 
     Still one JSON document, laid out in lines read_snapshot reads one at a time, the last
     one holding the CRC-32 of the lines before it and of the generation (a digit flipped
@@ -55,6 +61,8 @@ def write_snapshot(path: Path, tables: Tables, generation: int) -> int:
     def fill(f: IO[bytes]) -> None:
         crc = 0
         for part in _parts(tables):
+            if cancelled():
+                raise Cancelled(path)
             f.write(part)
             crc = zlib.crc32(part, crc)
         f.write(b'"%s":%d,"%s":%d}' % (CRC.encode(), _sealed(crc, generation), GENERATION.encode(), generation))
