@@ -295,6 +295,8 @@ class Judge:
             views += [f"/api/v3/clients/{customer}", f"/api/v3/clients/{customer}/transactions"]
         elif isinstance(customer, int):
             views.append(f"/api/v3/clients/{customer}")
+            if self.control_plane():  # its entries go with it
+                views.append(f"/__mock/ledger?customer_id={customer}")
         return views
 
     # -- the model's state, kept aside for a write that may not happen

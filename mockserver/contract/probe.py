@@ -166,6 +166,10 @@ def _queries(names: list[str], values: Values) -> Iterator[dict[str, Any]]:
     for pair in PAIRS:
         if all(n in names for n in pair):
             yield from values.pair(pair)
+    for name in (n for n in names if not any(n in pair for pair in PAIRS)):
+        for pair in (p for p in PAIRS if p != ("page", "limit") and all(n in names for n in p)):
+            for value in values.query(name)[:2]:  # a filter must hold whatever else is sent with it
+                yield from ({**span, name: value} for span in values.pair(pair))
     if {"page", "limit"} <= set(names):  # every page of each filtered list, not only of the whole one
         for name in (n for n in names if n not in ("page", "limit")):
             for value in values.query(name)[:2]:
@@ -271,9 +275,12 @@ def writes(judge: Judge) -> Iterator[Request]:
     made = store.ids("customers")[-1] if store.ids("customers") else None
     sheet = xlsx_bytes("Customers", COLUMNS, [(f"Probe {tag} imported", "0241234567", None, "Accra", 12.5)])
     yield _multipart("/api/clients-import", {"category_id": str(category)}, ("customers", "probe.xlsx", sheet))
+    imported = store.ids("customers")[-1] if store.ids("customers") else None
     for ident in [i for i in (made, (store.ids("customers") or [None])[0]) if i is not None]:
         yield Request("POST", f"/api/v3/clients/{ident}", {**customer, "business_name": f"Probe {tag} renamed"})
         yield Request("POST", f"/api/v3/clients/{ident}/archive", {"id": ident, "archived": True})
+        # an update in each state a record may be in: what it leaves unsent must stay as it was
+        yield Request("POST", f"/api/v3/clients/{ident}", {**customer, "business_name": f"Probe {tag} archived"})
         yield Request("POST", f"/api/v3/clients/{ident}/archive", {"id": ident, "archived": False})
         body = {**_send_example(judge), "other_emails": ["probe@example.com"]}
         yield Request("POST", f"/api/v3/reports/customers/client/transactions/send/{ident}", body)
@@ -281,10 +288,12 @@ def writes(judge: Judge) -> Iterator[Request]:
     yield from history(judge, made)
     yield from varied_bodies(judge, tag)
     yield from varied_sheets(judge, tag)
+    # deletes of customers that carry entries (an opening balance, a history): every figure
+    # that summed them must drop them
     newest = store.ids("customers")
-    if newest:
-        yield Request("DELETE", f"/api/v3/clients/{newest[-1]}")
-        yield Request("GET", f"/api/v3/clients/{newest[-1]}")
+    for ident in dict.fromkeys(i for i in (newest[-1] if newest else None, imported, made) if i is not None):
+        yield Request("DELETE", f"/api/v3/clients/{ident}")
+        yield Request("GET", f"/api/v3/clients/{ident}")
 
 
 def income_writes(judge: Judge, tag: str) -> Iterator[Request]:
@@ -447,6 +456,11 @@ def history(judge: Judge, customer: int | None) -> Iterator[Request]:
     body = {**_send_example(judge), "other_emails": ["history@example.com"]}
     send = f"/api/v3/reports/customers/client/transactions/send/{customer}"
     yield Request("POST", f"{send}?from=2024-01-01&to=2024-03-31", body)
+    # and one entry taken away again: every figure that summed it must drop it
+    kept = judge.model.store.find_by("ledger", "customer_id", customer)
+    if kept:
+        yield Request("DELETE", f"/__mock/ledger/{max(e['id'] for e in kept)}")
+        yield Request("GET", f"/api/v3/clients/{customer}/transactions")
 
 
 def _period_query(op: Any) -> str:
