@@ -6,6 +6,7 @@ TinyDB's own update functions to a view of the stored rows instead of a copy of 
 tells the storage which rows changed.
 """
 
+import itertools
 import os
 import threading
 from collections.abc import Callable, Iterator, MutableMapping
@@ -23,6 +24,10 @@ from .snapshot import GENERATION, read_snapshot, write_snapshot
 Tables = dict[str, dict[str, dict]]
 COMPACT_AT_LEAST = 8 * 1024 * 1024  # a journal smaller than this is never worth folding
 _GONE = object()
+# Every state of every store in this process gets an epoch of its own (a sandbox made again
+# after one expired cannot meet an old one's): an answer kept by the front is good only
+# while its store's epoch is the one it was made at (serving/reuse.py).
+_EPOCHS = itertools.count(1)
 
 
 class JournaledStorage(Storage):
@@ -48,7 +53,7 @@ class JournaledStorage(Storage):
         # and `epoch` moved on, once it is on disk or undone.
         self.touched: set[Any] = set()
         self.wholesale = False
-        self.epoch = 0
+        self.epoch = next(_EPOCHS)
         # odd from the start of a whole-database write (a reset, a restore) until it is on disk or
         # undone: a read of many steps that finds it as it began saw one state (Store.reading)
         self.replaced = 0
@@ -197,7 +202,7 @@ class JournaledStorage(Storage):
 
     def _settled(self) -> None:
         """The write under way is on disk, or undone: nothing is in flight any more."""
-        self.epoch += 1
+        self.epoch = next(_EPOCHS)
         self.touched.clear()
         self.wholesale = False
         self.replaced += self.replaced & 1  # even again: done
