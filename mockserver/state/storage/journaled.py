@@ -177,8 +177,9 @@ class JournaledStorage(Storage):
         except BaseException:
             self._revert()  # memory must not claim what disk does not hold
             raise
+        changed = bool(self._undo)  # a batch that only read (a page read as one) moves nothing
         self._ops, self._undo, self._whole = [], [], False
-        self._settled()
+        self._settled(changed)
 
     def _revert(self) -> None:
         for entry in reversed(self._undo):
@@ -195,14 +196,16 @@ class JournaledStorage(Storage):
                         table.pop(key, None)
                     else:
                         table[key] = before
-        if self._undo:
+        changed = bool(self._undo)
+        if changed:
             self.on_change(None, 0, None, None)
         self._ops, self._undo, self._whole = [], [], False
-        self._settled()
+        self._settled(changed)
 
-    def _settled(self) -> None:
+    def _settled(self, changed: bool) -> None:
         """The write under way is on disk, or undone: nothing is in flight any more."""
-        self.epoch = next(_EPOCHS)
+        if changed:
+            self.epoch = next(_EPOCHS)
         self.touched.clear()
         self.wholesale = False
         self.replaced += self.replaced & 1  # even again: done
