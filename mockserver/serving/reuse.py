@@ -96,10 +96,13 @@ class Reuse:
         if version is None or status != 200:
             return
         size = ENTRY_BYTES + len(body) + sum(len(name) + len(value) for name, value in key[4])
+        journal = kept.get("journal")
+        if journal is not None and isinstance(journal["response_body"], str):
+            size += len(journal["response_body"])  # a big answer's cut text, not the body itself
         if size > self.largest:
             return
         self._drop(key)
-        self._kept[key] = _Kept(version, status, headers, body, kept.get("journal"), kept.get("log"), size)
+        self._kept[key] = _Kept(version, status, headers, body, journal, kept.get("log"), size)
         self._bytes += size
         while self._bytes > self.max_bytes:
             self._drop(next(iter(self._kept)))
