@@ -177,9 +177,8 @@ class JournaledStorage(Storage):
         except BaseException:
             self._revert()  # memory must not claim what disk does not hold
             raise
-        changed = bool(self._undo)  # a batch that only read (a page read as one) moves nothing
+        self._settled(bool(self._undo))  # a batch that only read (a page read as one) moves nothing
         self._ops, self._undo, self._whole = [], [], False
-        self._settled(changed)
 
     def _revert(self) -> None:
         for entry in reversed(self._undo):
@@ -196,16 +195,14 @@ class JournaledStorage(Storage):
                         table.pop(key, None)
                     else:
                         table[key] = before
-        changed = bool(self._undo)
-        if changed:
+        if self._undo:
             self.on_change(None, 0, None, None)
+        self._settled(bool(self._undo))
         self._ops, self._undo, self._whole = [], [], False
-        self._settled(changed)
 
     def _settled(self, changed: bool) -> None:
         """The write under way is on disk, or undone: nothing is in flight any more."""
-        if changed:
-            self.epoch = next(_EPOCHS)
+        self.epoch = next(_EPOCHS) if changed else self.epoch
         self.touched.clear()
         self.wholesale = False
         self.replaced += self.replaced & 1  # even again: done
