@@ -269,3 +269,22 @@ def test_no_two_stores_share_a_version():
     before = shared(one).version()
     shared(one).store.insert("categories", {"name": "x"})
     assert shared(one).version() != before
+
+
+def test_the_access_log_in_batches_writes_the_lines_it_writes_one_at_a_time(capsys, monkeypatch):
+    from collections import deque
+
+    from mockserver.web import access_log
+
+    lines = ["GET /api/v3/clients/779 200 0.4ms", "GET /a\x1b[2J 404 0.1ms  No route"]
+    for line in lines:
+        access_log.write(line)
+    one_at_a_time = capsys.readouterr().err
+    monkeypatch.setattr(access_log, "_queue", deque())  # as batched() sets it, without its thread
+    for line in lines:
+        access_log.write(line)
+    assert capsys.readouterr().err == ""  # waiting for the batch
+    access_log._flush()
+    batched = capsys.readouterr().err
+    assert [line[9:] for line in batched.splitlines()] == [line[9:] for line in one_at_a_time.splitlines()]
+    assert batched.count("\n") == 2 and "\\x1b[2J" in batched

@@ -106,9 +106,11 @@ class Journal:
 
     def record(self, time: datetime, duration_ms: float, fields: dict[str, Any]) -> None:
         """An entry of `fields` (what `register_journal` takes of a request and its answer,
-        less the times), kept as they are: the same dict may make many entries (reuse.py)."""
+        less the times), kept as they are: the same dict may make many entries (reuse.py),
+        so its cost is worked out once and noted in it."""
         entry = _Entry(0, time, duration_ms=duration_ms, **fields)
-        entry.size = _cost(entry)
+        if not entry.size:
+            entry.size = fields["size"] = _cost(entry)
         with self._lock:
             entry.id = next(self._ids)
             self._entries.append(entry)

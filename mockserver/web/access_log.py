@@ -66,9 +66,13 @@ def _flush() -> None:
     queue = _queue
     if not queue:
         return
-    lines = []
+    lines, second, clock = [], -1, ""
     while queue:
-        lines.append(_stamped(*queue.popleft()))
+        moment, line = queue.popleft()
+        if int(moment) != second:  # a burst's lines share their second: its text made once
+            second = int(moment)
+            clock = time.strftime("%H:%M:%S", time.localtime(moment))
+        lines.append(f"{clock} {_printable(line)}\n")
     with _lock:
         sys.stderr.write("".join(lines))
         sys.stderr.flush()
