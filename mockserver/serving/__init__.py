@@ -35,7 +35,8 @@ THREADS_ENV = "MOCKSERVER_THREADS"
 
 def front_from_env() -> "Front":
     """granian's factory target: the app with the settings `serve` put in the environment,
-    behind the front that reads each body before the app runs (front.py)."""
+    behind the front that reads each body before the app runs (front.py) and answers a GET
+    asked again from the app's last answer to it (reuse.py); the access log in batches."""
     from ..resources import CONTROL_SPEC_PATH, SPEC_PATH
     from ..state.sandbox import SANDBOXES
     from ..web import access_log

@@ -26,6 +26,10 @@ app: it leaves the seconds in the environ's WAIT dict, and the answer it made wa
 in an asyncio sleep, before it is sent. A thousand delayed requests hold no thread, and
 the loop answers everyone else meanwhile (a sleep in the app held a thread, or the loop).
 
+A GET asked again may be answered here from the app's own answer to it the last time,
+without entering the app, while nothing it was made from has changed (reuse.py, given as
+`reuse`; the app notes in the environ's KEPT dict whether its answer may be).
+
 granian's RSGI interface, not ASGI: the same design measured 3,850 GETs/s over ASGI and
 4,300 over RSGI here, whose headers and bodies cross from Rust without a dict per message.
 """
