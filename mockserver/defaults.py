@@ -33,5 +33,9 @@ JSON_MAX_DEPTH = 64  # arrays and objects nested in a request body: 400 past it 
 PATTERN_MAX_LENGTH = 500  # characters of a path pattern (?path=, a fault rule's path); as control-plane.yaml says
 STREAM_FROM_BYTES = 1024 * 1024  # an answer larger is sent from a file, read as the client reads (serving/spool.py)
 SPOOL_MAX_BYTES = 256 * 1024 * 1024  # the folder of those files, under $TMPDIR; past it, from memory
+# GET answers the server's front keeps to give again while the store is unchanged (serving/reuse.py):
+# all of them, and one at most (a customer is about 1 KB, a list page of 100 about 80 KB)
+REUSE_MAX_BYTES = 32 * 1024 * 1024
+REUSE_LARGEST = 256 * 1024
 ANY_ORIGIN = "*"  # in CORS_ORIGINS: a browser page from any origin may call
 SEED_UNTIL = date(2024, 11, 30)  # the month of the docs' samples

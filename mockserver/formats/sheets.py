@@ -15,21 +15,19 @@ would do on its own is bounded:
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import openpyxl
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from typing import TYPE_CHECKING, Any
 
 from ..defaults import IMPORT_MAX_TEXT
 from .sheet_parts import PrescanError, prescan
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv"
+# openpyxl is imported by the functions that use it: imported here, it was a fifth of a
+# server worker's start (0.2 s), for an import or export that may never come.
+if TYPE_CHECKING:
+    from openpyxl.cell import WriteOnlyCell
 
 MAX_COLUMNS = 64  # an import sheet has five; a wider one is read as its first 64 columns
 MAX_UNZIPPED = 50 * 1024 * 1024  # a 10,000-customer sheet unpacks to about 2 MB
@@ -58,6 +56,8 @@ def read_table(data: bytes, max_rows: int, max_text: int = IMPORT_MAX_TEXT) -> T
     the bytes of shared texts its cells may point at (sheet_parts.py)."""
     _check_container(data)
     _prescan(data, max_rows, max_text)
+    import openpyxl
+
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except MemoryError:  # the reader's limit, not the sheet's shape (sheet_worker.py)
@@ -171,6 +171,8 @@ def _unreadable(e: Exception) -> str:
 
 def column_letter(index: int) -> str:
     """0 -> A: how a spreadsheet names a column."""
+    from openpyxl.utils import get_column_letter
+
     return get_column_letter(index + 1)
 
 
@@ -179,29 +181,40 @@ def column_letter(index: int) -> str:
 
 def xlsx_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], money: Sequence[str] = ()) -> bytes:
     """A one-sheet workbook; columns named in `money` get a number format with cents."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
     workbook = openpyxl.Workbook(write_only=True)  # streams rows: an export of many costs little memory
     sheet = workbook.create_sheet(title[:31])  # Excel's limit on a sheet's name
     for index, header in enumerate(headers):
         sheet.column_dimensions[get_column_letter(index + 1)].width = 18 if header in money else 28
-    sheet.append([_cell(sheet, header, bold=True) for header in headers])
+    cell = _cell_maker(sheet)
+    sheet.append([cell(header, bold=True) for header in headers])
     money_columns = {headers.index(name) for name in money}
     for row in rows:
-        sheet.append([_cell(sheet, value, money=i in money_columns) for i, value in enumerate(row)])
+        sheet.append([cell(value, money=i in money_columns) for i, value in enumerate(row)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _cell(sheet, value: Any, bold: bool = False, money: bool = False) -> WriteOnlyCell:
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)  # control characters cannot be in an .xlsx
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # text, even "=1+1": a customer's name must not become a formula
-    if bold:
-        cell.font = Font(bold=True)
-    if money:
-        cell.number_format = "#,##0.00"
+def _cell_maker(sheet: Any) -> Callable[..., "WriteOnlyCell"]:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
+    def cell(value: Any, bold: bool = False, money: bool = False) -> WriteOnlyCell:
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)  # control characters cannot be in an .xlsx
+        made = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            made.data_type = "s"  # text, even "=1+1": a customer's name must not become a formula
+        if bold:
+            made.font = Font(bold=True)
+        if money:
+            made.number_format = "#,##0.00"
+        return made
+
     return cell
 
 

@@ -57,6 +57,11 @@ class Faults:
         self._rng = random.Random()
         self._lock = threading.Lock()
 
+    @property
+    def quiet(self) -> bool:
+        """No rule and no server-wide latency: no answer is delayed or replaced."""
+        return not self.rules and not self.server_latency
+
     def set(self, rules: list[Rule], seed: int | None = None) -> None:
         with self._lock:
             self.rules, self.seed = tuple(rules), seed

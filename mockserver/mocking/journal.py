@@ -26,6 +26,7 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from .. import defaults
+from ..serving.front import KEPT
 from ..state.clock import Clock, iso_ms
 from ..web.validation import too_deep, warnings
 from .patterns import path_matcher
@@ -103,9 +104,13 @@ class Journal:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
-    def record(self, **fields: Any) -> None:
-        entry = _Entry(id=0, **fields)
-        entry.size = _cost(entry)
+    def record(self, time: datetime, duration_ms: float, fields: dict[str, Any]) -> None:
+        """An entry of `fields` (what `register_journal` takes of a request and its answer,
+        less the times), kept as they are: the same dict may make many entries (reuse.py),
+        so its cost is worked out once and noted in it."""
+        entry = _Entry(0, time, duration_ms=duration_ms, **fields)
+        if not entry.size:
+            entry.size = fields["size"] = _cost(entry)
         with self._lock:
             entry.id = next(self._ids)
             self._entries.append(entry)
@@ -190,23 +195,24 @@ def register_journal(
         headers = [
             (k, HIDDEN if k in secret else v) for k, v in environ.items() if k[:5] == "HTTP_" or k in _UNPREFIXED
         ]
-        journal.record(
-            time=its_clock.now(),
-            operation_id=op.operation_id if op is not None else None,
-            method=req.method,
-            path=req.path,
-            query=environ.get("QUERY_STRING", ""),
-            headers=_kept_headers(headers, cut),
-            request_body=_request_body(cut),
-            request_type=environ.get("CONTENT_TYPE", ""),
-            status=None if dropped else response.status_code,
-            response_body=None if dropped else _response_body(response, content_type or "", cut),
-            response_type=content_type,
-            duration_ms=round(_elapsed_ms(state), 3),
-            injected=state.get("injected"),
-            warnings=warnings(),
-            cut=cut,
-        )
+        fields = {
+            "operation_id": op.operation_id if op is not None else None,
+            "method": req.method,
+            "path": req.path,
+            "query": environ.get("QUERY_STRING", ""),
+            "headers": _kept_headers(headers, cut),
+            "request_body": _request_body(cut),
+            "request_type": environ.get("CONTENT_TYPE", ""),
+            "status": None if dropped else response.status_code,
+            "response_body": None if dropped else _response_body(response, content_type or "", cut),
+            "response_type": content_type,
+            "injected": state.get("injected"),
+            "warnings": warnings(),
+            "cut": cut,
+        }
+        journal.record(its_clock.now(), round(_elapsed_ms(state), 3), fields)
+        if (kept := environ.get(KEPT)) is not None:
+            kept["journal"] = fields  # the same again, should the front answer it again
         return response
 
 

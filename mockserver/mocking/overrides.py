@@ -62,7 +62,7 @@ class Preferences:
 
 def intercept(spec: Spec, op: Operation) -> Response | None:
     faults: Faults = current().faults
-    if "HTTP_PREFER" not in request.environ and not faults.rules and not faults.server_latency:
+    if "HTTP_PREFER" not in request.environ and faults.quiet:
         return None  # the common case, answered before any parsing
     prefer = g.prefer = parse_prefer(request.headers.getlist("Prefer"))
     number, rule = faults.rule_for(request.method, request.path) or (0, None)

@@ -35,11 +35,15 @@ THREADS_ENV = "MOCKSERVER_THREADS"
 
 def front_from_env() -> "Front":
     """granian's factory target: the app with the settings `serve` put in the environment,
-    behind the front that reads each body before the app runs (front.py)."""
+    behind the front that reads each body before the app runs (front.py) and answers a GET
+    asked again from the app's last answer to it (reuse.py); the access log in batches."""
     from ..resources import CONTROL_SPEC_PATH, SPEC_PATH
+    from ..state.sandbox import SANDBOXES
+    from ..web import access_log
     from ..web.cors import Cors
     from ..web.spec import load_spec
     from .front import Front, heavy_paths
+    from .reuse import Reuse
 
     app = app_from_env()
     config = app.config
@@ -55,7 +59,11 @@ def front_from_env() -> "Front":
     gc.collect()
     gc.freeze()
     cors = Cors(config["CORS_ORIGINS"]).answer_headers if config["CORS_ORIGINS"] else None
-    return Front(app, threads, config["MAX_CONTENT_LENGTH"], config["BODY_TIMEOUT"], heavy, cors=cors)
+    if config["ACCESS_LOG"]:
+        # the lines still waiting are written as the worker exits (see app_from_env)
+        util.Finalize(None, access_log.batched(), exitpriority=5)
+    reuse = Reuse(app.extensions[SANDBOXES], config["TOKEN"])
+    return Front(app, threads, config["MAX_CONTENT_LENGTH"], config["BODY_TIMEOUT"], heavy, cors=cors, reuse=reuse)
 
 
 def app_from_env() -> "Flask":

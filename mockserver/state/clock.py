@@ -35,6 +35,7 @@ class Clock:
         # (the virtual time when it was last set, or None; the real time it was set at;
         # frozen?), replaced whole: every request reads it, without taking a lock
         self._state: tuple[datetime | None, datetime, bool] = (None, datetime.now(UTC), True)
+        self.version = 0  # moves on with every change: set, advanced, back to real time
 
     def now(self) -> datetime:
         virtual, set_at, frozen = self._state
@@ -54,6 +55,7 @@ class Clock:
     def set(self, moment: datetime, frozen: bool = True) -> None:
         with self._lock:
             self._state = (_in_range(moment, frozen), datetime.now(UTC), frozen)
+            self.version += 1
 
     def advance(self, delta: timedelta) -> None:
         """Move the clock; a frozen one stays frozen, and real time moved runs on from there."""
@@ -64,10 +66,12 @@ class Clock:
                 raise OutOfRange("that would move the clock past what it can show (1970 to 9999)") from None
             frozen = self.frozen
             self._state = (_in_range(target, frozen), datetime.now(UTC), frozen)
+            self.version += 1
 
     def real(self) -> None:
         with self._lock:
             self._state = (None, datetime.now(UTC), True)
+            self.version += 1
 
 
 def _in_range(moment: datetime, frozen: bool = True) -> datetime:
@@ -105,8 +109,11 @@ def parse_duration(text: str) -> timedelta:
 
 
 def now() -> datetime:
-    """The caller's sandbox's clock in a request that has one, else real time."""
+    """The caller's sandbox's clock in a request that has one, else real time. A request
+    that reads it is marked (`g.timed`): its answer may differ a moment later, so the front
+    never answers it again from memory (serving/reuse.py)."""
     if has_request_context() and (sandbox := g.get("sandbox")) is not None:
+        g.timed = True
         return sandbox.clock.now()
     moment = datetime.now(UTC)
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)

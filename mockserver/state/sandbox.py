@@ -57,6 +57,11 @@ class Sandbox:
         store = Store(path)
         return cls(store, Snapshots(store, quota), Clock(), Journal(*journal), Faults(latency), quota)
 
+    def version(self) -> tuple[int, int]:
+        """Moves on with every write to the store and every change of the clock: an answer
+        made at one version is made again the same while it holds (serving/reuse.py)."""
+        return self.store.version, self.clock.version
+
     def reset(self) -> dict[str, int]:
         """The store to the fixtures, and the journal, clock and faults as a new server has
         them; snapshots are kept (they are what a user saved). Returns records per table."""

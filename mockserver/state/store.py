@@ -129,6 +129,10 @@ class Store:
         with self._lock:
             return read(self._view(kind))
 
+    @property
+    def version(self) -> int:  # moves on with every write; no two states of any store share one
+        return self._storage.epoch
+
     def reading(self, read: Callable[[], T]) -> T:
         """`read`, several calls of this store that must see one state (a GET's handler)."""
         return consistent_read(self._lock, self._storage, read)

@@ -6,6 +6,7 @@ TinyDB's own update functions to a view of the stored rows instead of a copy of 
 tells the storage which rows changed.
 """
 
+import itertools
 import os
 import threading
 from collections.abc import Callable, Iterator, MutableMapping
@@ -23,6 +24,10 @@ from .snapshot import GENERATION, Cancelled, read_snapshot, write_snapshot
 Tables = dict[str, dict[str, dict]]
 COMPACT_AT_LEAST = 8 * 1024 * 1024  # a journal smaller than this is never worth folding
 _GONE = object()
+# Every state of every store in this process gets an epoch of its own (a sandbox made again
+# after one expired cannot meet an old one's): an answer kept by the front is good only
+# while its store's epoch is the one it was made at (serving/reuse.py).
+_EPOCHS = itertools.count(1)
 
 
 class JournaledStorage(Storage):
@@ -49,7 +54,7 @@ class JournaledStorage(Storage):
         # and `epoch` moved on, once it is on disk or undone.
         self.touched: set[Any] = set()
         self.wholesale = False
-        self.epoch = 0
+        self.epoch = next(_EPOCHS)
         # odd from the start of a whole-database write (a reset, a restore) until it is on disk or
         # undone: a read of many steps that finds it as it began saw one state (Store.reading)
         self.replaced = 0
@@ -172,8 +177,8 @@ class JournaledStorage(Storage):
         except BaseException:
             self._revert()  # memory must not claim what disk does not hold
             raise
+        self._settled(bool(self._undo))  # a batch that only read (a page read as one) moves nothing
         self._ops, self._undo, self._whole = [], [], False
-        self._settled()
 
     def _revert(self) -> None:
         for entry in reversed(self._undo):
@@ -192,12 +197,12 @@ class JournaledStorage(Storage):
                         table[key] = before
         if self._undo:
             self.on_change(None, 0, None, None)
+        self._settled(bool(self._undo))
         self._ops, self._undo, self._whole = [], [], False
-        self._settled()
 
-    def _settled(self) -> None:
+    def _settled(self, changed: bool) -> None:
         """The write under way is on disk, or undone: nothing is in flight any more."""
-        self.epoch += 1
+        self.epoch = next(_EPOCHS) if changed else self.epoch
         self.touched.clear()
         self.wholesale = False
         self.replaced += self.replaced & 1  # even again: done
