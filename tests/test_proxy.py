@@ -2,20 +2,21 @@
 and the mock with Laravel's readings) gets no violation, and a planted defect is reported."""
 
 import http.client
+import io
 import json
 import re
 import threading
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
-import waitress
 
 from mockserver.app import create_app
-from mockserver.proxy.wsgi import ProxyApp
 from mockserver.proxy.checks import Checker
 from mockserver.proxy.forward import Upstream
+from mockserver.proxy.wsgi import ProxyApp
 from mockserver.resources import seeded_business
 from mockserver.serving.threaded import serving
 from tests.patience import patience
@@ -46,6 +47,17 @@ def same_answer(first, second) -> bool:
     return kept(first) == kept(second)
 
 
+def same_sheet(first, second) -> bool:
+    """Two .xlsx answers with the same sheets inside: each making stamps its zip entries and
+    its document properties with the real time it was made, so two makings differ there alone."""
+
+    def files(answer):
+        with zipfile.ZipFile(io.BytesIO(answer[2])) as sheet:
+            return {name: sheet.read(name) for name in sheet.namelist() if name != "docProps/core.xml"}
+
+    return same_answer((*first[:2], b""), (*second[:2], b"")) and files(first) == files(second)
+
+
 class Consumer:
     """A frontend's calls through the proxy; each read is also asked of the upstream directly,
     and must come back the same, byte for byte."""
@@ -54,10 +66,10 @@ class Consumer:
         self.proxy, self.upstream = proxy, upstream
         self.compared = 0
 
-    def read(self, path: str, headers=None) -> tuple[int, bytes]:
+    def read(self, path: str, headers=None, same=None) -> tuple[int, bytes]:
         through = call(self.proxy, "GET", path, headers=headers)
         direct = call(self.upstream, "GET", path, headers=headers)
-        assert same_answer(through, direct), (path, through, direct)
+        assert (same or same_answer)(through, direct), (path, through, direct)
         self.compared += 1
         return through[0], through[2]
 
@@ -105,7 +117,9 @@ def a_consumers_day(consumer: Consumer) -> None:
     statement = {"message": "Your statement", "send_tome": "2024-12-31", "other_emails": ["proxy@example.com"]}
     send = f"/api/v3/reports/customers/client/transactions/send/{ident}?from=2024-01-01&to=2024-12-31"
     assert consumer.write("POST", send, statement)[0] == 200
-    assert consumer.read(f"/api/v3/clients/clients-print/{seeded_business()['encrypted_id']}")[0] == 200
+    export = f"/api/v3/clients/clients-print/{seeded_business()['encrypted_id']}"
+    assert consumer.read(f"{export}?format=csv")[0] == 200
+    assert consumer.read(export, same=same_sheet)[0] == 200
     assert consumer.read("/api/income?page=1&limit=10")[0] == 200
     income = {"categoryId": 1, "source": "Retainer", "amount": 100, "currency": "USD", "incomeDate": "2024-01-31"}
     status, created = consumer.write("POST", "/api/income", income)
@@ -118,10 +132,19 @@ def a_consumers_day(consumer: Consumer) -> None:
     assert consumer.write("POST", "/api/v3/clients", {"business_name": ""})[0] == 422
     assert consumer.write("DELETE", f"/api/v3/clients/{ident}")[0] in (200, 204)
     assert consumer.read(f"/api/v3/clients/{ident}")[0] == 404
-    assert consumer.write("POST", "/__mock/reset")[0] == 200
+    assert consumer.write("POST", "/__mock/reset")[0] == 200  # the journal emptied; the model reads anew
     assert consumer.read("/api/v3/clients")[0] == 200
     assert consumer.write("POST", "/api/v3/clients", {**customer, "category_id": 1})[0] in (200, 201)
     consumer.read("/api/v3/clients/summary")
+    status, _, journal = call(consumer.proxy, "GET", "/__mock/requests")
+    shown = [(entry["request"]["method"], entry["request"]["path"]) for entry in json.loads(journal)]
+    # each read twice (through the proxy and directly), and nothing of the model's own reads
+    expected = [
+        *[("GET", "/api/v3/clients")] * 2,
+        ("POST", "/api/v3/clients"),
+        *[("GET", "/api/v3/clients/summary")] * 2,
+    ]
+    assert sorted(shown) == sorted(expected)
 
 
 def test_a_consumers_calls_pass_unchanged_and_a_correct_upstream_gets_no_violation(upstream):
@@ -178,16 +201,10 @@ def stale_archive(app):
 
 @contextmanager
 def proxy_in_front(url: str, fail_on_violation: bool = False) -> Iterator[str]:
+    """The proxy's app on a thread (the tests above start the command itself, under waitress)."""
     upstream = Upstream(url)
-    app = ProxyApp(upstream, Checker(upstream.get, upstream.url, None), fail_on_violation)
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
-    finally:
-        server.close()
-        thread.join(patience(10))
+    with serving(ProxyApp(upstream, Checker(upstream.get, upstream.url, None), fail_on_violation)) as proxy:
+        yield proxy
 
 
 @pytest.fixture

@@ -58,9 +58,9 @@ def check(args: argparse.Namespace) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..proxy.wsgi import ProxyApp, serve
     from ..proxy.checks import Checker
     from ..proxy.forward import Upstream
+    from ..proxy.wsgi import ProxyApp, serve
     from ..serving.preflight import StartupError, check_port
 
     check_port(args.host, args.port)

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 from ..contract.judge import Exchange, Judge, Verdict
 from ..contract.model import Answer
+from ..mocking.journal import MODEL_READ_HEADER
 from ..mocking.patterns import path_matcher
 from ..web.routing import answer_problems
 from .forward import answer_of
@@ -100,7 +101,9 @@ class Ticket:
 
 class Checker:
     def __init__(self, fetch: Callable[[str, dict[str, str]], Answer], upstream_url: str, token: str | None):
-        self.fetch, self.upstream_url = fetch, upstream_url
+        # the model's own reads, marked so that this mock, as the upstream, keeps them out of its journal
+        self.fetch = lambda path, headers: fetch(path, {**headers, MODEL_READ_HEADER: "1"})
+        self.upstream_url = upstream_url
         self.credentials = f"Bearer {token}" if token else None
         self.judge: ProxyJudge | None = None
         self.admin: dict[str, str] = {}
