@@ -256,13 +256,15 @@ class Checker:
         op = next((o for o in judge.spec.operations if o.operation_id == verdict.operation), None)
         if op is None or answer.status == 405:
             return []
-        problems = answer_problems(op, "openapi.yaml", answer.status, media_of(answer), answer.json, answer.content)
+        problems = answer_problems(
+            op, "openapi.yaml", answer.status, media_of(answer), answer.json, lambda: answer.content
+        )
         problems += header_problems(judge, op, answer)
         predicted = verdict.predicted
         if not problems or predicted is None:
             return problems
         if answer_problems(
-            op, "openapi.yaml", predicted.status, media_of(predicted), predicted.json, predicted.content
+            op, "openapi.yaml", predicted.status, media_of(predicted), predicted.json, lambda: predicted.content
         ):
             return []  # the mock itself answers off the spec here: a forced status, a harness's answer
         status_differs = any(d.where == "status" for d in verdict.differences)
