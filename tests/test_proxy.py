@@ -269,24 +269,32 @@ def test_clients_do_not_wait_on_each_others_forwarding():
     app = create_app({"DB_PATH": None, "ACCESS_LOG": False})
     inner, held, release = app.wsgi_app, threading.Event(), threading.Event()
 
-    def holding(environ, start_response):  # the summary waits upstream until the test lets it go
-        if environ["PATH_INFO"] == "/api/v3/clients/summary":
+    def holding(environ, start_response):  # a new category waits upstream until the test lets it go
+        if environ["PATH_INFO"] == "/api/v3/clients/category":
             held.set()
             release.wait(patience(30))
         return inner(environ, start_response)
 
     app.wsgi_app = holding
+    customer = {"business_name": "Meanwhile", "business_address": "1 Road", "business_phone": "024"}
+    customer |= {"business_email": "meanwhile@example.com", "category_id": 1}
     with serving(app) as url, proxy_in_front(url) as proxy:
-        slow = threading.Thread(target=call, args=(proxy, "GET", "/api/v3/clients/summary"))
+        assert call(proxy, "GET", "/api/v3/clients")[0] == 200  # the model reads the upstream first
+        slow = threading.Thread(target=call, args=(proxy, "POST", "/api/v3/clients/category", {"name": "Slow"}))
         slow.start()
         try:
             assert held.wait(patience(10))
-            assert call(proxy, "GET", "/api/v3/clients/1")[0] == 200  # while the summary is still upstream
+            # while the category is still upstream: a read, and another write
+            assert call(proxy, "GET", "/api/v3/clients/1")[0] == 200
+            assert call(proxy, "POST", "/api/v3/clients", customer)[0] == 201
             assert slow.is_alive()
         finally:
             release.set()
             slow.join()
+        status = json.loads(call(proxy, "GET", "/__proxy/status")[2])
         assert violations(proxy) == []
+    assert status["judged"] == 3  # the first read and both writes; the read beside a write is not judged
+    assert status["not_judged"] == {"in flight while a write was": 1}
 
 
 def test_own_endpoints_and_a_busy_port(upstream):

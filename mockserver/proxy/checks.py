@@ -24,7 +24,8 @@ import threading
 import time
 import zlib
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,6 +38,8 @@ from ..web.routing import answer_problems
 from .forward import answer_of
 from .report import Request, describe_violation, log_line
 
+Fetch = Callable[[str, dict[str, str]], Answer]
+Quiet = Callable[[], AbstractContextManager[None]]
 JUDGED_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 MOST_KEPT = 1000  # violations listed at once; the oldest go first
@@ -48,15 +51,18 @@ class ProxyJudge(Judge):
     serves this mock's control plane: the model then runs on the same clock, and an
     answer a fault rule may have made up is not held to the model."""
 
-    def __init__(self, fetch: Callable[[str, dict[str, str]], Answer], headers: dict[str, str], admin: dict[str, str]):
-        self.admin = admin
+    def __init__(self, fetch: Fetch, headers: dict[str, str], admin: dict[str, str], quiet: Quiet):
+        """`quiet()`: a context in which no write is in flight to the upstream."""
+        self.admin, self.quiet = admin, quiet
         self.faults: list[tuple[str | None, Callable[[str], bool]]] = []
-        super().__init__(fetch, headers)
-        self._sync_control()
+        with quiet():
+            super().__init__(fetch, headers)
+            self._sync_control()
 
     def resync(self) -> None:
-        super().resync()
-        self._sync_control()
+        with self.quiet():
+            super().resync()
+            self._sync_control()
 
     def _sync_control(self) -> None:
         headers = {**self.headers, **self.admin}
@@ -89,9 +95,10 @@ class Ticket:
     writes: bool = False  # let through alone
     resync: bool = False  # a write not judged: the model reads the upstream anew after it
     why_not: str | None = None  # why it is not judged
-    generation: int = 0
-    overlapped: bool = False
-    holds_turn: bool = False
+    generation: int = 0  # writes begun before it
+    overlapped: bool = False  # begun while a write was in flight
+    in_flight: bool = False  # a write, counted in flight
+    stale: bool = False  # completed before the model read the upstream anew: already in the model
     done: bool = False
     violations: list[dict] = field(default_factory=list)
 
@@ -100,18 +107,20 @@ class Ticket:
 
 
 class Checker:
-    def __init__(self, fetch: Callable[[str, dict[str, str]], Answer], upstream_url: str, token: str | None):
+    def __init__(self, fetch: Fetch, upstream_url: str, token: str | None):
         # the model's own reads, marked so that this mock, as the upstream, keeps them out of its journal
-        self.fetch = lambda path, headers: fetch(path, {**headers, MODEL_READ_HEADER: "1"})
+        self.fetch: Fetch = lambda path, headers: fetch(path, {**headers, MODEL_READ_HEADER: "1"})
         self.upstream_url = upstream_url
         self.credentials = f"Bearer {token}" if token else None
         self.judge: ProxyJudge | None = None
         self.admin: dict[str, str] = {}
-        self.turn = threading.Lock()  # held by the one write in flight, and by whoever judges
-        self.lock = threading.Lock()  # the counters and the queue below
-        self.generation = 0  # writes let through so far
-        self.writing = False
-        self.pending: deque[tuple[Ticket, Answer | None]] = deque()
+        self.turn = threading.Lock()  # held by whoever judges
+        self.lock = threading.Lock()  # what follows, down to `pending`
+        self.calm = threading.Condition(self.lock)  # told when writes in flight or a reading of the upstream end
+        self.generation = 0  # writes begun so far
+        self.writes_in_flight = 0
+        self.reading_upstream = False  # the model reads the upstream: writes wait
+        self.pending: deque[tuple[Ticket, Answer | None]] = deque()  # completed, in order, to be judged
         self.violations: deque[dict] = deque(maxlen=MOST_KEPT)
         self.counts: Counter[str] = Counter()
         self.not_judged: Counter[str] = Counter()
@@ -124,7 +133,7 @@ class Checker:
         path = urlsplit(target).path
         admin = ticket.header(ADMIN_HEADER)
         if admin is not None:
-            self.admin = {"X-Mock-Admin": admin}
+            self.admin.update({"X-Mock-Admin": admin})
         control = path == "/__mock" or path.startswith("/__mock/")
         ticket.writes = method not in READS
         if control:
@@ -135,17 +144,32 @@ class Checker:
             self._judge_with(ticket)
         ticket.judged = ticket.why_not is None
         ticket.resync = ticket.writes and not ticket.judged  # it may have changed what the model holds
-        if ticket.writes:
-            self.turn.acquire()
-            ticket.holds_turn = True
-            self._drain()  # what completed before it is judged on the state before it
-            with self.lock:
+        with self.calm:
+            if ticket.writes:
+                while self.reading_upstream:
+                    self.calm.wait()
+                self.writes_in_flight += 1
                 self.generation += 1
-                self.writing = True
-        else:
-            with self.lock:
-                ticket.generation, ticket.overlapped = self.generation, self.writing
+                ticket.in_flight = True
+            ticket.generation, ticket.overlapped = self.generation, self.writes_in_flight > int(ticket.writes)
         return ticket
+
+    @contextmanager
+    def quiet(self) -> Iterator[None]:
+        """No write in flight, and none begun, while the model reads the upstream: what it reads
+        is the state after every write that completed. Those not judged yet are in it already."""
+        with self.calm:
+            self.reading_upstream = True
+            while self.writes_in_flight:
+                self.calm.wait()
+            for ticket, _ in self.pending:
+                ticket.stale = True
+        try:
+            yield
+        finally:
+            with self.calm:
+                self.reading_upstream = False
+                self.calm.notify_all()
 
     def _judge_with(self, ticket: Ticket) -> None:
         path = urlsplit(ticket.target).path
@@ -170,7 +194,7 @@ class Checker:
         credentials = self.credentials or credentials
         headers = {"Authorization": credentials} if credentials else {}
         try:
-            self.judge = ProxyJudge(self.fetch, headers, self.admin)
+            self.judge = ProxyJudge(self.fetch, headers, self.admin, self.quiet)
         except OSError as e:  # the upstream is down: tried again on the next request
             print(f"mockserver proxy: the model could not read {self.upstream_url}: {e}", file=sys.stderr, flush=True)
             return
@@ -180,32 +204,25 @@ class Checker:
     # -- once the answer is whole (`answer`), or could not be read whole (None)
 
     def finish(self, ticket: Ticket, answer: Answer | None) -> list[dict]:
-        """The exchange's violations, once it is judged."""
-        try:
-            if ticket.holds_turn:
-                with self.lock:
-                    self.writing = False
-                self._judge_one(ticket, answer)
-                self._drain()
+        """The exchange's violations, once it is judged (in the order the answers completed)."""
+        with self.calm:
+            if ticket.in_flight:
+                ticket.in_flight = False
+                self.writes_in_flight -= 1
+                self.calm.notify_all()
+            if ticket.judged and not ticket.writes and (ticket.generation != self.generation or ticket.overlapped):
+                ticket.judged, ticket.why_not = False, "in flight while a write was"
+            if ticket.judged or ticket.resync:
+                self.pending.append((ticket, answer))
             else:
-                with self.lock:
-                    if ticket.judged and (ticket.generation != self.generation or ticket.overlapped):
-                        ticket.judged, ticket.why_not = False, "in flight while a write was"
-                    if ticket.judged:
-                        self.pending.append((ticket, answer))
-                    else:
-                        self.not_judged[ticket.why_not or "not judged"] += 1
-                        ticket.done = True
-                while not ticket.done:  # judged by this thread, or by a write that drained the queue
-                    if self.turn.acquire(timeout=0.05):
-                        try:
-                            self._drain()
-                        finally:
-                            self.turn.release()
-        finally:
-            if ticket.holds_turn:
-                ticket.holds_turn = False
-                self.turn.release()
+                self.not_judged[ticket.why_not or "not judged"] += 1
+                ticket.done = True
+        while not ticket.done:  # judged by this thread, or by whichever drains the queue before it
+            if self.turn.acquire(timeout=0.05):
+                try:
+                    self._drain()
+                finally:
+                    self.turn.release()
         return ticket.violations
 
     def _drain(self) -> None:
@@ -219,6 +236,9 @@ class Checker:
 
     def _judge_one(self, ticket: Ticket, answer: Answer | None) -> None:
         try:
+            if ticket.stale:
+                self.not_judged["the model read the upstream anew after it"] += 1
+                return
             if answer is not None and answer.ok and ticket.resync and self.judge is not None:
                 self.judge.resync()
             if not ticket.judged or self.judge is None:
