@@ -14,15 +14,18 @@ from urllib.parse import urlsplit
 import pytest
 
 from mockserver.app import create_app
+from mockserver.cli import build_parser
 from mockserver.proxy.checks import Checker
 from mockserver.proxy.forward import Upstream
 from mockserver.proxy.wsgi import ProxyApp
 from mockserver.resources import seeded_business
 from mockserver.serving.threaded import serving
+from tests.conftest import ROOT
 from tests.patience import patience
 from tests.server_process import AUTH, ServerProcess, run_cli
 
 JSON = {"Content-Type": "application/json"}
+DOC = ROOT / "docs" / "proxy.md"
 VARYING = {"date", "via", "server"}  # set by whichever server sent the answer last
 
 
@@ -233,6 +236,28 @@ def test_a_planted_defect_is_reported_with_its_operation_request_and_curl(defect
     assert violation["expected"]["body"]["archived"] is True and violation["actual"]["body"]["archived"] is False
     assert violation["curl"].startswith(f"curl -X GET {defective_upstream}/api/v3/clients/1")
     assert '"Authorization: Bearer $TOKEN"' in violation["curl"]
+    assert shape(violation) == shape(documented_violation())  # docs/proxy.md shows this one
+
+
+def documented_violation() -> dict:
+    block = re.search(r"## A violation.*?```json\n(.*?)\n```", DOC.read_text(), re.S)
+    assert block, "docs/proxy.md shows a violation"
+    return json.loads(block.group(1))
+
+
+def shape(violation: dict) -> dict:
+    """Its fields, and the fields of each part that is an object (bodies and headers aside)."""
+    return {
+        key: sorted(value) if isinstance(value, dict) and key in ("request", "expected", "actual") else None
+        for key, value in violation.items()
+    }
+
+
+def test_the_docs_list_every_option_of_the_command():
+    documented = set(re.findall(r"^\| `(--[a-z-]+)", DOC.read_text(), re.M))
+    command = build_parser().commands["proxy"]  # type: ignore[attr-defined]
+    options = {o for action in command._actions for o in action.option_strings if o.startswith("--")} - {"--help"}
+    assert documented == options
 
 
 def test_fail_on_violation_answers_502_with_the_violation(defective_upstream):
