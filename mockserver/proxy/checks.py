@@ -16,7 +16,6 @@ with other credentials than the model reads with are forwarded, not judged: they
 another sandbox's state, or another user's.
 """
 
-import contextlib
 import gzip
 import re
 import sys
@@ -93,7 +92,7 @@ class Ticket:
     body: bytes | None
     judged: bool = False  # held to the model (else only forwarded)
     writes: bool = False  # let through alone
-    resync: bool = False  # a write not judged: the model reads the upstream anew after it
+    resync: bool = False  # a write not judged: the model reads the upstream anew before the next judged one
     why_not: str | None = None  # why it is not judged
     generation: int = 0  # writes begun before it
     overlapped: bool = False  # begun while a write was in flight
@@ -120,6 +119,9 @@ class Checker:
         self.generation = 0  # writes begun so far
         self.writes_in_flight = 0
         self.reading_upstream = False  # the model reads the upstream: writes wait
+        # A write the model could not follow (the control plane's, another token's) was made:
+        # it reads the upstream anew before it judges the next exchange.
+        self.behind = False
         self.pending: deque[tuple[Ticket, Answer | None]] = deque()  # completed, in order, to be judged
         self.violations: deque[dict] = deque(maxlen=MOST_KEPT)
         self.counts: Counter[str] = Counter()
@@ -144,6 +146,10 @@ class Checker:
             self._judge_with(ticket)
         ticket.judged = ticket.why_not is None
         ticket.resync = ticket.writes and not ticket.judged  # it may have changed what the model holds
+        if ticket.judged and self.behind:
+            with self.turn:  # what completed before it judged first, on the model as it was
+                self._drain()
+                self._catch_up()
         with self.calm:
             if ticket.writes:
                 while self.reading_upstream:
@@ -239,24 +245,31 @@ class Checker:
             if ticket.stale:
                 self.not_judged["the model read the upstream anew after it"] += 1
                 return
-            if answer is not None and answer.ok and ticket.resync and self.judge is not None:
-                self.judge.resync()
-            if not ticket.judged or self.judge is None:
+            if answer is not None and answer.ok and ticket.resync:
+                self.behind = True
+            if ticket.judged and self.behind:  # (only when writes were side by side)
+                self._catch_up()
+                self.not_judged["the model read the upstream anew after it"] += 1
+            elif not ticket.judged or self.judge is None:
                 self.not_judged[ticket.why_not or "no model"] += 1
             elif answer is None:
                 self.not_judged["answer too large to check, or cut"] += 1
-                if ticket.writes:
-                    self.judge.resync()
+                self.behind = self.behind or ticket.writes
             else:
                 self._check(ticket, self.judge, decoded(answer))
         except Exception as e:  # a defect of the checking must never stop the forwarding
             self.not_judged["the check failed"] += 1
             print(f"mockserver proxy: could not check {ticket.method} {ticket.target}: {e!r}", file=sys.stderr)
-            if self.judge is not None:
-                with contextlib.suppress(Exception):  # the upstream says why in its own answers
-                    self.judge.resync()
+            self.behind = True
         finally:
             ticket.done = True
+
+    def _catch_up(self) -> None:
+        """The model made anew from the upstream, once, however many writes it could not
+        follow came before (the caller holds `turn`)."""
+        if self.behind and self.judge is not None:
+            self.behind = False
+            self.judge.resync()
 
     def _check(self, ticket: Ticket, judge: ProxyJudge, answer: Answer) -> None:
         exchange = Exchange(ticket.method, ticket.target, for_model(ticket.headers), ticket.body, answer)
