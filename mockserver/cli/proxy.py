@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from . import options
 
-DEFAULT_PORT = 8001  # beside serve's 8000, the upstream it is most often put in front of
+DEFAULT_PORT = 8002  # beside serve's 8000 (the upstream it is most often put in front of) and make docs' 8001
 
 
 def add_parser(commands) -> argparse.ArgumentParser:
