@@ -31,13 +31,13 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, *args: str, port: int | None = None):
+    def __init__(self, *args: str, port: int | None = None, command: str = "serve"):
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         # A file, not a pipe: a server that logs a lot must never block on a full pipe.
         self.output = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mockserver", "serve", "--port", str(self.port), *args],
+            [sys.executable, "-m", "mockserver", command, "--port", str(self.port), *args],
             stdout=self.output,
             stderr=subprocess.STDOUT,
             text=True,

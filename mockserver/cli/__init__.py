@@ -1,4 +1,4 @@
-"""mockserver serve | reset | snapshot | repair | contract | seed | fault: one module per subcommand, each
+"""mockserver serve | proxy | reset | snapshot | repair | contract | seed | fault: one module per subcommand, each
 owning its options (`add_parser`) and its work (`run`); this one only dispatches."""
 
 import argparse
@@ -8,10 +8,10 @@ from ..control.remote import ControlError
 from ..serving.preflight import StartupError
 from ..state.files import StoreInUse
 from ..state.storage.snapshot import StoreDamaged
-from . import contract, fault, repair, reset, seed, serve, snapshot
+from . import contract, fault, proxy, repair, reset, seed, serve, snapshot
 from .options import version_of
 
-SUBCOMMANDS = (serve, reset, snapshot, repair, contract, seed, fault)
+SUBCOMMANDS = (serve, proxy, reset, snapshot, repair, contract, seed, fault)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -56,6 +56,7 @@ class Verdict:
     differences: list[Difference] = field(default_factory=list)
     readings: list[str] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)  # the reads after a write that showed a difference
+    predicted: Answer | None = None  # the model's answer
 
     @property
     def failed(self) -> bool:
@@ -120,6 +121,7 @@ class Judge:
                 self.model.align(table, ident)
         kept = self._checkpoint() if writes else None
         predicted, reading = self._predict(exchange, kept, writes)
+        verdict.predicted = predicted
         if reading:
             verdict.readings.append(reading)
         status = self._status_reading(operation, exchange, predicted)

@@ -38,6 +38,9 @@ HIDDEN = "[redacted]"
 # keeps its scheme, so "was it a Bearer?" can still be answered. `serve --redact-header`
 # adds more.
 SECRET_HEADERS = ("Cookie", "Set-Cookie", "X-Api-Key", "X-Mock-Admin", "Proxy-Authorization")
+# Sent by `mockserver proxy` on the reads its model makes of this server: they are not the
+# consumer's requests, so a test that reads the journal through the proxy sees only its own.
+MODEL_READ_HEADER = "X-Mockserver-Model-Read"
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ takes 3x as long
@@ -181,7 +184,7 @@ def register_journal(
     @app.after_request
     def _record(response: Response) -> Response:
         req, state = request._get_current_object(), g._get_current_object()  # type: ignore[attr-defined]
-        if req.endpoint in skipped or req.path.startswith("/__mock/"):
+        if req.endpoint in skipped or req.path.startswith("/__mock/") or MODEL_READ_HEADER in req.headers:
             return response
         picked = pick()
         if picked is None:  # isolated by token, and this caller has no sandbox

@@ -188,23 +188,33 @@ def check_response(response: Response) -> Response:
     spec: Spec | None = g.get("spec")
     if op is None or response.status_code == 405 or request.method == "HEAD" or g.get("off_contract"):
         return response
-    if op.responses.get(str(response.status_code)) == {} and not response.get_data():
-        return response  # documented without content (204), and none sent
-    validator = op.response_validator(response.status_code, response.mimetype or "")
-    if validator is None:
-        raise AssertionError(
-            f"{op.operation_id} answered {response.status_code} {response.mimetype}, "
-            f"which {spec.name if spec else 'its spec'} does not document"
-        )
-    if response.mimetype == "application/json":
-        problems = [
-            f"{'/'.join(map(str, e.instance_path))}: {e.message}" for e in validator.iter_errors(response.get_json())
-        ]
-        if problems:
-            raise AssertionError(
-                f"{op.operation_id} answered {response.status_code} against its schema: {problems[:5]}"
-            )
+    media = response.mimetype or ""
+    body = response.get_json() if media == "application/json" else None
+    problems = answer_problems(
+        op, spec.name if spec else "its spec", response.status_code, media, body, response.get_data
+    )
+    if problems:
+        raise AssertionError(problems[0])
     return response
+
+
+def answer_problems(
+    op: Operation, spec_name: str, status: int, media: str, body: Any, content: Callable[[], bytes]
+) -> list[str]:
+    """What is wrong with an answer of `op` against the spec: a status or media type it does
+    not document, or a JSON `body` against the schema (our own answers, and, in the proxy,
+    an upstream's). `content` is called only for a status documented without content (a
+    streamed answer is not read here)."""
+    if op.responses.get(str(status)) == {} and not content():
+        return []  # documented without content (204), and none sent
+    validator = op.response_validator(status, media)
+    if validator is None:
+        return [f"{op.operation_id} answered {status} {media}, which {spec_name} does not document"]
+    if media == "application/json":
+        problems = [f"{'/'.join(map(str, e.instance_path))}: {e.message}" for e in validator.iter_errors(body)]
+        if problems:
+            return [f"{op.operation_id} answered {status} against its schema: {problems[:5]}"]
+    return []
 
 
 def _wider(template: str, path: str) -> bool:
