@@ -455,7 +455,10 @@ def history(judge: Judge, customer: int | None) -> Iterator[Request]:
         yield Request("GET", f"/api/v3/clients/{customer}/transactions?from={first}&to={last}")
     body = {**_send_example(judge), "other_emails": ["history@example.com"]}
     send = f"/api/v3/reports/customers/client/transactions/send/{customer}"
-    yield Request("POST", f"{send}?from=2024-01-01&to=2024-03-31", body)
+    # a statement from before the history, and from days it has entries on: what is brought
+    # forward holds the days before, never the first day's own
+    for first, last in (("2024-01-01", "2024-03-31"), ("2024-01-15", "2024-02-29"), ("2024-02-29", "2024-12-31")):
+        yield Request("POST", f"{send}?from={first}&to={last}", body)
     # and one entry taken away again: every figure that summed it must drop it
     kept = judge.model.store.find_by("ledger", "customer_id", customer)
     if kept:
