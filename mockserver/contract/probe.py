@@ -13,6 +13,7 @@ Schemathesis then explores at random on top; this is the part that is not left t
 import calendar
 import json
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,6 +22,7 @@ from urllib.parse import urlencode
 
 from ..formats.sheets import xlsx_bytes
 from ..schemas.customer_sheet import COLUMNS
+from .compare import Difference, record_id
 from .judge import READ_ONLY_POSTS, Exchange, Judge, Verdict
 from .model import Answer
 
@@ -53,6 +55,41 @@ def run(judge: Judge, send: Send, headers: dict[str, str]) -> list[tuple[Request
         verdict = judge.judge(Exchange(request.method, request.path, sent, body, actual))
         if verdict.failed:
             failed.append((request, verdict))
+    failed += page_walks(judge, send, headers)
+    return failed
+
+
+MOST_PAGES = 30  # pages one walk reads: a big list is walked in bigger pages
+
+
+def page_walks(judge: Judge, send: Send, headers: dict[str, str]) -> list[tuple[Request, Verdict]]:
+    """Every paged list walked page by page, as a consumer reads it: whatever order the
+    target keeps, its pages together hold each entry once. A page judged alone shows its
+    entries are right ones, never that the next page does not skip or repeat one."""
+    failed = []
+    for op in judge.spec.operations:
+        names = {p.name for p in op.query_parameters}
+        if op.method != "GET" or "{" in op.path or not {"page", "limit"} <= names:
+            continue
+        expected = judge.every_entry(op.path, headers)
+        for limit in sorted({3, 7, -(-len(expected) // MOST_PAGES)}):
+            if limit < 1:
+                continue
+            seen: list[Any] = []
+            for page in range(1, -(-len(expected) // limit) + 2):  # and one past the last
+                answer = send("GET", f"{op.path}?page={page}&limit={limit}", headers, None)
+                data = answer.json.get("data") if isinstance(answer.json, dict) else None
+                if not isinstance(data, list) or not data:
+                    break
+                seen += [record_id(item) for item in data]
+            missing = sorted(set(expected) - set(seen), key=str)
+            repeated = sorted((i for i, n in Counter(seen).items() if n > 1), key=str)
+            if missing or repeated:
+                verdict = Verdict(op.operation_id)
+                where = f"pages of {limit} walked from 1 to the end"
+                verdict.differences += [Difference(f"{where}: entries never shown", [], missing)] if missing else []
+                verdict.differences += [Difference(f"{where}: entries shown twice", [], repeated)] if repeated else []
+                failed.append((Request("GET", f"{op.path}?page=2&limit={limit}"), verdict))
     return failed
 
 
@@ -118,10 +155,9 @@ class Values:
             return ["xlsx", "csv"]
         if name == "id":  # a transaction's id
             return [*(e["id"] for e in self.entries[:2]), UNKNOWN_ID]
-        if name in ("from", "startDate"):
-            return [p[0] for p in self.periods[:6]]
-        if name in ("to", "endDate"):
-            return [p[1] for p in self.periods[:6]]
+        if name in ("from", "startDate", "to", "endDate"):  # alone: on the edge days, and the calendar's ends
+            days = sorted({p[0] for p in self.periods if p[0] == p[1]})
+            return [date.min.isoformat(), *days[:: max(1, len(days) // 8)], date.max.isoformat()]
         return []
 
     def pair(self, names: tuple[str, str]) -> list[dict[str, Any]]:
@@ -215,24 +251,33 @@ def _spread(ids: list[int]) -> list[int]:
     return [ids[0], ids[len(ids) // 2], ids[-1]]
 
 
+MOST_DAYS = 6  # entry days of each kind that periods are set on, spread over the data
+
+
 def edge_days(judge: Judge) -> list[date]:
-    """The days the data turns on: each entry's day, and its neighbours, a few at most."""
+    """The days the data turns on: entry days of each kind, spread over the data, each with
+    the day before and after (a filter's edge is only seen on a day that has entries)."""
     store = judge.model.store
-    found: set[date] = set()
-    for entry in store.all("ledger")[:40]:
-        found |= _around(entry.get("date"))
-    for entry in store.all("summit_income")[:40]:
-        found |= _around(entry.get("incomeDate"))
-    found.add(date.today())
+    found: set[date] = {date.today()}
+    for table, field in (("ledger", "date"), ("summit_income", "incomeDate")):
+        days = sorted({d for d in (_day(e.get(field)) for e in store.all(table)) if d is not None})
+        for day in days[:: max(1, -(-len(days) // MOST_DAYS))]:
+            found |= _around(day)
     return sorted(found)
 
 
-def _around(text: Any) -> set[date]:
+def _day(text: Any) -> date | None:
     try:
-        day = date.fromisoformat(text)
+        return date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _around(day: date) -> set[date]:
+    try:
         return {day - timedelta(days=1), day, day + timedelta(days=1)}
-    except (TypeError, ValueError, OverflowError):  # not a date, or the calendar's first or last day
-        return set()
+    except OverflowError:  # the calendar's first or last day
+        return {day}
 
 
 def periods(days: list[date]) -> Iterator[tuple[str, str]]:
@@ -240,7 +285,7 @@ def periods(days: list[date]) -> Iterator[tuple[str, str]]:
     seen: set[tuple[date, date]] = {(date(2024, 2, 29), date(2024, 2, 29)), (date(2000, 1, 1), date.today())}
     seen |= {(date.min, date(1, 12, 31)), (date(9999, 12, 31), date.max)}  # the calendar's own edges
     seen.add((date(2024, 2, 28), date(2024, 3, 1)))
-    for day in days[:: max(1, len(days) // 12)]:
+    for day in days:
         month_end = day.replace(day=calendar.monthrange(day.year, day.month)[1])
         for pair in ((day, day), (day.replace(day=1), month_end), (date(day.year, 1, 1), date(day.year, 12, 31))):
             seen.add(pair)
