@@ -300,6 +300,9 @@ class Judge:
         views += [f"/api/v3/reports/customers/2000-01-01/{today}", f"/api/v3/reports/customers/{today}/{today}"]
         if isinstance(customer, int) and operation != "customers.delete_customer":
             views += [f"/api/v3/clients/{customer}", f"/api/v3/clients/{customer}/transactions"]
+            record = self.model.store.get("customers", customer)
+            if record is not None:  # and the filtered list it belongs to
+                views.append(f"/api/v3/clients?category_id={record.get('category_id')}")
         elif isinstance(customer, int):
             views.append(f"/api/v3/clients/{customer}")
             if self.control_plane():  # its entries go with it

@@ -128,7 +128,8 @@ def status_reading(
     pair = {p, a}
     query = dict(parse_qsl(urlsplit(sent.path).query, keep_blank_values=True))
     definition = {op.operation_id: op for op in spec.operations}.get(operation)
-    if pair <= {400, 422} or pair == {404, 422}:
+    # 404 for 422 only where there is a body to be wrong as well: an unknown id alone is 404
+    if pair <= {400, 422} or (pair == {404, 422} and sent.body):
         return "error_status"
     if pair == {404, 405}:
         return "wider_route"
