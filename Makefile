@@ -7,6 +7,7 @@
 #   make bench-peers  mockserver against WireMock, Prism and json-server, each installed and run here
 #   make mutants planted defects: does `mockserver contract` catch each one?
 #   make mutation machine-made defects: cosmic-ray's mutants of the serve-side code, a sample
+#   make heldout  planted defects written without reading the contract's code, each served alone
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -46,6 +47,9 @@ mutation: $(VENV)/.installed-test
 
 mutants: $(VENV)/.installed-test
 	$(BIN)/python bench/mutants.py $(ARGS)
+
+heldout: $(VENV)/.installed-test
+	$(BIN)/python bench/heldout.py --jobs 2 $(ARGS)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

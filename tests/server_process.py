@@ -20,7 +20,7 @@ AUTH = {"Authorization": "Bearer process-token"}
 def run_cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
     """`mockserver ARGS` to its end, with what it printed."""
     return subprocess.run(
-        [sys.executable, "-m", "mockserver", *args], capture_output=True, text=True, timeout=patience(60), cwd=cwd
+        [sys.executable, "-m", "mockserver", *args], capture_output=True, text=True, timeout=patience(180), cwd=cwd
     )
 
 

@@ -197,7 +197,7 @@ class Judge:
         actual = exchange.actual.json if isinstance(exchange.actual.json, dict) else {}
         expected: Any = predicted.json
         found = differences(expected.get("meta"), actual.get("meta"), "$.meta")
-        allowed = self.every_entry(exchange.path, exchange.headers)
+        allowed = every_entry(self.model, exchange.path, exchange.headers)
         data: Any = actual.get("data") if isinstance(actual.get("data"), list) else []
         shown: Any = predicted.json
         if len(data) != len(shown.get("data", [])):
@@ -208,19 +208,6 @@ class Judge:
                 found.append(Difference(f"$.data[id={ident}]", "not in the filtered entries", item))
             else:
                 found += differences(allowed[ident], item, f"$.data[id={ident}]")
-        return found
-
-    def every_entry(self, path: str, headers: dict[str, str]) -> dict[Any, Any]:
-        """Every entry of a paged list with its filters, by id, as the model holds them."""
-        split = urlsplit(path)
-        query = dict(parse_qsl(split.query, keep_blank_values=True))
-        found: dict[Any, Any] = {}
-        for page in range(1, 10**6):
-            whole = {**query, "page": str(page), "limit": "100"}
-            every: Any = self.model.ask("GET", f"{split.path}?{urlencode(whole)}", headers, None).json or {}
-            found.update((record_id(item), item) for item in every.get("data", []))
-            if page >= every.get("meta", {}).get("totalPages", 0):
-                break
         return found
 
     # -- after a write
@@ -318,6 +305,20 @@ class Judge:
     def _restore(self, kept: dict | None) -> None:
         if kept is not None:
             self.model.store.replace(kept)
+
+
+def every_entry(model: Model, path: str, headers: dict[str, str]) -> dict[Any, Any]:
+    """Every entry of a paged list with its filters, by id, as the model holds them."""
+    split = urlsplit(path)
+    query = dict(parse_qsl(split.query, keep_blank_values=True))
+    found: dict[Any, Any] = {}
+    for page in range(1, 10**6):
+        whole = {**query, "page": str(page), "limit": "100"}
+        every: Any = model.ask("GET", f"{split.path}?{urlencode(whole)}", headers, None).json or {}
+        found.update((record_id(item), item) for item in every.get("data", []))
+        if page >= every.get("meta", {}).get("totalPages", 0):
+            break
+    return found
 
 
 # Figures summed from a customer's ledger: where the model could not read a ledger (a big

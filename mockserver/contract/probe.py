@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 from ..formats.sheets import xlsx_bytes
 from ..schemas.customer_sheet import COLUMNS
 from .compare import Difference, record_id
-from .judge import READ_ONLY_POSTS, Exchange, Judge, Verdict
+from .judge import READ_ONLY_POSTS, Exchange, Judge, Verdict, every_entry
 from .model import Answer
 
 UNKNOWN_ID = 2_000_000_000
@@ -71,7 +71,7 @@ def page_walks(judge: Judge, send: Send, headers: dict[str, str]) -> list[tuple[
         names = {p.name for p in op.query_parameters}
         if op.method != "GET" or "{" in op.path or not {"page", "limit"} <= names:
             continue
-        expected = judge.every_entry(op.path, headers)
+        expected = every_entry(judge.model, op.path, headers)
         for limit in sorted({3, 7, -(-len(expected) // MOST_PAGES)}):
             if limit < 1:
                 continue
