@@ -32,6 +32,7 @@ MOST_ENUM = 8  # values of an enumerated field a body is sent with
 MOST_IDS = 3  # records of each kind a path is filled with (the first, the last, and one between)
 # query parameters that mean something only together: varied as a pair
 PAIRS = (("from", "to"), ("startDate", "endDate"), ("page", "limit"))
+MOST_SPANS = 6  # periods a filter is sent beside, spread over all of them
 
 
 @dataclass(frozen=True)
@@ -204,8 +205,9 @@ def _queries(names: list[str], values: Values) -> Iterator[dict[str, Any]]:
             yield from values.pair(pair)
     for name in (n for n in names if not any(n in pair for pair in PAIRS)):
         for pair in (p for p in PAIRS if p != ("page", "limit") and all(n in names for n in p)):
+            spans = values.pair(pair)
             for value in values.query(name)[:2]:  # a filter must hold whatever else is sent with it
-                yield from ({**span, name: value} for span in values.pair(pair))
+                yield from ({**span, name: value} for span in spans[:: max(1, len(spans) // MOST_SPANS)])
     if {"page", "limit"} <= set(names):  # every page of each filtered list, not only of the whole one
         for name in (n for n in names if n not in ("page", "limit")):
             for value in values.query(name)[:2]:
