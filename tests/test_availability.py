@@ -1,7 +1,6 @@
 """No client can stall, starve or exhaust the server, and none can forge or read what it
 should not: the limits a shared demo server needs."""
 
-import asyncio
 import contextlib
 import http.client
 import json
@@ -15,6 +14,7 @@ import pytest
 from bench import hostile_sheets
 from tests.conftest import ApiClient, fixture_rows, make_app
 from tests.patience import patience
+from tests.rsgi import call as rsgi_call
 from tests.server_process import ServerProcess
 
 NEW = {
@@ -132,42 +132,12 @@ def test_an_early_401_leaves_the_connection_usable(tmp_path):
 # -- the front itself, driven as granian drives it (RSGI)
 
 
-class Headers(dict):
-    """granian's RSGIHeaders: a mapping of lower-case names."""
-
-
-class Scope:
-    proto, http_version, scheme = "http", "1.1", "http"
-    server, client = "127.0.0.1:8000", "127.0.0.1:50000"
-
-    def __init__(self, method, path, query, headers):
-        self.method, self.path, self.query_string = method, path, query
-        self.headers = Headers({"authorization": "Bearer t", **headers})
-
-
-class Proto:
-    """granian's RSGIHTTPProtocol: the body in parts, the answer kept."""
-
-    def __init__(self, parts):
-        self.parts, self.answer = list(parts), None
-
-    def __aiter__(self):
-        return self
-
-    async def __anext__(self):
-        if not self.parts:
-            raise StopAsyncIteration
-        return self.parts.pop(0)
-
-    def response_bytes(self, status, headers, body):
-        self.answer = status, dict(headers), body
-
-
 def rsgi(front, method, path, parts=(), headers=None, query=""):
     """One request through the front: (status, headers, body)."""
-    proto = Proto(parts)
-    asyncio.run(front.__rsgi__(Scope(method, path, query, headers or {}), proto))
-    return proto.answer
+    status, answered, body = rsgi_call(
+        front, method, path, query, {"authorization": "Bearer t", **(headers or {})}, parts
+    )
+    return status, dict(answered), body
 
 
 @pytest.fixture

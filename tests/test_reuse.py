@@ -1,7 +1,6 @@
 """GETs the server's front answers again from memory (serving/reuse.py) give what the app
 gives: the same status, headers and bytes, journal entry and log line, after any write."""
 
-import asyncio
 import json
 import re
 
@@ -10,6 +9,7 @@ import pytest
 from mockserver.serving.front import Front
 from mockserver.serving.reuse import Reuse
 from mockserver.state.sandbox import SANDBOXES, shared
+from tests import rsgi
 from tests.conftest import fixture_rows, make_app
 
 BID = fixture_rows("businesses")[0]["encrypted_id"]
@@ -45,32 +45,6 @@ READS = [
 READ_IDS = [f"{path}?{query}{'+' + ','.join(extra) if extra else ''}" for path, query, extra in READS]
 
 
-class Scope:
-    """granian's RSGI scope: the headers a mapping of lower-case names, in order."""
-
-    proto, http_version, scheme = "http", "1.1", "http"
-    server, client = "127.0.0.1:8000", "127.0.0.1:50000"
-
-    def __init__(self, method, path, query, headers):
-        self.method, self.path, self.query_string, self.headers = method, path, query, headers
-
-
-class Proto:
-    def __init__(self, body):
-        self.parts, self.answer = [body] if body else [], None
-
-    def __aiter__(self):
-        return self
-
-    async def __anext__(self):
-        if not self.parts:
-            raise StopAsyncIteration
-        return self.parts.pop(0)
-
-    def response_bytes(self, status, headers, body):
-        self.answer = status, list(headers), body
-
-
 class Counted:
     """The app, counting the requests that reach it."""
 
@@ -98,9 +72,7 @@ class Pair:
         if body is not None:
             body = json.dumps(body).encode()
             headers |= {"content-type": "application/json", "content-length": str(len(body))}
-        proto = Proto(body)
-        asyncio.run(front.__rsgi__(Scope(method, path, query, headers), proto))
-        return proto.answer
+        return rsgi.call(front, method, path, query, headers, [body] if body else [])
 
     def get(self, front, path, query="", headers=None):
         return self.call(front, "GET", path, query, headers)
