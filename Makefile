@@ -29,7 +29,7 @@ test: $(VENV)/.installed-test
 	# two workers for the suite; then, in one process, the tests xdist cannot run (marker
 	# serial: Schemathesis's parametrized tests, whose cases xdist would silently skip).
 	# Exit 5 is "no test selected", which ARGS may make of either half.
-	$(BIN)/pytest -n 2 --dist loadfile -m "not serial" $(ARGS) || [ $$? -eq 5 ]
+	$(BIN)/pytest -n 2 --dist loadfile -m "not serial" --durations=25 $(ARGS) || [ $$? -eq 5 ]
 	$(BIN)/pytest -m serial $(ARGS) || [ $$? -eq 5 ]
 
 docs: $(VENV)/.installed-test

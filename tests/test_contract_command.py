@@ -113,6 +113,19 @@ def test_a_broken_server_fails_with_a_readable_report(broken_server, tmp_path):
     assert failures >= 1 and "GET /api/v3/clients/{id}" in failed
 
 
+def test_max_failures_stops_the_run_at_the_first_that_fails(broken_server, tmp_path):
+    result = run_cli(
+        "contract", "--base-url", broken_server, "--token", TOKEN, "--max-failures", "1", *QUICK, cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert "model phase: 1 of the probe's requests answered otherwise" in result.stdout
+    assert "stopped at --max-failures 1" in result.stdout
+    assert "what was sent and checked" not in result.stdout  # Schemathesis's phases were not run
+    assert "does NOT conform to (exit 1)" in result.stdout
+    refused = run_cli("contract", "--base-url", broken_server, "--token", TOKEN, "--max-failures", "0")
+    assert refused.returncode == 2 and "not a positive count" in refused.stderr
+
+
 def test_contract_needs_a_token_and_known_phases():
     no_token = run_cli("contract", "--base-url", "http://127.0.0.1:9")
     assert no_token.returncode == 2 and "contract needs --token" in no_token.stderr
@@ -136,7 +149,11 @@ def test_a_defect_of_meaning_fails_the_run_naming_the_rule(tmp_path):
     app = create_app({"DB_PATH": None, "TOKEN": MUTANT_TOKEN})
     defect.plant(app)
     with serving(app) as base_url:
-        result = run_cli("contract", "--base-url", base_url, "--token", MUTANT_TOKEN, *QUICK, cwd=tmp_path)
+        # Schemathesis's examples alone, where the rule is one of its checks (the model's
+        # phase would catch it too, as test_contract_model shows of every kind of view)
+        result = run_cli(
+            "contract", "--base-url", base_url, "--token", MUTANT_TOKEN, *QUICK, "--phases", "examples", cwd=tmp_path
+        )
     assert result.returncode == 1, result.stdout[-3000:]
     assert "checks of meaning, ids steered to the listed ones: 7 customers" in result.stdout
     assert "MS100 customer_figures_agree: customer " in result.stdout

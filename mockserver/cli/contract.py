@@ -36,6 +36,12 @@ def add_parser(commands) -> argparse.ArgumentParser:
     contract.add_argument(
         "--phases", type=phases, default=list(PHASES), help=f"comma-separated, from {','.join(PHASES)} (all)"
     )
+    contract.add_argument(
+        "--max-failures",
+        type=options.positive,
+        metavar="N",
+        help="stop the run after N failed requests, the model's and Schemathesis's together (default: run it all)",
+    )
     contract.add_argument("--workers", type=options.count, default=1, metavar="N", help="concurrent workers (1)")
     contract.add_argument("--junit-xml", type=Path, metavar="PATH", help="also write a JUnit XML report for CI")
     contract.add_argument(
@@ -103,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
                 again=stateful_pass,
                 seeded=args.seeded,
                 model="model" in args.phases,
+                max_failures=args.max_failures,
             )
         except contract.NotRun as e:
             print(f"mockserver contract: {e}", file=sys.stderr, flush=True)

@@ -120,12 +120,14 @@ def run(
     again: Callable[[int], list[str] | None] | None = None,
     seeded: bool = False,
     model: bool = True,
+    max_failures: int | None = None,
 ) -> int:
     """Schemathesis's exit code: 0 when every check held; NotRun if it is not installed.
     With `base_url`, the checks of meaning run too, on what the target lists steered to, and
     `again(n)` gives the arguments of stateful pass n, run while links are left unwalked.
     `seeded`: the target holds the docs' sample records; its answers to the docs' sample
-    requests are checked field for field first, before the run writes anything."""
+    requests are checked field for field first, before the run writes anything.
+    `max_failures`: the run stops once that many requests have failed, in whichever phase."""
     try:
         from schemathesis.cli import schemathesis as cli
     except ImportError:
@@ -149,9 +151,11 @@ def run(
         codes.append(1 if wrong else 0)
     report.install(links(aliases))
     known = steering.discover(base_url, headers)  # before the model's probe writes anything
-    judge, failed = model_phase(base_url, headers) if model else (None, 0)
+    judge, failed = model_phase(base_url, headers, max_failures) if model else (None, 0)
     codes.append(1 if failed else 0)
-    if not args:  # no phase of Schemathesis's chosen
+    if max_failures is not None:  # what is left of it goes to Schemathesis; none left, it is not run
+        args = [] if failed >= max_failures else [*args, "--max-failures", str(max_failures - failed)]
+    if not args:  # no phase of Schemathesis's chosen, or none left to run
         return next((code for code in codes if code != 0), 0)
     # and the income entries the probe left: Schemathesis's own deletes would otherwise take
     # the few listed before it, and leave every later update of one a 404
@@ -168,6 +172,8 @@ def run(
         more = again(n) if again is not None else None
         if more is None or not report.missed() or codes[-1] not in (0, 1):
             break
+        if max_failures is not None and any(codes):
+            break  # Schemathesis counted its failures against what was left; none remain
         more += adapted
         steering.install(steering.discover(base_url, headers))  # not the ids the last pass deleted
         left = len(report.missed())

@@ -31,8 +31,9 @@ def sender(base_url: str):
     return send
 
 
-def model_phase(base_url: str, headers: dict[str, str]) -> tuple[Judge | None, int]:
-    """The judge for the rest of the run, and how many probe requests failed."""
+def model_phase(base_url: str, headers: dict[str, str], max_failures: int | None = None) -> tuple[Judge | None, int]:
+    """The judge for the rest of the run, and how many probe requests failed (it stops at
+    `max_failures`)."""
     send = sender(base_url)
     try:
         judge = Judge(lambda path, sent: send("GET", path, sent, None), headers)
@@ -43,7 +44,7 @@ def model_phase(base_url: str, headers: dict[str, str]) -> tuple[Judge | None, i
     print(f"mockserver contract: model observed {counts}", flush=True)
     for listed in judge.model.observed.not_listed:
         print(f"mockserver contract: {listed} gave no list: what it holds is compared as changes only")
-    failed = probe.run(judge, send, headers)
+    failed = probe.run(judge, send, headers, max_failures)
     if not judge.control_plane():
         print(
             "mockserver contract: the target serves no /__mock/ control plane: ledger histories and the contents "
@@ -58,4 +59,6 @@ def model_phase(base_url: str, headers: dict[str, str]) -> tuple[Judge | None, i
         for difference in verdict.differences[:20]:
             print(f"    {difference}")
     print(f"mockserver contract: model phase: {len(failed)} of the probe's requests answered otherwise", flush=True)
+    if max_failures is not None and len(failed) >= max_failures:
+        print(f"mockserver contract: stopped at --max-failures {max_failures}: the rest of the probe was not sent")
     return judge, len(failed)

@@ -46,8 +46,12 @@ class Request:
 Send = Any  # (method, path, headers, body bytes) -> Answer
 
 
-def run(judge: Judge, send: Send, headers: dict[str, str]) -> list[tuple[Request, Verdict]]:
-    """Every request of the probe, sent to the target and judged; the verdicts that failed."""
+def run(
+    judge: Judge, send: Send, headers: dict[str, str], max_failures: int | None = None
+) -> list[tuple[Request, Verdict]]:
+    """Every request of the probe, sent to the target and judged; the verdicts that failed.
+    With `max_failures`, it stops at that many: a CI job that wants only "does it conform"
+    (or a mutant run, which needs one failure) need not wait for the rest."""
     failed = []
     for request in _all(judge):
         body, type_ = _encoded(request)
@@ -56,8 +60,10 @@ def run(judge: Judge, send: Send, headers: dict[str, str]) -> list[tuple[Request
         verdict = judge.judge(Exchange(request.method, request.path, sent, body, actual))
         if verdict.failed:
             failed.append((request, verdict))
+            if max_failures is not None and len(failed) >= max_failures:
+                return failed
     failed += page_walks(judge, send, headers)
-    return failed
+    return failed[:max_failures]
 
 
 MOST_PAGES = 30  # pages one walk reads: a big list is walked in bigger pages
