@@ -63,6 +63,21 @@ def laravel(value):
     return value
 
 
+def test_entries_on_the_calendars_first_and_last_days_are_probed_around_not_past():
+    """Schemathesis draws such dates, so a target it has run against holds them; the probe's
+    edges (the day before, the day after, a period run backwards) stop at the calendar's."""
+    send = target()
+    headers = {**AUTH, "Content-Type": "application/json"}
+    for day in ("0001-01-01", "9999-12-31"):
+        entry = {"customer_id": 779, "kind": "payment", "amount": 1.5, "date": day}
+        assert send("POST", "/__mock/ledger", headers, json.dumps(entry).encode()).status == 201
+        income = {"source": "Edge", "amount": 1, "currency": "USD", "incomeDate": day, "clientId": 2}
+        assert send("POST", "/api/income", headers, json.dumps({**income, "categoryId": 1}).encode()).status == 201
+    judge, failed = run(send)
+    assert failed == []
+    assert judge.judged > 300
+
+
 def test_laravel_middleware_is_a_reading_not_a_failure():
     judge, failed = run(target(change_body=laravel))
     assert failed == []

@@ -281,11 +281,17 @@ def _day(text: Any) -> date | None:
         return None
 
 
-def _around(day: date) -> set[date]:
+def _shifted(day: date, days: int) -> date | None:
+    """`day` moved by `days`, or None past the calendar's first or last day (a target may
+    well hold an entry on either: Schemathesis draws them)."""
     try:
-        return {day - timedelta(days=1), day, day + timedelta(days=1)}
-    except OverflowError:  # the calendar's first or last day
-        return {day}
+        return day + timedelta(days=days)
+    except OverflowError:
+        return None
+
+
+def _around(day: date) -> set[date]:
+    return {d for d in (_shifted(day, n) for n in (-1, 0, 1)) if d is not None}
 
 
 def periods(days: list[date]) -> Iterator[tuple[str, str]]:
@@ -303,7 +309,11 @@ def periods(days: list[date]) -> Iterator[tuple[str, str]]:
 
 def _backwards(span: tuple[str, str]) -> tuple[str, str]:
     first, last = span
-    return (last, first) if first != last else (first, (date.fromisoformat(first) - timedelta(days=1)).isoformat())
+    if first != last:
+        return last, first
+    day = date.fromisoformat(first)
+    before = _shifted(day, -1)
+    return (first, before.isoformat()) if before else (_shifted(day, 1).isoformat(), first)  # type: ignore[union-attr]
 
 
 # -- writes, each chosen from the state the last one left
@@ -424,8 +434,7 @@ def _variants(judge: Judge, base: dict, name: str, schema: dict) -> list[Any]:
         out += ["x" * longest, "x" * (longest + 1)]
     if isinstance(base.get(name), str) and _is_day(base[name]):
         for other in [v for k, v in base.items() if k != name and isinstance(v, str) and _is_day(v)] + [base[name]]:
-            day = date.fromisoformat(other)
-            out += [(day + timedelta(days=d)).isoformat() for d in (-1, 0, 1)]
+            out += [d.isoformat() for d in sorted(_around(date.fromisoformat(other)))]
     return out
 
 
