@@ -12,7 +12,7 @@ from bench.mutants import DEFECTS
 from bench.mutants import TOKEN as MUTANT_TOKEN
 from mockserver import create_app
 from mockserver.cli import main
-from mockserver.contract import NOT_RUN, alias_operations, links
+from mockserver.contract import NOT_RUN, alias_operations, focus, links
 from mockserver.serving.threaded import serving
 from mockserver.web.spec import load_spec
 from tests.server_process import ServerProcess, run_cli
@@ -124,6 +124,17 @@ def test_max_failures_stops_the_run_at_the_first_that_fails(broken_server, tmp_p
     assert "does NOT conform to (exit 1)" in result.stdout
     refused = run_cli("contract", "--base-url", broken_server, "--token", TOKEN, "--max-failures", "0")
     assert refused.returncode == 2 and "not a positive count" in refused.stderr
+
+
+def test_a_later_stateful_pass_is_kept_to_the_links_left_and_what_leads_into_them():
+    by_id = {op.operation_id: f"{op.method} {op.path}" for op in load_spec().operations}
+    for link in links():
+        args = focus([link])
+        kept = {by_id[value] for flag, value in zip(args[::2], args[1::2], strict=True)}
+        assert set(args[::2]) == {"--include-operation-id"}
+        source, target = link.split(" -> ")[0], link.split(" -> ")[-1]
+        leading = {other.split(" -> ")[0] for other in links(True) if other.split(" -> ")[-1] == source}
+        assert kept == {source, target} | leading, link
 
 
 def test_contract_needs_a_token_and_known_phases():
