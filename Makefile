@@ -26,10 +26,11 @@ test: $(VENV)/.installed-test
 	# the docs site, strictly (a broken link or anchor fails; not --quiet, which hides the
 	# warnings --strict counts), into a folder removed after
 	d=$$(mktemp -d) && NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d "$$d"; s=$$?; rm -rf "$$d"; exit $$s
-	# two workers for the suite; then, in one process, the tests xdist cannot run (marker
+	# two workers for the suite, a test at a time to whichever is free (a file's tests at one
+	# worker left one with every long contract run); then, in one process, the tests xdist cannot run (marker
 	# serial: Schemathesis's parametrized tests, whose cases xdist would silently skip).
 	# Exit 5 is "no test selected", which ARGS may make of either half.
-	$(BIN)/pytest -n 2 --dist loadfile -m "not serial" --durations=25 $(ARGS) || [ $$? -eq 5 ]
+	$(BIN)/pytest -n 2 --dist worksteal -m "not serial" --durations=25 $(ARGS) || [ $$? -eq 5 ]
 	$(BIN)/pytest -m serial $(ARGS) || [ $$? -eq 5 ]
 
 docs: $(VENV)/.installed-test
