@@ -43,6 +43,7 @@ def main() -> int:
                     break
                 except OSError:
                     if time.monotonic() > deadline:
+                        print("the mutated server did not answer in 60 s", flush=True)
                         return 3
                     time.sleep(0.1)
             contract = [sys.executable, "-m", "mockserver", "contract", "--base-url", base, "--token", TOKEN]
@@ -55,7 +56,7 @@ def main() -> int:
                 capture_output=True,
                 text=True,
             )
-            print(run.stdout[-4000:], flush=True)
+            print(run.stdout[-4000:], run.stderr[-2000:], sep="\n", flush=True)
             return run.returncode
         finally:
             server.terminate()

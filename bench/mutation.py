@@ -13,6 +13,7 @@ bench/mutation-survivors.md, where each is marked equivalent or a gap once read.
 import argparse
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,9 @@ MUTATED = [
     "mockserver/schemas",
 ]
 SURVIVORS = ROOT / "bench" / "mutation-survivors.md"
+# what bench/mutant_check.py prints of a kill: the contract's verdict of failure, or a server
+# that did not start; a crash of the contract prints neither
+KILLED = re.compile(r"does NOT conform to \(exit 1\)|the mutated server did not start|did not answer")
 
 
 def config(timeout: float) -> str:
@@ -86,6 +90,13 @@ def main() -> int:
         session = tree / "session.sqlite"
         cosmic = [sys.executable, "-m", "cosmic_ray.cli"]
         subprocess.run([*cosmic, "init", "cosmic-ray.toml", str(session)], cwd=tree, check=True)
+        # the unmutated copy must pass, or every mutant would count as killed
+        baseline = subprocess.run([sys.executable, str(ROOT / "bench" / "mutant_check.py")], cwd=tree, text=True,
+                                  capture_output=True)  # fmt: skip
+        if baseline.returncode != 0:
+            print(f"the unmutated tree fails the contract (exit {baseline.returncode}): no mutant can be judged")
+            print(baseline.stdout[-3000:])
+            return 1
         total = sample(session, args.sample, args.seed)
         drawn = min(args.sample, total)
         print(f"cosmic-ray made {total:,} mutants of {', '.join(MUTATED)}; {drawn} drawn (seed {args.seed})")
@@ -96,7 +107,7 @@ def main() -> int:
 
 
 def report(session: Path, took: float) -> int:
-    killed, survived, incompetent = [], [], []
+    killed, survived, incompetent, erred = [], [], [], []
     with use_db(str(session), WorkDB.Mode.open) as db:
         for item, result in db.completed_work_items:
             if result.worker_outcome == WorkerOutcome.SKIPPED:
@@ -106,8 +117,10 @@ def report(session: Path, took: float) -> int:
                 survived.append((item, result))
             elif outcome == TestOutcome.INCOMPETENT:
                 incompetent.append((item, result))
-            else:
+            elif KILLED.search(result.output or ""):
                 killed.append((item, result))
+            else:  # the contract itself erred (a crash, a usage error): that kills nothing
+                erred.append((item, result))
     tried = len(killed) + len(survived)
     read = _whys()  # what a reader said of each survivor before, kept for the same mutant
     whys = [read.get(_key(item, result), "(to read)") for item, result in survived]
@@ -115,6 +128,9 @@ def report(session: Path, took: float) -> int:
     print(f"mutants run: {tried + len(incompetent)} in {took:.0f} s")
     print(f"  killed by the contract (or by not starting): {len(killed)}")
     print(f"  survived: {len(survived)}; incompetent (the mutation itself broke): {len(incompetent)}")
+    if erred:
+        print(f"  the contract itself erred, so not counted: {len(erred)} (first: {_key(*erred[0]).splitlines()[0]})")
+        print((erred[0][1].output or "")[-2000:])
     print(f"  score: {len(killed) / tried:.0%} of the competent mutants killed" if tried else "  nothing ran")
     if tried > equivalent:
         share = len(killed) / (tried - equivalent)

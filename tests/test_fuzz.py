@@ -14,7 +14,7 @@ import pytest
 from tests.patience import patience
 from tests.server_process import ServerProcess
 
-MAX_EXAMPLES = 100  # the in-process suite (test_contract.py) runs 30
+MAX_EXAMPLES = 50  # the in-process suite (test_contract.py) runs 30
 
 
 @pytest.mark.fuzz
@@ -31,5 +31,5 @@ def test_the_whole_spec_fuzzed_finds_nothing(tmp_path):
     generated, passed = map(int, tally.groups())
     # printed, not record_property: that one breaks a run with --junitxml (xunit2); `-rP` shows it
     print(f"fuzz: {generated:,} cases generated, {passed:,} passed")
-    assert generated == passed and generated > 2_000
+    assert generated == passed and generated > 1_000
     assert "Internal server error" not in server.log
