@@ -141,6 +141,17 @@ def test_max_failures_stops_the_run_at_the_first_that_fails(broken_server, tmp_p
     assert refused.returncode == 2 and "not a positive count" in refused.stderr
 
 
+def test_max_failures_with_no_schemathesis_phase_runs_none(capsys):
+    """--phases model --max-failures 1 against a target that passes: Schemathesis is not
+    called with only the budget left (it refused that as a usage error, exit 2)."""
+    from mockserver import contract
+
+    app = create_app({"DB_PATH": None, "TOKEN": TOKEN})
+    with serving(app) as base_url:
+        code = contract.run([], base_url, TOKEN, model=False, max_failures=1)
+    assert code == 0 and "Usage" not in capsys.readouterr().out
+
+
 def test_a_later_stateful_pass_is_kept_to_the_links_left_and_what_leads_into_them():
     by_id = {op.operation_id: f"{op.method} {op.path}" for op in load_spec().operations}
     for link in links():

@@ -165,7 +165,7 @@ def run(
     known = steering.discover(base_url, headers)  # before the model's probe writes anything
     judge, failed = model_phase(base_url, headers, max_failures) if model else (None, 0)
     codes.append(1 if failed else 0)
-    if max_failures is not None:  # what is left of it goes to Schemathesis; none left, it is not run
+    if max_failures is not None and args:  # what is left goes to Schemathesis; none left, it is not run
         args = [] if failed >= max_failures else [*args, "--max-failures", str(max_failures - failed)]
     if not args:  # no phase of Schemathesis's chosen, or none left to run
         return next((code for code in codes if code != 0), 0)
