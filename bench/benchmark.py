@@ -693,22 +693,46 @@ def scale(folder: Path, customers: int, income: int, per_op: int) -> dict:
     }
 
 
-def catches(sample: int) -> None:
+def catches(sample: int) -> dict:
     """5. What the contract catches: the hand-written defects (bench/mutants.py, the model's
     phase alone, which takes seconds where the whole run takes a minute), and a sample of
     cosmic-ray's mutants (bench/mutation.py, the same phase)."""
     print("\n5. What the contract catches (its model's phase)")
     here = Path(__file__).resolve().parent
-    for label, argv in (
-        ("hand-written defects", [str(here / "mutants.py"), "--phases", "model"]),
-        (f"cosmic-ray's mutants, {sample} drawn", [str(here / "mutation.py"), "--sample", str(sample)]),
+    found: dict[str, dict] = {}
+    for key, label, argv in (
+        ("hand", "hand-written defects", [str(here / "mutants.py"), "--phases", "model"]),
+        ("mutation", f"cosmic-ray's mutants, {sample} drawn", [str(here / "mutation.py"), "--sample", str(sample)]),
     ):
         start = time.perf_counter()
         run = subprocess.run([sys.executable, *argv], capture_output=True, text=True)
         took = time.perf_counter() - start
-        wanted = re.compile(r"^(caught \d+/\d+|  killed .*|  survived.*|  score.*|mutants run.*)$", re.M)
+        wanted = re.compile(
+            r"^(caught \d+/\d+|  killed .*|  survived.*|  score.*|  the contract .*|mutants run.*)$", re.M
+        )
         lines = wanted.findall(run.stdout) or [run.stdout[-300:]]
         print(f"   {label} ({took:.0f} s): " + "; ".join(line.strip() for line in lines))
+
+        def count(pattern: str, text: str = run.stdout) -> int:
+            match = re.search(pattern, text, re.M)
+            return int(match[1]) if match else 0
+
+        if key == "hand":
+            found[key] = {"caught": count(r"^caught (\d+)/"), "of": count(r"^caught \d+/(\d+)"), "seconds": took}
+        else:
+            found[key] = {
+                "sample": sample,
+                "seed": 1,
+                "tried": count(r"^mutants run: (\d+)") - count(r"incompetent \(the mutation itself broke\): (\d+)"),
+                "killed": count(r"^  killed by the contract \(or by not starting\): (\d+)"),
+                "survived": count(r"^  survived: (\d+)"),
+                "incompetent": count(r"incompetent \(the mutation itself broke\): (\d+)"),
+                "erred": count(r"^  the contract itself erred, so not counted: (\d+)"),
+                "equivalent": count(r"^  survivors marked equivalent: (\d+)"),
+                "unread": count(r"not read yet: (\d+)$"),
+                "seconds": took,
+            }
+    return found
 
 
 def main() -> None:
@@ -736,7 +760,7 @@ def main() -> None:
         if args.only in (None, "availability"):
             parts |= availability(folder, 2 if args.quick else 5)
         if args.only in (None, "catches"):
-            catches(10 if args.quick else 150)
+            parts["catches"] = catches(10 if args.quick else 150)
     if args.quick:
         return  # a try's figures are not the page's
     if args.only is None:

@@ -1,7 +1,7 @@
 """The bench's figures on the docs site: one run's numbers, never copied by hand.
 
 `make bench` (bench/benchmark.py) records each part's raw figures in bench/figures.json and
-rewrites the blocks of docs/speed.md that stand between `<!-- bench:NAME -->` and
+rewrites the blocks of docs/speed.md and docs/contract.md that stand between `<!-- bench:NAME -->` and
 `<!-- /bench:NAME -->` from them; tests/test_bench_figures.py holds every block to what
 render() makes of that file, so a figure edited by hand on the page fails the suite.
 A part run alone (`--only`) replaces its own figures and leaves the others' as they were.
@@ -17,6 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FIGURES = ROOT / "bench" / "figures.json"
 PAGE = ROOT / "docs" / "speed.md"
+# pages with blocks: the speed page, and the contract's (what it catches, how long it takes)
+PAGES = [PAGE, ROOT / "docs" / "contract.md"]
 BLOCK = re.compile(r"(<!-- bench:([\w-]+) -->\n)(.*?)(<!-- /bench:\2 -->)", re.S)
 
 # Operation keys of benchmark.per_record, in the page's order, as a reader names them.
@@ -184,7 +186,28 @@ def _hostile_imports(f: dict) -> str:
     return table(["sheet", "size", "answer", "in", "answer's size", "server's memory", "5 s, 200 MB"], rows)
 
 
+def _catches(f: dict) -> str:
+    hand, mutants = f["hand"], f["mutation"]
+    said = [
+        f"the hand-written set (`make mutants`): {hand['caught']} of {hand['of']} caught by the model's phase "
+        f"alone ({hand['seconds']:,.0f} s)"
+    ]
+    if mutants.get("tried"):
+        graded = mutants["tried"] - mutants["equivalent"]
+        said.append(
+            f"cosmic-ray (`make mutation`): of {mutants['sample']} mutants drawn with seed {mutants['seed']}, "
+            f"{mutants['killed']} killed and {mutants['survived']} survived ({mutants['incompetent']} broke "
+            f"the code itself, {mutants['erred']} ended in an error of the contract and are not counted); "
+            f"{mutants['equivalent']} survivors are marked equivalent in `bench/mutation-survivors.md`, so "
+            f"{mutants['killed']} of the {graded} others were killed, {mutants['killed'] / max(graded, 1):.0%} "
+            f"(target 90%: {verdict(mutants['killed'] >= 0.9 * graded)}; {mutants['unread']} survivors not read yet) "
+            f"({mutants['seconds']:,.0f} s)"
+        )
+    return "\n".join(f"- {line}" for line in said)
+
+
 RENDER: dict[str, Callable[[dict], str]] = {
+    "catches": _catches,
     "run": _run,
     "throughput": _throughput,
     "scale": _scale,
@@ -216,8 +239,10 @@ def record(parts: dict) -> None:
     """A run's figures into bench/figures.json, merged over the last run's, and onto the page."""
     figures = {**load(), **parts}
     FIGURES.write_text(json.dumps(figures, indent=1) + "\n")
-    PAGE.write_text(rewrite(PAGE.read_text(), figures))
+    for page in PAGES:
+        page.write_text(rewrite(page.read_text(), figures))
 
 
 if __name__ == "__main__":
-    PAGE.write_text(rewrite(PAGE.read_text(), load()))
+    for page in PAGES:
+        page.write_text(rewrite(page.read_text(), load()))

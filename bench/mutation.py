@@ -132,9 +132,10 @@ def report(session: Path, took: float) -> int:
         print(f"  the contract itself erred, so not counted: {len(erred)} (first: {_key(*erred[0]).splitlines()[0]})")
         print((erred[0][1].output or "")[-2000:])
     print(f"  score: {len(killed) / tried:.0%} of the competent mutants killed" if tried else "  nothing ran")
+    unread = sum(why == "(to read)" for why in whys)
+    print(f"  survivors marked equivalent: {equivalent}; not read yet: {unread}")
     if tried > equivalent:
         share = len(killed) / (tried - equivalent)
-        unread = sum(why == "(to read)" for why in whys)
         print(f"  of the {tried - equivalent} not marked equivalent: {share:.0%} killed ({unread} not read yet)")
     lines = ["# Mutants the contract did not kill", "", f"{len(survived)} of {tried} (bench/mutation.py).", ""]
     for (item, result), why in zip(survived, whys, strict=True):

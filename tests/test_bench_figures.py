@@ -1,5 +1,6 @@
-"""The figures on docs/speed.md are the bench's last run's (bench/figures.json), none copied
-by hand: each block is what bench/figures.py renders from that file."""
+"""The figures on docs/speed.md and docs/contract.md are the bench's last run's
+(bench/figures.json), none copied by hand: each block is what bench/figures.py renders
+from that file."""
 
 import copy
 import json
@@ -7,15 +8,16 @@ import json
 from bench import figures
 
 
-def test_every_figure_block_on_the_page_is_rendered_from_the_bench_figures():
-    page = figures.PAGE.read_text()
-    assert figures.rewrite(page, figures.load()) == page, "edited by hand? `python bench/figures.py` redoes it"
+def test_every_figure_block_on_the_pages_is_rendered_from_the_bench_figures():
+    for path in figures.PAGES:
+        page = path.read_text()
+        assert figures.rewrite(page, figures.load()) == page, f"{path} edited by hand? `python bench/figures.py`"
 
 
-def test_the_page_has_a_block_for_every_part_the_bench_records():
-    on_page = {m[2] for m in figures.BLOCK.finditer(figures.PAGE.read_text())}
-    assert on_page == set(figures.RENDER)
-    assert set(figures.load()) <= on_page
+def test_the_pages_have_a_block_for_every_part_the_bench_records():
+    on_pages = {m[2] for path in figures.PAGES for m in figures.BLOCK.finditer(path.read_text())}
+    assert on_pages == set(figures.RENDER)
+    assert set(figures.load()) <= on_pages
 
 
 def test_a_new_run_changes_its_block_and_nothing_else():
@@ -33,6 +35,7 @@ def test_a_part_run_alone_keeps_the_other_parts_figures(tmp_path, monkeypatch):
     page.write_text(figures.PAGE.read_text())
     kept.write_text(figures.FIGURES.read_text())
     monkeypatch.setattr(figures, "PAGE", page)
+    monkeypatch.setattr(figures, "PAGES", [page])
     monkeypatch.setattr(figures, "FIGURES", kept)
     earlier = figures.load()
     availability = {"seconds": 5, "rows": [{"beside": "nothing", "target": None, "rps": 1.0, "p50": 2.0, "p99": 3.0}]}
