@@ -206,7 +206,56 @@ def _catches(f: dict) -> str:
     return "\n".join(f"- {line}" for line in said)
 
 
+def _peers(f: dict) -> str:
+    """The same route, data and load generator for each server, one after another in one
+    run; a row whose window had other load on the machine is marked and not compared."""
+    loaded = 0.10
+    rows = []
+    for r in f["rows"]:
+        notes = [r["answer"]] + ([] if r["settled"] else ["did not settle"])
+        notes += [f"under load ({r['other']:.2f} cores), not compared"] if r["other"] > loaded else []
+        rows.append(
+            [r["name"], f"{r['rps']:,.0f}", f"{r['p50']:.2f}", f"{r['p99']:.2f}", f"{r['rss']:,.0f}", ", ".join(notes)]
+        )
+    header = ["server", "req/s", "p50 ms", "p99 ms", "RSS MB", "answer, notes"]
+    said = [
+        f"Run of {f['date']} ({f['machine']}); wrk -t2 -c16, {f['seconds']}-s windows, each server warmed "
+        "until two windows running agree within 5%:",
+        "",
+        table(header, rows),
+    ]
+    mock = next((r for r in f["rows"] if r["name"] == "mockserver, defaults"), None)
+    peers = [r for r in f["rows"] if not r["name"].startswith("mockserver") and r["other"] <= loaded]
+    if mock and peers:
+        fastest = max(peers, key=lambda r: r["rps"])
+        ratio = mock["rps"] / fastest["rps"]
+        said += [
+            "",
+            f"Defaults against the fastest peer ({fastest['name']}): {ratio:.2f} × (target 1.5 ×: "
+            f"{verdict(ratio >= 1.5 and mock['other'] <= loaded)}); p99 {mock['p99']:.2f} ms (target 20 ms: "
+            f"{verdict(mock['p99'] < 20)}).",
+        ]
+    if "startup" in f:
+        s = f["startup"]
+        said += ["", f"Start-up to the first answer with {s['customers']:,} customers, from the store file alone:", ""]
+        said.append(
+            table(
+                ["server", "store MB", "first answer s", "RSS MB"],
+                [[r["name"], f"{r['mb']:,.0f}", f"{r['ready_s']:.2f}", f"{r['rss']:,.0f}"] for r in s["rows"]],
+            )
+        )
+        if len(s["rows"]) == 3:
+            mine, theirs = s["rows"][0]["ready_s"], s["rows"][2]["ready_s"]
+            said += [
+                "",
+                f"From its lone db.json against json-server: {mine / theirs:.2f} × (target: no slower, "
+                f"{verdict(mine <= theirs)}). mockserver's store holds the ledgers and Summit's income too.",
+            ]
+    return "\n".join(said)
+
+
 RENDER: dict[str, Callable[[dict], str]] = {
+    "peers": _peers,
     "catches": _catches,
     "run": _run,
     "throughput": _throughput,

@@ -44,9 +44,13 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: bench.figures
+from bench import figures  # noqa: E402
+
 CACHE = ROOT / ".bench-cache"
 ROUTE = "/api/v3/clients/779"
 AUTH = "Bearer bench"
@@ -513,7 +517,7 @@ def print_targets(rows: list[Row]) -> None:
     print(f"    p99 < 20 ms: {mock.last.p99:.2f} ms -> {verdict(mock.last.p99 < 20)}{state}")
 
 
-def scale_run(folder: Path, modules: Path | None, customers: int) -> None:
+def scale_run(folder: Path, modules: Path | None, customers: int) -> dict:
     """Start-up on a big store: mockserver from its db.json alone, against json-server on
     its own db.json of the same customers."""
     print(f"\nStart-up to the first 200 on {ROUTE} with {customers:,} customers", flush=True)
@@ -555,6 +559,10 @@ def scale_run(folder: Path, modules: Path | None, customers: int) -> None:
         "  (mockserver's store holds the customers' ledgers and Summit's income too; json-server's only the "
         "customers, so its answer has no balance)"
     )
+    recorded = [
+        {"name": name, "mb": size / 1e6, "ready_s": ready, "rss": rss, "other": other}
+        for name, size, ready, other, rss in results
+    ]
     if len(results) == 3:
         mock, peer = results[0], results[2]
         loaded = max(mock[3], peer[3]) > LOADED
@@ -562,6 +570,7 @@ def scale_run(folder: Path, modules: Path | None, customers: int) -> None:
             f"  mockserver from its lone db.json / json-server: {mock[2]:.2f} / {peer[2]:.2f} s "
             f"= {mock[2] / peer[2]:.2f}x" + (" (under load, not compared)" if loaded else "")
         )
+    return {"customers": customers, "rows": recorded}
 
 
 def main() -> None:
@@ -596,9 +605,31 @@ def main() -> None:
         rows = peers_run(folder, wrk, modules, seconds, cap, args.mockoon)
         print_rows(rows, seconds, cap)
         print_targets(rows)
-        if not args.no_scale:
-            scale_run(folder, modules, customers)
+        startup = None if args.no_scale else scale_run(folder, modules, customers)
     print(f"\n({time.monotonic() - began:.0f} s in all)")
+    if not args.quick:  # a try's figures are not the page's
+        found = {
+            "date": date.today().isoformat(),
+            "machine": f"python {sys.version.split()[0]}, node {node}, {java}; {os.cpu_count()} cores",
+            "seconds": seconds,
+            "rows": [
+                {
+                    "name": r.name,
+                    "rps": r.last.rps,
+                    "p50": r.last.p50,
+                    "p99": r.last.p99,
+                    "ready_s": r.ready_s,
+                    "rss": r.rss,
+                    "other": r.last.other,
+                    "settled": r.settled,
+                    "answer": r.body,
+                }
+                for r in rows
+            ],
+            **({"startup": startup} if startup else {}),
+        }
+        figures.record({"peers": found})
+        print("figures written to bench/figures.json and the speed page")
 
 
 if __name__ == "__main__":

@@ -46,3 +46,17 @@ def test_a_part_run_alone_keeps_the_other_parts_figures(tmp_path, monkeypatch):
         k: v for k, v in earlier.items() if k != "availability"
     }
     assert "| nothing | 1 | 2.00 | 3.00 |  |" in page.read_text()
+
+
+def test_the_peers_block_compares_only_rows_run_without_other_load():
+    def row(name, rps, other=0.02):
+        return {"name": name, "rps": rps, "p50": 1.0, "p99": 5.0, "ready_s": 1.0, "rss": 90.0, "other": other,
+                "settled": True, "answer": "same JSON"}  # fmt: skip
+
+    run = {"date": "2026-12-07", "machine": "2 cores", "seconds": 5}
+    rows = [row("mockserver, defaults", 9_000), row("WireMock 3.13.2", 6_000), row("Prism 5.14.2", 20_000, other=0.5)]
+    text = figures.render("peers", {"peers": {**run, "rows": rows}})
+    assert "| Prism 5.14.2 | 20,000 |" in text and "under load (0.50 cores), not compared" in text
+    assert "fastest peer (WireMock 3.13.2): 1.50 × (target 1.5 ×: met)" in text
+    slower = figures.render("peers", {"peers": {**run, "rows": [rows[0], row("WireMock 3.13.2", 7_000)]}})
+    assert "1.29 × (target 1.5 ×: **missed**)" in slower
