@@ -188,7 +188,7 @@ def reads(judge: Judge) -> Iterator[Request]:
         if op.method != "GET" and op.operation_id not in READ_ONLY_POSTS:
             continue
         names = [p.name for p in op.query_parameters]
-        for filling in values.paths(op.path):
+        for n, filling in enumerate(values.paths(op.path)):
             path = _filled(op.path, filling)
             for query in _queries(names, values):
                 url = path + (f"?{urlencode(query)}" if query else "")
@@ -197,7 +197,11 @@ def reads(judge: Judge) -> Iterator[Request]:
                     continue
                 if not (op.body and op.body.required):
                     yield Request(op.method, url)  # the body left out, as the docs allow
-                yield Request(op.method, url, _read_body(judge, op, filling, query))
+                body = _read_body(judge, op, filling, query)
+                yield Request(op.method, url, body)
+                if n == 0 and not query:  # and, once per operation, each repeated value alone contradicting
+                    repeated = set(filling) | {"start_date", "end_date"}
+                    yield from (Request(op.method, url, other) for other in _contradicting(body, repeated))
 
 
 def _queries(names: list[str], values: Values) -> Iterator[dict[str, Any]]:
@@ -226,6 +230,21 @@ def _read_body(judge: Judge, op: Any, filling: dict[str, Any], query: dict[str, 
     known = {**filling, **query}
     known |= {"start_date": known.get("from"), "end_date": known.get("to")}
     return {key: known.get(key, value) for key, value in example.items()}
+
+
+def _contradicting(body: dict[str, Any], repeated: set[str]) -> Iterator[dict[str, Any]]:
+    """The body with one value that repeats the path moved one step up, then one down (an
+    id by one, a day by one), the rest agreeing: a check that holds one way only, or one
+    field only, lets the other through."""
+    for key in sorted(k for k in body if k in repeated):
+        value = body[key]
+        if isinstance(value, int) and not isinstance(value, bool):
+            moved = [value + 1, value - 1]
+        elif isinstance(value, str) and _is_day(value):
+            moved = [d.isoformat() for d in (_shifted(date.fromisoformat(value), n) for n in (1, -1)) if d]
+        else:
+            continue
+        yield from ({**body, key: other} for other in moved)
 
 
 def _example(judge: Judge, op: Any) -> Any:
