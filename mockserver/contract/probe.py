@@ -238,6 +238,7 @@ def _contradicting(body: dict[str, Any], repeated: set[str]) -> Iterator[dict[st
     field only, lets the other through."""
     for key in sorted(k for k in body if k in repeated):
         value = body[key]
+        moved: list[Any]
         if isinstance(value, int) and not isinstance(value, bool):
             moved = [value + 1, value - 1]
         elif isinstance(value, str) and _is_day(value):
