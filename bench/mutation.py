@@ -34,8 +34,9 @@ MUTATED = [
 ]
 SURVIVORS = ROOT / "bench" / "mutation-survivors.md"
 # what bench/mutant_check.py prints of a kill: the contract's verdict of failure, or a server
-# that did not start; a crash of the contract prints neither
-KILLED = re.compile(r"does NOT conform to \(exit 1\)|the mutated server did not start|did not answer")
+# that did not start; or cosmic-ray's "timeout", a run that never ended (a mutant that hangs
+# the server). A crash of the contract prints none of them
+KILLED = re.compile(r"does NOT conform to \(exit 1\)|the mutated server did not start|did not answer|^timeout$", re.M)
 
 
 def config(timeout: float) -> str:
