@@ -430,13 +430,17 @@ def varied_bodies(judge: Judge, tag: str) -> Iterator[Request]:
             yield Request(op.method, _filled(op.path, {"id": UNKNOWN_ID, "incomeId": UNKNOWN_ID}), base)
         properties = schema.get("properties", {})
         for name, field_schema in properties.items():
-            for value in _variants(judge, base, name, judge.spec.resolve(field_schema)):
-                body = {k: v for k, v in base.items() if k != name}
+            target = _write_target(judge, op)
+            # a field that repeats the path (an archive's id) agrees with it, so that each
+            # variant is the one thing that differs
+            agreeing = {**base, **{k: v for k, v in (target or ("", {}))[1].items() if k in base}}
+            for value in _variants(judge, agreeing, name, judge.spec.resolve(field_schema)):
+                body = {k: v for k, v in agreeing.items() if k != name}
                 if value is not _ABSENT:
                     body[name] = value
-                path = _write_path(judge, op)
-                if path is not None:
-                    yield Request(op.method, path, body)
+                target = _write_target(judge, op)
+                if target is not None:
+                    yield Request(op.method, target[0], body)
 
 
 _ABSENT = object()
@@ -452,6 +456,15 @@ def _variants(judge: Judge, base: dict, name: str, schema: dict) -> list[Any]:
     longest = schema.get("maxLength") or next((n for n in lengths if n), None)
     if longest:
         out += ["x" * longest, "x" * (longest + 1)]
+    # a number at its bounds and one step past them, and the documented one a step either
+    # way (an id that must repeat the path's, a count a rule compares)
+    for option in options:
+        step = 1 if option.get("type") == "integer" else 0.01
+        for bound, past in (("minimum", -step), ("maximum", step)):
+            if isinstance(option.get(bound), (int, float)) and not isinstance(option.get(bound), bool):
+                out += [option[bound], round(option[bound] + past, 2)]
+    if type(base.get(name)) is int:
+        out += [base[name] + 1, base[name] - 1]
     if isinstance(base.get(name), str) and _is_day(base[name]):
         for other in [v for k, v in base.items() if k != name and isinstance(v, str) and _is_day(v)] + [base[name]]:
             out += [d.isoformat() for d in sorted(_around(date.fromisoformat(other)))]
@@ -495,16 +508,18 @@ def varied_sheets(judge: Judge, tag: str) -> Iterator[Request]:
     yield _multipart("/api/clients-import", {"category_id": str(category)}, ("customers", "twice.xlsx", twice))
 
 
-def _write_path(judge: Judge, op: Any) -> str | None:
+def _write_target(judge: Judge, op: Any) -> tuple[str, dict[str, Any]] | None:
+    """The path a write is sent to, and the values it was filled with."""
     store = judge.model.store
     dates = {"from": "2024-01-01", "to": "2024-12-31", "startdate": "2024-01-01", "enddate": "2024-12-31"}
     if "{id}" in op.path:
         ids = store.ids("customers")
-        return _filled(op.path, {"id": ids[-1], **dates}) + _period_query(op) if ids else None
+        filling = {"id": ids[-1], **dates} if ids else {}
+        return (_filled(op.path, filling) + _period_query(op), filling) if ids else None
     if "{incomeId}" in op.path:
         ids = store.ids("summit_income")
-        return _filled(op.path, {"incomeId": ids[-1]}) if ids else None
-    return op.path
+        return (_filled(op.path, {"incomeId": ids[-1]}), {"incomeId": ids[-1]}) if ids else None
+    return op.path, {}
 
 
 # -- a ledger's history, through the mock's control plane where the target has one
