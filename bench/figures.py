@@ -19,6 +19,8 @@ FIGURES = ROOT / "bench" / "figures.json"
 PAGE = ROOT / "docs" / "speed.md"
 # pages with blocks: the speed page, and the contract's (what it catches, how long it takes)
 PAGES = [PAGE, ROOT / "docs" / "contract.md"]
+# other CPU, in cores, beside a peers row above which it is not compared (bench/peers.py)
+LOADED = 0.10
 BLOCK = re.compile(r"(<!-- bench:([\w-]+) -->\n)(.*?)(<!-- /bench:\2 -->)", re.S)
 
 # Operation keys of benchmark.per_record, in the page's order, as a reader names them.
@@ -209,11 +211,10 @@ def _catches(f: dict) -> str:
 def _peers(f: dict) -> str:
     """The same route, data and load generator for each server, one after another in one
     run; a row whose window had other load on the machine is marked and not compared."""
-    loaded = 0.10
     rows = []
     for r in f["rows"]:
         notes = [r["answer"]] + ([] if r["settled"] else ["did not settle"])
-        notes += [f"under load ({r['other']:.2f} cores), not compared"] if r["other"] > loaded else []
+        notes += [f"under load ({r['other']:.2f} cores), not compared"] if r["other"] > LOADED else []
         rows.append(
             [r["name"], f"{r['rps']:,.0f}", f"{r['p50']:.2f}", f"{r['p99']:.2f}", f"{r['rss']:,.0f}", ", ".join(notes)]
         )
@@ -225,14 +226,14 @@ def _peers(f: dict) -> str:
         table(header, rows),
     ]
     mock = next((r for r in f["rows"] if r["name"] == "mockserver, defaults"), None)
-    peers = [r for r in f["rows"] if not r["name"].startswith("mockserver") and r["other"] <= loaded]
+    peers = [r for r in f["rows"] if not r["name"].startswith("mockserver") and r["other"] <= LOADED]
     if mock and peers:
         fastest = max(peers, key=lambda r: r["rps"])
         ratio = mock["rps"] / fastest["rps"]
         said += [
             "",
             f"Defaults against the fastest peer ({fastest['name']}): {ratio:.2f} × (target 1.5 ×: "
-            f"{verdict(ratio >= 1.5 and mock['other'] <= loaded)}); p99 {mock['p99']:.2f} ms (target 20 ms: "
+            f"{verdict(ratio >= 1.5 and mock['other'] <= LOADED)}); p99 {mock['p99']:.2f} ms (target 20 ms: "
             f"{verdict(mock['p99'] < 20)}).",
         ]
     if "startup" in f:

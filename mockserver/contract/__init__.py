@@ -51,10 +51,17 @@ def focus(missed: list[str]) -> list[str]:
     again spends most of its time on links already walked (a default run's pass is about a
     thousand cases)."""
     label = {f"{method.upper()} {path}": op["operationId"] for method, path, op in _operations()}
-    ends = [(link.split(" -> ")[0], link.split(" -> ")[-1]) for link in links(True)]
-    wanted = {end for link in missed for end in (link.split(" -> ")[0], link.split(" -> ")[-1])}
-    wanted |= {source for source, target in ends if target in {link.split(" -> ")[0] for link in missed}}
+    left = [_ends(link) for link in missed]
+    sources = {source for source, _ in left}
+    wanted = {end for pair in left for end in pair}
+    wanted |= {source for source, target in map(_ends, links(True)) if target in sources}
     return [arg for end in sorted(wanted) for arg in ("--include-operation-id", label[end])]
+
+
+def _ends(link: str) -> tuple[str, str]:
+    """A link's label, "POST /a -> [201] GetIt -> GET /a/{id}": its source and target operations."""
+    parts = link.split(" -> ")
+    return parts[0], parts[-1]
 
 
 # Where the docs are open, the contract accepts each reasonable reading; the run says which.

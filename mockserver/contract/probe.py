@@ -237,15 +237,17 @@ def _contradicting(body: dict[str, Any], repeated: set[str]) -> Iterator[dict[st
     id by one, a day by one), the rest agreeing: a check that holds one way only, or one
     field only, lets the other through."""
     for key in sorted(k for k in body if k in repeated):
-        value = body[key]
-        moved: list[Any]
-        if isinstance(value, int) and not isinstance(value, bool):
-            moved = [value + 1, value - 1]
-        elif isinstance(value, str) and _is_day(value):
-            moved = [d.isoformat() for d in (_shifted(date.fromisoformat(value), n) for n in (1, -1)) if d]
-        else:
-            continue
-        yield from ({**body, key: other} for other in moved)
+        yield from ({**body, key: other} for other in _steps(body[key]))
+
+
+def _steps(value: Any) -> list[Any]:
+    """An id or count one above and one below, a day one after and one before (within the
+    calendar); nothing for any other value."""
+    if type(value) is int:
+        return [value + 1, value - 1]
+    if isinstance(value, str) and _is_day(value):
+        return [d.isoformat() for d in (_shifted(date.fromisoformat(value), n) for n in (1, -1)) if d]
+    return []
 
 
 def _example(judge: Judge, op: Any) -> Any:
@@ -431,9 +433,10 @@ def varied_bodies(judge: Judge, tag: str) -> Iterator[Request]:
         properties = schema.get("properties", {})
         for name, field_schema in properties.items():
             target = _write_target(judge, op)
+            filling = target[1] if target else {}
             # a field that repeats the path (an archive's id) agrees with it, so that each
             # variant is the one thing that differs
-            agreeing = {**base, **{k: v for k, v in (target or ("", {}))[1].items() if k in base}}
+            agreeing = {**base, **{k: v for k, v in filling.items() if k in base}}
             for value in _variants(judge, agreeing, name, judge.spec.resolve(field_schema)):
                 body = {k: v for k, v in agreeing.items() if k != name}
                 if value is not _ABSENT:
@@ -464,7 +467,7 @@ def _variants(judge: Judge, base: dict, name: str, schema: dict) -> list[Any]:
             if isinstance(option.get(bound), (int, float)) and not isinstance(option.get(bound), bool):
                 out += [option[bound], round(option[bound] + past, 2)]
     if type(base.get(name)) is int:
-        out += [base[name] + 1, base[name] - 1]
+        out += _steps(base[name])
     if isinstance(base.get(name), str) and _is_day(base[name]):
         for other in [v for k, v in base.items() if k != name and isinstance(v, str) and _is_day(v)] + [base[name]]:
             out += [d.isoformat() for d in sorted(_around(date.fromisoformat(other)))]
