@@ -6,6 +6,9 @@ import http.client
 import json
 import shlex
 import urllib.parse
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from . import probe
 from .judge import Judge
@@ -60,25 +63,74 @@ class Sender:
         self.close()
 
 
+Sent = tuple[str, str, dict[str, str], bytes | None]  # method, path, headers, body
+
+
+class Ahead:
+    """Requests that change nothing, sent in order on a connection of their own, a few ahead
+    of the judge: the target answers the next ones while the model predicts this one, on the
+    other core. Sent one at a time and each waited for, the phase spent a third of its time
+    waiting on the target."""
+
+    WINDOW = 16
+
+    def __init__(self, base_url: str):
+        self.send = Sender(base_url)
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="contract-ahead")
+
+    def __call__(self, requests: Iterable[Sent]) -> Iterator[Answer]:
+        """The answers, in the requests' order. Closed early, the requests not yet sent are
+        dropped and the one being sent is waited for, so a write the caller sends next on
+        another connection comes after it, as it would have one by one."""
+        pending: deque[Future[Answer]] = deque()
+        try:
+            for request in requests:
+                pending.append(self.pool.submit(self.send, *request))
+                if len(pending) > self.WINDOW:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+            wait(pending)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.send.close()
+
+    def __enter__(self) -> "Ahead":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def model_phase(base_url: str, headers: dict[str, str], max_failures: int | None = None) -> tuple[Judge | None, int]:
     """The judge for the rest of the run, and how many probe requests failed (it stops at
     `max_failures`)."""
-    with Sender(base_url) as send:
+    with Sender(base_url) as send, Ahead(base_url) as ahead:
         try:
-            judge = Judge(lambda path, sent: send("GET", path, sent, None), headers)
+            judge = Judge(
+                lambda path, sent: send("GET", path, sent, None),
+                headers,
+                fetch_ahead=lambda paths, sent: ahead(("GET", path, sent, None) for path in paths),
+            )
         except OSError as e:
             print(f"mockserver contract: the model could not observe {base_url} ({e}); its phase did not run")
             return None, 0
-        failed = _probe(judge, send, base_url, headers, max_failures)
+        failed = _probe(judge, send, ahead, base_url, headers, max_failures)
     return judge, failed
 
 
-def _probe(judge: Judge, send: Sender, base_url: str, headers: dict[str, str], max_failures: int | None) -> int:
+def _probe(
+    judge: Judge, send: Sender, ahead: Ahead, base_url: str, headers: dict[str, str], max_failures: int | None
+) -> int:
     counts = ", ".join(f"{len(rows)} {name}" for name, rows in judge.model.observed.tables.items())
     print(f"mockserver contract: model observed {counts}", flush=True)
     for listed in judge.model.observed.not_listed:
         print(f"mockserver contract: {listed} gave no list: what it holds is compared as changes only")
-    failed = probe.run(judge, send, headers, max_failures)
+    failed = probe.run(judge, send, headers, max_failures, ahead)
     if not judge.control_plane():
         print(
             "mockserver contract: the target serves no /__mock/ control plane: ledger histories and the contents "

@@ -11,10 +11,12 @@ Schemathesis then explores at random on top; this is the part that is not left t
 """
 
 import calendar
+import contextlib
+import itertools
 import json
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -44,19 +46,22 @@ class Request:
 
 
 Send = Any  # (method, path, headers, body bytes) -> Answer
+SendAhead = Callable[[Iterable[tuple[str, str, dict[str, str], bytes | None]]], Iterator[Answer]]
 
 
 def run(
-    judge: Judge, send: Send, headers: dict[str, str], max_failures: int | None = None
+    judge: Judge,
+    send: Send,
+    headers: dict[str, str],
+    max_failures: int | None = None,
+    ahead: SendAhead | None = None,
 ) -> list[tuple[Request, Verdict]]:
     """Every request of the probe, sent to the target and judged; the verdicts that failed.
     With `max_failures`, it stops at that many: a CI job that wants only "does it conform"
-    (or a mutant run, which needs one failure) need not wait for the rest."""
+    (or a mutant run, which needs one failure) need not wait for the rest. `ahead` sends the
+    reads a few ahead of the judge (phase.Ahead)."""
     failed = []
-    for request in _all(judge):
-        body, type_ = _encoded(request)
-        sent = {**headers, **({"Content-Type": type_} if type_ else {})}
-        actual: Answer = send(request.method, request.path, sent, body)
+    for request, sent, body, actual in _answered(judge, send, headers, ahead):
         verdict = judge.judge(Exchange(request.method, request.path, sent, body, actual))
         if verdict.failed:
             failed.append((request, verdict))
@@ -64,6 +69,31 @@ def run(
                 return failed
     failed += page_walks(judge, send, headers)
     return failed[:max_failures]
+
+
+def _answered(
+    judge: Judge, send: Send, headers: dict[str, str], ahead: SendAhead | None
+) -> Iterator[tuple[Request, dict[str, str], bytes | None, Answer]]:
+    """Each request with what was sent and the target's answer. The reads, which change
+    nothing and are all chosen from the state observed, may be sent ahead; every other
+    request goes out once the answers before it are in, chosen from the state they left."""
+    chosen = [(request, *_prepared(request, headers)) for request in reads(judge)]
+    answers = (ahead or _one_by_one(send))((r.method, r.path, sent, body) for r, sent, body in chosen)
+    with contextlib.closing(answers):
+        for (request, sent, body), actual in zip(chosen, answers, strict=True):
+            yield request, sent, body, actual
+    for request in itertools.chain(undocumented_methods(judge), writes(judge)):
+        sent, body = _prepared(request, headers)
+        yield request, sent, body, send(request.method, request.path, sent, body)
+
+
+def _one_by_one(send: Send) -> SendAhead:
+    return lambda requests: (send(*request) for request in requests)
+
+
+def _prepared(request: Request, headers: dict[str, str]) -> tuple[dict[str, str], bytes | None]:
+    body, type_ = _encoded(request)
+    return {**headers, **({"Content-Type": type_} if type_ else {})}, body
 
 
 MOST_PAGES = 30  # pages one walk reads: a big list is walked in bigger pages
@@ -98,12 +128,6 @@ def page_walks(judge: Judge, send: Send, headers: dict[str, str]) -> list[tuple[
                 verdict.differences += [Difference(f"{where}: entries shown twice", [], repeated)] if repeated else []
                 failed.append((Request("GET", f"{op.path}?page=2&limit={limit}"), verdict))
     return failed
-
-
-def _all(judge: Judge) -> Iterator[Request]:
-    yield from reads(judge)
-    yield from undocumented_methods(judge)
-    yield from writes(judge)  # a generator: each write is chosen from the state the last one left
 
 
 def _encoded(request: Request) -> tuple[bytes | None, str | None]:
