@@ -4,7 +4,7 @@ target dropped while idle costs nothing: the request goes again on a new one."""
 import socket
 import threading
 
-from mockserver.contract.phase import Sender
+from mockserver.contract.phase import Ahead, Sender
 
 BODY = b'{"ok": true}'
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(BODY), BODY)
@@ -56,3 +56,65 @@ def test_a_connection_closed_while_idle_is_opened_again_and_nothing_is_lost():
     assert all(a.status == 200 for a in answers)
     assert seen["requests"] == ["GET /0 HTTP/1.1", "GET /1 HTTP/1.1", "GET /2 HTTP/1.1"]  # each once
     assert seen["connections"] == 3
+
+
+def serve_each_connection(delay: float = 0.0):
+    """A server that answers every connection at once, each in a thread of its own, after
+    `delay`, with the request's path as the body; what it saw and answered, in order."""
+    import json
+    import time
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    seen = {"requests": [], "answered": []}
+
+    def answer(connection):
+        with connection:
+            data = b""
+            while True:
+                while b"\r\n\r\n" not in data:
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        return
+                    data += chunk
+                head, _, data = data.partition(b"\r\n\r\n")
+                path = head.split(b" ")[1].decode()
+                seen["requests"].append(path)
+                time.sleep(delay)
+                body = json.dumps(path).encode()
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+                seen["answered"].append(path)
+
+    def loop():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=answer, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=loop, daemon=True).start()
+    return listener, seen
+
+
+def test_reads_sent_ahead_come_back_in_the_order_sent():
+    listener, seen = serve_each_connection()
+    with listener, Ahead(f"http://127.0.0.1:{listener.getsockname()[1]}") as ahead:
+        answers = list(ahead(("GET", f"/{n}", {}, None) for n in range(3 * Ahead.WINDOW)))
+    assert [a.json for a in answers] == [f"/{n}" for n in range(3 * Ahead.WINDOW)]
+    assert seen["requests"] == [f"/{n}" for n in range(3 * Ahead.WINDOW)]
+
+
+def test_reads_closed_early_send_no_more_and_leave_none_in_flight():
+    """What the judge stops reading (a view that differed) is not sent on: the one in flight
+    is answered before close returns, so a write sent next never overtakes it."""
+    import contextlib
+    import time
+
+    listener, seen = serve_each_connection(delay=0.02)
+    with listener, Ahead(f"http://127.0.0.1:{listener.getsockname()[1]}") as ahead:
+        with contextlib.closing(ahead(("GET", f"/{n}", {}, None) for n in range(10 * Ahead.WINDOW))) as answers:
+            assert next(answers).json == "/0"
+        assert seen["answered"] == seen["requests"]  # nothing left half-way
+        sent = len(seen["requests"])
+        time.sleep(0.2)
+        assert len(seen["requests"]) == sent < 10 * Ahead.WINDOW
