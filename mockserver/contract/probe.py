@@ -475,6 +475,9 @@ _ABSENT = object()
 
 def _variants(judge: Judge, base: dict, name: str, schema: dict) -> list[Any]:
     out: list[Any] = [_ABSENT, None, ""]
+    # a value of no type the field takes: an object for any other field, a list for an
+    # object (no reading takes either: Laravel's string, numeric and boolean rules refuse them)
+    out.append({"not": "of this type"} if "object" not in _types(judge, schema) else ["not of this type"])
     options = [schema, *(judge.spec.resolve(option) for option in schema.get("anyOf", []))]
     allowed = [value for option in options for value in option.get("enum", [])]
     # every value the docs allow; of a long list (ISO 4217's currencies), a few spread over it
@@ -496,6 +499,16 @@ def _variants(judge: Judge, base: dict, name: str, schema: dict) -> list[Any]:
         for other in [v for k, v in base.items() if k != name and isinstance(v, str) and _is_day(v)] + [base[name]]:
             out += [d.isoformat() for d in sorted(_around(date.fromisoformat(other)))]
     return out
+
+
+def _types(judge: Judge, schema: dict) -> set[str]:
+    """The JSON types a field's schema takes, its anyOf's included."""
+    options = [schema, *(judge.spec.resolve(option) for option in schema.get("anyOf", []))]
+    found = set()
+    for option in options:
+        kind = option.get("type")
+        found |= set(kind) if isinstance(kind, list) else {kind} if kind else set()
+    return found
 
 
 def _is_day(text: str) -> bool:
