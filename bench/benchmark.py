@@ -53,6 +53,7 @@ import openpyxl
 import requests
 
 from bench import figures
+from mockserver.contract import DEFAULT_PHASES
 from mockserver.schemas.customer_sheet import COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -294,10 +295,11 @@ def import_and_contract(folder: Path, max_examples: int) -> dict:
     )
     took = time.perf_counter() - start
     server.stop()
+    phases = "the default phases: " + ", ".join(DEFAULT_PHASES)
     cases = sum(int(n.replace(",", "")) for n in re.findall(r"(\d[\d,]*) generated", run.stdout))
     links = re.findall(r"links walked: (\d+ of the \d+)", run.stdout)  # the last pass's, which counts all
     print(
-        f"   mockserver contract --seeded (all phases, --max-examples {max_examples}): exit {run.returncode} in "
+        f"   mockserver contract --seeded ({phases}, --max-examples {max_examples}): exit {run.returncode} in "
         f"{took:.1f} s, {cases:,} cases in {len(links)} pass(es), links walked: {links[-1] if links else 'none'}"
     )
     print(f"     a default run under 60 s: {verdict(took < 60)}")
@@ -310,6 +312,7 @@ def import_and_contract(folder: Path, max_examples: int) -> dict:
         "import_status": answer.status_code,
         "contract": {
             "max_examples": max_examples,
+            "phases": phases,
             "seconds": took,
             "exit": run.returncode,
             "cases": cases,

@@ -149,8 +149,8 @@ def _import_contract(f: dict) -> str:
     size = f" ({f['import_kb']:,.0f} KB)" if "import_kb" in f else ""
     return (
         f"A {f['import_rows']:,}-row .xlsx{size} imported in {f['import_s']:.2f} s "
-        f"(answered {f['import_status']}); `mockserver contract --seeded` (all phases, --max-examples "
-        f"{c['max_examples']}) ran in {c['seconds']:.1f} s, exit {c['exit']}: {c['cases']:,} cases in "
+        f"(answered {f['import_status']}); `mockserver contract --seeded` ({c.get('phases', 'all phases')}, "
+        f"--max-examples {c['max_examples']}) ran in {c['seconds']:.1f} s, exit {c['exit']}: {c['cases']:,} cases in "
         f"{c['passes']} pass(es), links walked: {c['links']} (target: a default run under 60 s: "
         f"{verdict(c['seconds'] < 60)})."
     )

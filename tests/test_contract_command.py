@@ -12,7 +12,7 @@ from bench.mutants import DEFECTS
 from bench.mutants import TOKEN as MUTANT_TOKEN
 from mockserver import create_app
 from mockserver.cli import main
-from mockserver.contract import NOT_RUN, alias_operations, focus, links
+from mockserver.contract import NOT_RUN, PHASES, alias_operations, focus, links
 from mockserver.serving.threaded import serving
 from mockserver.web.spec import load_spec
 from tests.server_process import ServerProcess, run_cli
@@ -54,7 +54,7 @@ def broken_server():
 # whose drawn data its reading meets most: strict, the coverage phase's bodies with a
 # property the schema does not name; Laravel's, the fuzzing phase's strings with spaces
 # around them or none in them.
-ALL = ("model", "examples", "coverage", "fuzzing", "stateful")
+ALL = PHASES
 READINGS = {
     "lenient": ([], ALL),
     "strict": (["--strict"], ("model", "coverage", "stateful")),

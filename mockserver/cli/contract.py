@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..contract import PHASES
+from ..contract import DEFAULT_PHASES, PHASES
 from . import options
 
 
@@ -18,8 +18,9 @@ def add_parser(commands) -> argparse.ArgumentParser:
     contract = commands.add_parser(
         "contract",
         help="contract-test any server (the real backends or this mock) against openapi.yaml with Schemathesis",
-        description="Runs every Schemathesis check in every phase (examples, coverage, fuzzing, stateful "
-        "links) against --base-url; exits non-zero on any failure. Arguments after -- go to "
+        description="Predicts every answer of --base-url from a model of the docs and compares it field by "
+        "field (the model's phase), then runs every Schemathesis check in its examples, fuzzing and stateful "
+        "phases (coverage on request); exits non-zero on any failure. Arguments after -- go to "
         "`schemathesis run` as they are.",
     )
     contract.add_argument("--base-url", required=True, help="the server to test, e.g. https://api.example.com")
@@ -30,11 +31,19 @@ def add_parser(commands) -> argparse.ArgumentParser:
         "Schemathesis's check that bad tokens are refused can pass",
     )
     contract.add_argument(
-        "--max-examples", type=options.count, default=20, metavar="N", help="cases per operation (20)"
+        "--max-examples",
+        type=options.count,
+        default=20,
+        metavar="N",
+        help="cases per operation in the fuzzing phase (20); the stateful phase has a budget of its own",
     )
     contract.add_argument("--seed", type=int, help="make the run repeatable (default: random, printed at the end)")
     contract.add_argument(
-        "--phases", type=phases, default=list(PHASES), help=f"comma-separated, from {','.join(PHASES)} (all)"
+        "--phases",
+        type=phases,
+        default=list(DEFAULT_PHASES),
+        help=f"comma-separated, from {','.join(PHASES)} (default: {','.join(DEFAULT_PHASES)}; "
+        "Schemathesis's coverage phase adds about 20 s)",
     )
     contract.add_argument(
         "--max-failures",
@@ -77,11 +86,13 @@ def phases(text: str) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from .. import contract
 
-    def schemathesis_args(phases: list[str], seed: int | None, junit_xml: Path | None) -> list[str]:
+    def schemathesis_args(
+        phases: list[str], seed: int | None, junit_xml: Path | None, max_examples: int | None = None
+    ) -> list[str]:
         return contract.schemathesis_args(
             args.base_url,
             args.token,
-            args.max_examples,
+            max_examples or args.max_examples,
             seed,
             phases,
             args.workers,
@@ -93,16 +104,21 @@ def run(args: argparse.Namespace) -> int:
     replay_was_there = REPLAY_FOLDER.exists()
     with _scratch() as scratch:
 
+        # the stateful phase is run on its own, in passes with a budget of their own (contract.scenarios)
+        others = [phase for phase in args.phases if phase != "stateful"]
+        first = schemathesis_args(others, args.seed, args.junit_xml)
+
         def stateful_pass(n: int) -> list[str] | None:
             if "stateful" not in args.phases:
                 return None
             # written aside, then folded into the one report asked for (_fold_junit)
-            junit_xml = args.junit_xml and scratch / f"stateful-{n}.xml"
-            return schemathesis_args(["stateful"], None if args.seed is None else args.seed + n, junit_xml)
+            junit_xml = args.junit_xml and (scratch / f"stateful-{n}.xml" if first or n > 1 else args.junit_xml)
+            seed = None if args.seed is None else args.seed + n - 1
+            return schemathesis_args(["stateful"], seed, junit_xml, contract.scenarios(n))
 
         try:
             code = contract.run(
-                schemathesis_args(args.phases, args.seed, args.junit_xml),
+                first,
                 args.base_url,
                 args.token,
                 args.aliases,
