@@ -81,8 +81,9 @@ def serve_each_connection(delay: float = 0.0):
                 seen["requests"].append(path)
                 time.sleep(delay)
                 body = json.dumps(path).encode()
-                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+                # recorded before the bytes go, so a client that has read them finds it here
                 seen["answered"].append(path)
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
 
     def loop():
         while True:
