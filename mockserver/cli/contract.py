@@ -103,7 +103,6 @@ def run(args: argparse.Namespace) -> int:
 
     replay_was_there = REPLAY_FOLDER.exists()
     with _scratch() as scratch:
-
         # the stateful phase is run on its own, in passes with a budget of their own (contract.scenarios)
         others = [phase for phase in args.phases if phase != "stateful"]
         first = schemathesis_args(others, args.seed, args.junit_xml)
@@ -149,17 +148,31 @@ REPLAY_FOLDER = Path(".schemathesis")
 @contextlib.contextmanager
 def _scratch() -> Iterator[Path]:
     """A folder for what the run writes that nobody asked for: the later stateful passes'
-    reports, and Hypothesis's cache of the constants it found in the source, which went to
-    .hypothesis/constants in the working folder (--generation-database none does not cover it)."""
+    reports. Hypothesis's own files, which went to .hypothesis/ in the working folder
+    (--generation-database none does not cover the constants it finds in the source), go to
+    the user's cache folder instead (_hypothesis_home)."""
     from hypothesis import configuration
 
     home = configuration.storage_directory(intent_to_write=False).home_directory
     with tempfile.TemporaryDirectory(prefix="mockserver-contract-") as scratch:
-        configuration.set_hypothesis_home_dir(Path(scratch) / ".hypothesis")
+        configuration.set_hypothesis_home_dir(_hypothesis_home(Path(scratch)))
         try:
             yield Path(scratch)
         finally:
             configuration.set_hypothesis_home_dir(home)
+
+
+def _hypothesis_home(scratch: Path) -> Path:
+    """Where Hypothesis keeps its files for this run: the user's cache folder, where the
+    Unicode tables it makes on first use stay for the next run (made again in a scratch
+    folder every time, they were a third of the examples phase, about 3 s of a run); the
+    scratch folder where that cannot be made (a read-only home)."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mockserver" / "hypothesis"
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return scratch / ".hypothesis"
+    return cache
 
 
 def _fold_junit(report: Path, later: list[Path]) -> None:
