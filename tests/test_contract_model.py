@@ -49,6 +49,25 @@ def test_a_target_started_empty_passes():
     assert judge.model.store.ids("customers")  # the probe's own writes were made and followed
 
 
+def test_the_links_the_probe_walks_are_credited_and_no_other():
+    """A write answered, then the operation a link of its answer leads to, called with the id
+    the write gave or named: a link walked, which a stateful pass need not walk again."""
+    judge, failed = run(target())
+    assert failed == []
+    walked = {link.split(" -> ")[1].split("] ")[1] + " from " + link.split(" -> ")[0] for link in judge.links_walked}
+    for link in (
+        "GetCustomer from POST /api/v3/clients",
+        "GetDeletedCustomer from DELETE /api/v3/clients/{id}",
+        "CustomerInIt from POST /api/v3/clients/category",
+        "GetIncome from POST /api/income",
+        "GetDeletedIncome from DELETE /api/income/{incomeId}",
+    ):
+        assert link in walked
+    # the probe never reads the legacy path of a customer it made, nor a summary by category
+    assert "GetClientLegacy from POST /api/v3/clients" not in walked
+    assert "ItsSummary from POST /api/v3/clients/category" not in walked
+
+
 def laravel(value):
     if isinstance(value, str):
         return value.strip(" \t\n\r\0\x0b") or None

@@ -41,16 +41,27 @@ def alias_operations() -> list[str]:
 def links(aliases: bool = False) -> list[str]:
     """The spec's links between the operations a run tests, named as Schemathesis names them
     ("POST /a -> [201] GetIt -> GET /a/{id}")."""
-    label = {op["operationId"]: f"{method.upper()} {path}" for method, path, op in _operations()}
     left_out = set() if aliases else set(alias_operations())
-    tested = set(label) - left_out
     return [
-        f"{label[op['operationId']]} -> [{status}] {name} -> {label[link['operationId']]}"
-        for _, _, op in _operations()
-        for status, answer in op.get("responses", {}).items()
-        for name, link in (answer.get("links") or {}).items()
-        if op["operationId"] in tested and link.get("operationId") in tested
+        name
+        for (source, _), ends in link_ends().items()
+        for name, target in ends
+        if source not in left_out and target not in left_out
     ]
+
+
+def link_ends() -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """Every link of the spec by where it starts, (operationId, status): its name as
+    Schemathesis names it, and the operationId it leads to."""
+    label = {op["operationId"]: f"{method.upper()} {path}" for method, path, op in _operations()}
+    ends: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for _, _, op in _operations():
+        for status, answer in op.get("responses", {}).items():
+            for name, link in (answer.get("links") or {}).items():
+                if link.get("operationId") in label:
+                    named = f"{label[op['operationId']]} -> [{status}] {name} -> {label[link['operationId']]}"
+                    ends.setdefault((op["operationId"], str(status)), []).append((named, link["operationId"]))
+    return ends
 
 
 def focus(missed: list[str]) -> list[str]:
@@ -191,6 +202,8 @@ def run(
     known = steering.discover(base_url, headers)  # before the model's probe writes anything
     judge, failed = model_phase(base_url, headers, max_failures) if model else (None, 0)
     codes.append(1 if failed else 0)
+    if judge is not None:
+        report.walked_by_model(judge.links_walked)
     stateful = again(1) is not None if again is not None else False
     if max_failures is not None and failed >= max_failures:
         args, stateful = [], False  # none left for Schemathesis: it is not run

@@ -11,7 +11,7 @@ the probe chooses from the model (probe.py), and, in a proxy, traffic it never s
 
 import contextlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -65,7 +65,7 @@ class Verdict:
 
 
 Fetch = Callable[[str, dict[str, str]], Answer]
-FetchAhead = Callable[[list[str], dict[str, str]], Iterator[Answer]]
+FetchAhead = Callable[[list[str], dict[str, str]], Generator[Answer, None, None]]
 
 
 class Judge:
@@ -86,6 +86,11 @@ class Judge:
         control = load_spec(CONTROL_SPEC_PATH)
         self._ops = {(op.path, op.method.upper()): op for op in [*self.spec.operations, *control.operations]}
         self._control_plane: bool | None = None
+        from . import link_ends
+
+        self._link_ends = link_ends()
+        self._leads: dict[tuple[str, int], set[str]] = {}  # (operation, id) -> the links that lead there
+        self.links_walked: set[str] = set()
         self.readings_taken: dict[str, int] = {}
         self.deleted_income: set[int] = set()
         self.judged = 0
@@ -130,6 +135,7 @@ class Judge:
             ident = new_id(exchange.actual.json) if isinstance(exchange.actual.json, dict) else None
             if isinstance(ident, int):
                 self.model.align(table, ident)
+        self._arrive(operation, exchange)
         kept = self._checkpoint() if writes else None
         predicted, reading = self._predict(exchange, kept, writes)
         verdict.predicted = predicted
@@ -152,6 +158,7 @@ class Judge:
                 self.resync()
         elif writes and exchange.actual.ok:
             self._adopt(operation, exchange)
+            self._lead(operation, exchange)
             if follow_up:
                 self._views_after(operation, exchange, verdict)
         for name in verdict.readings:
@@ -222,6 +229,32 @@ class Judge:
             else:
                 found += differences(allowed[ident], item, f"$.data[id={ident}]")
         return found
+
+    # -- the spec's links, walked: a write answered, then the operation a link of that answer
+    # leads to, called with the id the write gave or named (report.walked_by_model)
+
+    def _lead(self, operation: str, exchange: Exchange) -> None:
+        ids = {_path_id(exchange.path)}
+        answer = exchange.actual.json if isinstance(exchange.actual.json, dict) else {}
+        ids.add(record_id(answer.get("income") if isinstance(answer.get("income"), dict) else answer))
+        listed = answer.get("ids")
+        if isinstance(listed, list):  # an import's
+            ids.update(listed)
+        for name, target in self._link_ends.get((operation, str(exchange.actual.status)), []):
+            for ident in ids:
+                if type(ident) is int:
+                    self._leads.setdefault((target, ident), set()).add(name)
+
+    def _arrive(self, operation: str, exchange: Exchange) -> None:
+        sent = _json_body(exchange)
+        named = dict(parse_qsl(urlsplit(exchange.path).query))
+        named |= sent if isinstance(sent, dict) else {}
+        named_ids = [v for k, v in named.items() if k == "id" or k.endswith("_id")]
+        for ident in [_path_id(exchange.path), *named_ids]:
+            if isinstance(ident, str) and ident.isdigit():
+                ident = int(ident)
+            if type(ident) is int:
+                self.links_walked |= self._leads.get((operation, ident), set())
 
     # -- after a write
 

@@ -7,7 +7,7 @@ import json
 import shlex
 import urllib.parse
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from . import probe
@@ -78,7 +78,7 @@ class Ahead:
         self.send = Sender(base_url)
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="contract-ahead")
 
-    def __call__(self, requests: Iterable[Sent]) -> Iterator[Answer]:
+    def __call__(self, requests: Iterable[Sent]) -> Generator[Answer, None, None]:
         """The answers, in the requests' order. Closed early, the requests not yet sent are
         dropped and the one being sent is waited for, so a write the caller sends next on
         another connection comes after it, as it would have one by one."""

@@ -16,7 +16,7 @@ import itertools
 import json
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -46,7 +46,7 @@ class Request:
 
 
 Send = Any  # (method, path, headers, body bytes) -> Answer
-SendAhead = Callable[[Iterable[tuple[str, str, dict[str, str], bytes | None]]], Iterator[Answer]]
+SendAhead = Callable[[Iterable[tuple[str, str, dict[str, str], bytes | None]]], Generator[Answer, None, None]]
 
 
 def run(

@@ -48,9 +48,13 @@ class Tally:
         for label in sorted(self.cases, key=_by_path):
             lines.append(f"{label:<{width}}" + "".join(f"  {column[label]:>10}" for column in columns))
         if self.stateful:
-            missed = [link for link in self.defined if link not in self.walked]
+            missed = [link for link in self.defined if link not in self.walked and link not in BY_MODEL]
             walked = len(self.defined) - len(missed)
-            lines.append(f"links walked: {walked} of the {len(self.defined)} the spec defines between these operations")
+            by_model = len({link for link in self.defined if link in BY_MODEL} - self.walked)
+            model = f" ({by_model} of them by the model's probe alone)" if by_model else ""
+            lines.append(
+                f"links walked: {walked} of the {len(self.defined)} the spec defines between these operations{model}"
+            )
             lines += [f"  not walked: {link}" for link in missed]
         return lines
 
@@ -59,8 +63,8 @@ HEADS = ("cases", "links in", "checks", "of meaning", "failed")
 
 
 def missed() -> list[str]:
-    """The spec's links no stateful pass of this run has walked."""
-    return [link for link in LINKS if link not in WALKED]
+    """The spec's links neither a stateful pass of this run nor the model's probe has walked."""
+    return [link for link in LINKS if link not in WALKED and link not in BY_MODEL]
 
 
 def _by_path(label: str) -> tuple[str, str]:
@@ -83,7 +87,15 @@ class OperationTable(EventHandler):
 
 
 LINKS: list[str] = []
-WALKED: set[str] = set()
+WALKED: set[str] = set()  # by the stateful passes
+BY_MODEL: set[str] = set()  # by the model's probe
+
+
+def walked_by_model(links: set[str]) -> None:
+    """Links the model's probe walked: a write answered, then the operation the link leads to
+    called with the id that write gave or named, its answer predicted whole. A stateful
+    pass is not run again for them alone."""
+    BY_MODEL.update(links)
 
 
 def install(links: list[str]) -> None:
@@ -93,5 +105,6 @@ def install(links: list[str]) -> None:
 
     LINKS[:] = links
     WALKED.clear()
+    BY_MODEL.clear()
     if OperationTable not in CUSTOM_HANDLERS:
         CUSTOM_HANDLERS.append(OperationTable)
