@@ -33,9 +33,9 @@ def add_parser(commands) -> argparse.ArgumentParser:
     contract.add_argument(
         "--max-examples",
         type=options.count,
-        default=20,
+        default=10,
         metavar="N",
-        help="cases per operation in the fuzzing phase (20); the stateful phase has a budget of its own",
+        help="cases per operation in the fuzzing phase (10); the stateful phase has a budget of its own",
     )
     contract.add_argument("--seed", type=int, help="make the run repeatable (default: random, printed at the end)")
     contract.add_argument(
