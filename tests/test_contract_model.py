@@ -54,7 +54,7 @@ def test_the_links_the_probe_walks_are_credited_and_no_other():
     the write gave or named: a link walked, which a stateful pass need not walk again."""
     judge, failed = run(target())
     assert failed == []
-    walked = {link.split(" -> ")[1].split("] ")[1] + " from " + link.split(" -> ")[0] for link in judge.links_walked}
+    walked = {link.split(" -> ")[1].split("] ")[1] + " from " + link.split(" -> ")[0] for link in judge.walks.walked}
     for link in (
         "GetCustomer from POST /api/v3/clients",
         "GetDeletedCustomer from DELETE /api/v3/clients/{id}",

@@ -205,7 +205,7 @@ def run(
     judge, failed = model_phase(base_url, headers, max_failures) if model else (None, 0)
     codes.append(1 if failed else 0)
     if judge is not None:
-        report.walked_by_model(judge.links_walked)
+        report.walked_by_model(judge.walks.walked)
     stateful = again(1) is not None if again is not None else False
     if max_failures is not None and failed >= max_failures:
         args, stateful = [], False  # none left for Schemathesis: it is not run

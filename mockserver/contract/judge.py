@@ -23,6 +23,7 @@ from ..web.spec import load_spec
 from .compare import Difference, differences, record_id
 from .model import Answer, Model, Observed, observe
 from .readings import Sent, status_reading
+from .walks import Walks, path_id
 
 # operationId -> (the table a create adds to, the new record's id in its answer)
 CREATES: dict[str, tuple[str, Callable[[Any], Any]]] = {
@@ -68,6 +69,16 @@ Fetch = Callable[[str, dict[str, str]], Answer]
 FetchAhead = Callable[[list[str], dict[str, str]], Generator[Answer, None, None]]
 
 
+def _observed(fetch: Fetch, headers: dict[str, str]) -> Observed:
+    """The target's state, read from its own list endpoints."""
+
+    def get(path: str) -> tuple[int, Any]:
+        answer = fetch(path, headers)
+        return answer.status, answer.json
+
+    return observe(get)
+
+
 class Judge:
     def __init__(
         self,
@@ -81,26 +92,15 @@ class Judge:
         on those before (phase.Ahead); by default, `fetch` one at a time."""
         self.fetch, self.headers = fetch, headers
         self.fetch_ahead = fetch_ahead or (lambda paths, sent: (fetch(path, sent) for path in paths))
-        self.model = Model(observed if observed is not None else self._observe())
+        self.model = Model(observed if observed is not None else _observed(fetch, headers))
         self.spec = load_spec()
         control = load_spec(CONTROL_SPEC_PATH)
         self._ops = {(op.path, op.method.upper()): op for op in [*self.spec.operations, *control.operations]}
         self._control_plane: bool | None = None
-        from . import link_ends
-
-        self._link_ends = link_ends()
-        self._leads: dict[tuple[str, int], set[str]] = {}  # (operation, id) -> the links that lead there
-        self.links_walked: set[str] = set()
+        self.walks = Walks()
         self.readings_taken: dict[str, int] = {}
         self.deleted_income: set[int] = set()
         self.judged = 0
-
-    def _observe(self) -> Observed:
-        def get(path: str) -> tuple[int, Any]:
-            answer = self.fetch(path, self.headers)
-            return answer.status, answer.json
-
-        return observe(get)
 
     def control_plane(self) -> bool:
         """Whether the target serves this mock's control plane (an earlier release of this
@@ -113,7 +113,7 @@ class Judge:
     def resync(self) -> None:
         """The model made anew from the target's lists: after a difference, so that one
         defect is reported once, not again in every answer after it."""
-        self.model = Model(self._observe())
+        self.model = Model(_observed(self.fetch, self.headers))
 
     def operation_of(self, method: str, path: str) -> str | None:
         try:
@@ -135,7 +135,7 @@ class Judge:
             ident = new_id(exchange.actual.json) if isinstance(exchange.actual.json, dict) else None
             if isinstance(ident, int):
                 self.model.align(table, ident)
-        self._arrive(operation, exchange)
+        self.walks.arrive(operation, exchange.path, _json_body(exchange))
         kept = self._checkpoint() if writes else None
         predicted, reading = self._predict(exchange, kept, writes)
         verdict.predicted = predicted
@@ -158,7 +158,7 @@ class Judge:
                 self.resync()
         elif writes and exchange.actual.ok:
             self._adopt(operation, exchange)
-            self._lead(operation, exchange)
+            self.walks.lead(operation, exchange.path, exchange.actual.status, exchange.actual.json)
             if follow_up:
                 self._views_after(operation, exchange, verdict)
         for name in verdict.readings:
@@ -230,39 +230,13 @@ class Judge:
                 found += differences(allowed[ident], item, f"$.data[id={ident}]")
         return found
 
-    # -- the spec's links, walked: a write answered, then the operation a link of that answer
-    # leads to, called with the id the write gave or named (report.walked_by_model)
-
-    def _lead(self, operation: str, exchange: Exchange) -> None:
-        ids = {_path_id(exchange.path)}
-        answer = exchange.actual.json if isinstance(exchange.actual.json, dict) else {}
-        ids.add(record_id(answer.get("income") if isinstance(answer.get("income"), dict) else answer))
-        listed = answer.get("ids")
-        if isinstance(listed, list):  # an import's
-            ids.update(listed)
-        for name, target in self._link_ends.get((operation, str(exchange.actual.status)), []):
-            for ident in ids:
-                if type(ident) is int:
-                    self._leads.setdefault((target, ident), set()).add(name)
-
-    def _arrive(self, operation: str, exchange: Exchange) -> None:
-        sent = _json_body(exchange)
-        named = dict(parse_qsl(urlsplit(exchange.path).query))
-        named |= sent if isinstance(sent, dict) else {}
-        named_ids = [v for k, v in named.items() if k == "id" or k.endswith("_id")]
-        for ident in [_path_id(exchange.path), *named_ids]:
-            if isinstance(ident, str) and ident.isdigit():
-                ident = int(ident)
-            if type(ident) is int:
-                self.links_walked |= self._leads.get((operation, ident), set())
-
     # -- after a write
 
     def _adopt(self, operation: str, exchange: Exchange) -> None:
         answer = exchange.actual.json
         table = CREATES.get(operation, (None,))[0] or _table_of(operation)
         if operation == "income.delete_income":
-            ident = _path_id(exchange.path)
+            ident = path_id(exchange.path)
             if ident is not None:
                 self.deleted_income.add(ident)
         if table is None or not isinstance(answer, dict):
@@ -313,7 +287,7 @@ class Judge:
         """Every documented read that shows what the write changed."""
         today = date.today().isoformat()
         if operation.startswith("income."):
-            ident = _path_id(exchange.path)
+            ident = path_id(exchange.path)
             answer = exchange.actual.json
             if ident is None and isinstance(answer, dict):
                 ident = (answer.get("income") or answer).get("id")
@@ -326,8 +300,8 @@ class Judge:
             customer = sent.get("customer_id")
             return [f"/api/v3/clients/{customer}", f"/api/v3/clients/{customer}/transactions", "/api/v3/clients"]
         if operation in SENDS and self.control_plane():
-            return [f"/__mock/outbox?customer_id={_path_id(exchange.path)}"]
-        customer = _path_id(exchange.path) if "/clients/" in exchange.path else None
+            return [f"/__mock/outbox?customer_id={path_id(exchange.path)}"]
+        customer = path_id(exchange.path) if "/clients/" in exchange.path else None
         if customer is None and isinstance(exchange.actual.json, dict) and operation in CREATES:
             customer = exchange.actual.json.get("id") if operation == "customers.create_customer" else None
         views = ["/api/v3/clients", "/api/v3/clients/summary", "/api/v3/clients/clients/categories"]
@@ -454,11 +428,4 @@ def _table_of(operation: str) -> str | None:
         return "customers"
     if operation.startswith("income."):
         return "summit_income"
-    return None
-
-
-def _path_id(path: str) -> int | None:
-    for part in reversed(urlsplit(path).path.split("/")):
-        if part.isdigit():
-            return int(part)
     return None

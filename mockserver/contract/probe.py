@@ -5,12 +5,11 @@ and `limit` at 1, the default, the last page and past it; every date filter and 
 period at the edges of the data held: an entry's day, the day before and after, month and
 year ends, a leap day, and a period that runs backwards), an optional body sent and left
 out. Then one of each kind of write, each followed by reads of every view it changes
-(judge.py), and the deletes of what the probe made.
+(judge.py), and the deletes of what the probe made. The days come from days.py.
 
 Schemathesis then explores at random on top; this is the part that is not left to chance.
 """
 
-import calendar
 import contextlib
 import itertools
 import json
@@ -18,12 +17,13 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from ..formats.sheets import xlsx_bytes
 from ..schemas.customer_sheet import COLUMNS
+from . import days
 from .compare import Difference, record_id
 from .judge import READ_ONLY_POSTS, Exchange, Judge, Verdict, every_entry
 from .model import Answer
@@ -150,7 +150,7 @@ class Values:
         self.income = _spread(store.ids("summit_income"))
         self.categories = store.ids("categories")[:10]
         self.income_categories = store.ids("summit_income_categories")[:10]
-        self.periods = list(periods(edge_days(judge)))
+        self.periods = list(days.periods(days.edge_days(judge)))
         if len(store.ids("customers")) > LARGE:  # every report is the whole table: fewer of them
             self.periods = self.periods[:: max(1, len(self.periods) // 4)]
         self.entries = store.all("ledger")[:5]
@@ -163,7 +163,7 @@ class Values:
         ids = self.customers if "{id}" in template else self.income if "{incomeId}" in template else [None]
         ids = [*ids, UNKNOWN_ID] if ids != [None] else ids
         dated = any(f"{{{n}}}" in template for n in ("from", "startdate"))
-        spans = [*self.periods, _backwards(self.periods[0])] if dated else [None]
+        spans = [*self.periods, days.backwards(self.periods[0])] if dated else [None]
         fillings = [self._filling(i, spans[0]) for i in ids]
         fillings += [self._filling(ids[0], span) for span in spans[1:]]
         if "{bid}" in template:
@@ -187,14 +187,14 @@ class Values:
         if name == "id":  # a transaction's id
             return [*(e["id"] for e in self.entries[:2]), UNKNOWN_ID]
         if name in ("from", "startDate", "to", "endDate"):  # alone: on the edge days, and the calendar's ends
-            days = sorted({p[0] for p in self.periods if p[0] == p[1]})
-            return [date.min.isoformat(), *days[:: max(1, len(days) // 8)], date.max.isoformat()]
+            single = sorted({p[0] for p in self.periods if p[0] == p[1]})
+            return [date.min.isoformat(), *single[:: max(1, len(single) // 8)], date.max.isoformat()]
         return []
 
     def pair(self, names: tuple[str, str]) -> list[dict[str, Any]]:
         if names == ("page", "limit"):
             return self._pages()
-        spans = [*self.periods, _backwards(self.periods[0])]
+        spans = [*self.periods, days.backwards(self.periods[0])]
         return [{names[0]: a, names[1]: b} for a, b in spans]
 
     def _pages(self) -> list[dict[str, Any]]:
@@ -269,8 +269,8 @@ def _steps(value: Any) -> list[Any]:
     calendar); nothing for any other value."""
     if type(value) is int:
         return [value + 1, value - 1]
-    if isinstance(value, str) and _is_day(value):
-        return [d.isoformat() for d in (_shifted(date.fromisoformat(value), n) for n in (1, -1)) if d]
+    if isinstance(value, str) and days.is_day(value):
+        return [d.isoformat() for d in (days.shifted(date.fromisoformat(value), n) for n in (1, -1)) if d]
     return []
 
 
@@ -303,63 +303,6 @@ def _spread(ids: list[int]) -> list[int]:
     if len(ids) <= MOST_IDS:
         return ids
     return [ids[0], ids[len(ids) // 2], ids[-1]]
-
-
-MOST_DAYS = 6  # entry days of each kind that periods are set on, spread over the data
-
-
-def edge_days(judge: Judge) -> list[date]:
-    """The days the data turns on: entry days of each kind, spread over the data, each with
-    the day before and after (a filter's edge is only seen on a day that has entries)."""
-    store = judge.model.store
-    found: set[date] = {date.today()}
-    for table, field in (("ledger", "date"), ("summit_income", "incomeDate")):
-        days = sorted({d for d in (_day(e.get(field)) for e in store.all(table)) if d is not None})
-        for day in days[:: max(1, -(-len(days) // MOST_DAYS))]:
-            found |= _around(day)
-    return sorted(found)
-
-
-def _day(text: Any) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except (TypeError, ValueError):
-        return None
-
-
-def _shifted(day: date, days: int) -> date | None:
-    """`day` moved by `days`, or None past the calendar's first or last day (a target may
-    well hold an entry on either: Schemathesis draws them)."""
-    try:
-        return day + timedelta(days=days)
-    except OverflowError:
-        return None
-
-
-def _around(day: date) -> set[date]:
-    return {d for d in (_shifted(day, n) for n in (-1, 0, 1)) if d is not None}
-
-
-def periods(days: list[date]) -> Iterator[tuple[str, str]]:
-    """One-day periods on the edge days, their months and years, a leap day, and all time."""
-    seen: set[tuple[date, date]] = {(date(2024, 2, 29), date(2024, 2, 29)), (date(2000, 1, 1), date.today())}
-    seen |= {(date.min, date(1, 12, 31)), (date(9999, 12, 31), date.max)}  # the calendar's own edges
-    seen.add((date(2024, 2, 28), date(2024, 3, 1)))
-    for day in days:
-        month_end = day.replace(day=calendar.monthrange(day.year, day.month)[1])
-        for pair in ((day, day), (day.replace(day=1), month_end), (date(day.year, 1, 1), date(day.year, 12, 31))):
-            seen.add(pair)
-    for first, last in sorted(seen):
-        yield first.isoformat(), last.isoformat()
-
-
-def _backwards(span: tuple[str, str]) -> tuple[str, str]:
-    first, last = span
-    if first != last:
-        return last, first
-    day = date.fromisoformat(first)
-    before = _shifted(day, -1)
-    return (first, before.isoformat()) if before else (_shifted(day, 1).isoformat(), first)  # type: ignore[union-attr]
 
 
 # -- writes, each chosen from the state the last one left
@@ -495,9 +438,9 @@ def _variants(judge: Judge, base: dict, name: str, schema: dict) -> list[Any]:
                 out += [option[bound], round(option[bound] + past, 2)]
     if type(base.get(name)) is int:
         out += _steps(base[name])
-    if isinstance(base.get(name), str) and _is_day(base[name]):
-        for other in [v for k, v in base.items() if k != name and isinstance(v, str) and _is_day(v)] + [base[name]]:
-            out += [d.isoformat() for d in sorted(_around(date.fromisoformat(other)))]
+    if isinstance(base.get(name), str) and days.is_day(base[name]):
+        for other in [v for k, v in base.items() if k != name and isinstance(v, str) and days.is_day(v)] + [base[name]]:
+            out += [d.isoformat() for d in sorted(days.around(date.fromisoformat(other)))]
     return out
 
 
@@ -509,14 +452,6 @@ def _types(judge: Judge, schema: dict) -> set[str]:
         kind = option.get("type")
         found |= set(kind) if isinstance(kind, list) else {kind} if kind else set()
     return found
-
-
-def _is_day(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-        return len(text) == 10
-    except ValueError:
-        return False
 
 
 def _body_schema(judge: Judge, op: Any) -> dict:
