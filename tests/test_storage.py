@@ -116,6 +116,22 @@ def test_a_snapshot_is_read_back_a_chunk_at_a_time_and_is_still_one_json_documen
     assert snapshot_module.read_snapshot(tmp_path / "db.json") == {**tables, GENERATION: 4}
 
 
+@pytest.mark.parametrize("layout", ["in chunks", "in one line"])
+def test_a_loaded_store_holds_one_object_per_repeated_value(tmp_path, monkeypatch, layout):
+    """Repeated short values (dates, kinds) are most of a big store's memory when each is an
+    object of its own; whichever layout the file has, each is loaded as one, with every
+    value as written."""
+    monkeypatch.setattr(snapshot_module, "FOLD_CHUNK", 5)
+    tables = {"t": {str(i): {"day": f"2024-01-0{i % 3 + 1}", "note": f"once {i}", "n": i} for i in range(1, 40)}}
+    if layout == "in chunks":
+        snapshot_module.write_snapshot(tmp_path / "db.json", tables, 1)
+    else:
+        (tmp_path / "db.json").write_text(json.dumps({**tables, GENERATION: 1}))
+    loaded = snapshot_module.read_snapshot(tmp_path / "db.json")
+    assert loaded == {**tables, GENERATION: 1}
+    assert len({id(row["day"]) for row in loaded["t"].values()}) == 3
+
+
 def stopped_store(tmp_path):
     """A store stopped cleanly after two writes: db.json alone, its journal folded in."""
     db, _ = open_db(tmp_path / "db.json")
