@@ -27,7 +27,7 @@ def _load(path):
     loaded = schemathesis.openapi.from_path(path, config=SchemathesisConfig.from_path(ROOT / "schemathesis.toml"))
     loaded.app = APP
     loaded.config.update(headers=AUTH)
-    loaded.config.generation.update(max_examples=20, deterministic=True, database="none")
+    loaded.config.generation.update(max_examples=10, deterministic=True, database="none")
     loaded.config.phases.update(phases=["examples", "coverage", "fuzzing", "stateful"])
     loaded.config.seed = 20261121
     # The checks of meaning make requests of their own per answer; the mock is held to them

@@ -14,7 +14,7 @@ import pytest
 from tests.patience import patience
 from tests.server_process import ServerProcess
 
-MAX_EXAMPLES = 50  # the in-process suite (test_contract.py) runs 20
+MAX_EXAMPLES = 50  # the in-process suite (test_contract.py) runs 10
 
 
 @pytest.mark.fuzz
