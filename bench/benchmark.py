@@ -53,7 +53,7 @@ import openpyxl
 import requests
 
 from bench import figures
-from mockserver.contract import DEFAULT_PHASES
+from mockserver.contract import DEFAULT_PHASES, MAX_EXAMPLES
 from mockserver.schemas.customer_sheet import COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -296,7 +296,7 @@ def import_and_contract(folder: Path, max_examples: int | None) -> dict:
     took = time.perf_counter() - start
     server.stop()
     phases = "the default phases: " + ", ".join(DEFAULT_PHASES)
-    examples = max_examples or "default"
+    examples = max_examples or f"{MAX_EXAMPLES}, the default"
     cases = sum(int(n.replace(",", "")) for n in re.findall(r"(\d[\d,]*) generated", run.stdout))
     links = re.findall(r"links walked: (\d+ of the \d+)", run.stdout)  # the last pass's, which counts all
     print(

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..contract import DEFAULT_PHASES, PHASES
+from ..contract import DEFAULT_PHASES, MAX_EXAMPLES, PHASES
 from . import options
 
 
@@ -33,9 +33,9 @@ def add_parser(commands) -> argparse.ArgumentParser:
     contract.add_argument(
         "--max-examples",
         type=options.count,
-        default=10,
+        default=MAX_EXAMPLES,
         metavar="N",
-        help="cases per operation in the fuzzing phase (10); the stateful phase has a budget of its own",
+        help=f"cases per operation in the fuzzing phase ({MAX_EXAMPLES}); the stateful phase has a budget of its own",
     )
     contract.add_argument("--seed", type=int, help="make the run repeatable (default: random, printed at the end)")
     contract.add_argument(

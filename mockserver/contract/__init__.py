@@ -26,6 +26,7 @@ SCHEMATHESIS_PHASES = PHASES[1:]
 # to shape; coverage was a third of a default run's time, and a default run must fit in a
 # CI job's minute. `--phases` with coverage in it runs it.
 DEFAULT_PHASES = ("model", "examples", "fuzzing", "stateful")
+MAX_EXAMPLES = 10  # fuzzing cases per operation in a default run
 
 
 def _operations() -> list[tuple[str, str, dict]]:
