@@ -67,8 +67,5 @@ def backwards(span: tuple[str, str]) -> tuple[str, str]:
 
 
 def is_day(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-        return len(text) == 10
-    except ValueError:
-        return False
+    """A day written as YYYY-MM-DD (fromisoformat also takes 20240101)."""
+    return len(text) == 10 and day_of(text) is not None

@@ -48,7 +48,7 @@ class Tally:
         for label in sorted(self.cases, key=_by_path):
             lines.append(f"{label:<{width}}" + "".join(f"  {column[label]:>10}" for column in columns))
         if self.stateful:
-            missed = [link for link in self.defined if link not in self.walked and link not in BY_MODEL]
+            missed = _unwalked(self.defined, self.walked)
             walked = len(self.defined) - len(missed)
             by_model = len({link for link in self.defined if link in BY_MODEL} - self.walked)
             model = f" ({by_model} of them by the model's probe alone)" if by_model else ""
@@ -64,7 +64,11 @@ HEADS = ("cases", "links in", "checks", "of meaning", "failed")
 
 def missed() -> list[str]:
     """The spec's links neither a stateful pass of this run nor the model's probe has walked."""
-    return [link for link in LINKS if link not in WALKED and link not in BY_MODEL]
+    return _unwalked(LINKS, WALKED)
+
+
+def _unwalked(defined: list[str], walked: set[str]) -> list[str]:
+    return [link for link in defined if link not in walked and link not in BY_MODEL]
 
 
 def _by_path(label: str) -> tuple[str, str]:
