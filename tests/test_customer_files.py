@@ -800,3 +800,17 @@ def test_a_reader_past_the_wall_clock_is_killed_and_the_answer_is_503(app, clien
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
     assert "took longer than 0.5 s" in answer.json["message"]
     assert written(store) == before
+
+
+def test_an_export_made_again_at_the_same_mock_time_is_the_same_bytes(client, monkeypatch):
+    """A consumer's snapshot test of the export holds: its file bears the mock clock's time,
+    in its properties and every part of the zip, not the wall clock's."""
+    client.put("/__mock/clock", json={"now": "2024-11-04T16:13:37Z"})
+    first = client.get(EXPORT).data
+    wall = time.time()
+    monkeypatch.setattr(time, "time", lambda: wall + 3600)  # an hour on, for whatever reads it
+    again = client.get(EXPORT).data
+    assert again == first
+    archive = zipfile.ZipFile(io.BytesIO(first))
+    assert {part.date_time for part in archive.infolist()} == {(2024, 11, 4, 16, 13, 36)}  # zip keeps even seconds
+    assert openpyxl.load_workbook(io.BytesIO(first)).properties.modified == datetime(2024, 11, 4, 16, 13, 37)

@@ -71,11 +71,12 @@ def export_customers(bid: str, category_id: int | str = "", format: str = "xlsx"
     customers = [c for c in in_category(store, category_id) if c["business_id"] == business["id"]]
     rows = [_row.dump(CustomerRowSchema.row_of(view)) for view in present(store, customers)]
     cells = [[row[column] for column in COLUMNS] for row in rows]
-    name = f"customers-{_slug(business['name'])}-{clock.now().date().isoformat()}.{format}"
+    made = clock.now()
+    name = f"customers-{_slug(business['name'])}-{made.date().isoformat()}.{format}"
     if format == "csv":
         data, mimetype = sheets.csv_bytes(COLUMNS, cells), sheets.CSV
     else:
-        data, mimetype = sheets.xlsx_bytes("Customers", COLUMNS, cells, money=[AMOUNT]), sheets.XLSX
+        data, mimetype = sheets.xlsx_bytes("Customers", COLUMNS, cells, money=[AMOUNT], made=made), sheets.XLSX
     return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
 
 

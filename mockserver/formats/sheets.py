@@ -14,9 +14,11 @@ would do on its own is bounded:
 
 import csv
 import io
+import shutil
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..defaults import IMPORT_MAX_TEXT
@@ -179,10 +181,19 @@ def column_letter(index: int) -> str:
 # -- writing
 
 
-def xlsx_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], money: Sequence[str] = ()) -> bytes:
-    """A one-sheet workbook; columns named in `money` get a number format with cents."""
+def xlsx_bytes(
+    title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    money: Sequence[str] = (),
+    made: datetime | None = None,
+) -> bytes:
+    """A one-sheet workbook; columns named in `money` get a number format with cents. Made
+    at `made` (the mock's clock; else now): its properties and every part of the zip bear
+    that time, so the same rows made at the same time are the same bytes."""
     import openpyxl
     from openpyxl.utils import get_column_letter
+    from openpyxl.writer.excel import ExcelWriter
 
     workbook = openpyxl.Workbook(write_only=True)  # streams rows: an export of many costs little memory
     sheet = workbook.create_sheet(title[:31])  # Excel's limit on a sheet's name
@@ -193,9 +204,36 @@ def xlsx_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
     money_columns = {headers.index(name) for name in money}
     for row in rows:
         sheet.append([cell(value, money=i in money_columns) for i, value in enumerate(row)])
+    made = (made or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None, microsecond=0)
+    workbook.properties.created = workbook.properties.modified = made
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    # openpyxl's save() stamps the file's properties and each zip part with the wall clock (a
+    # sheet with its temp file's time): an export made twice in a second differed
+    with _Stamped(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        archive.stamp = (max(made.year, 1980), *made.timetuple()[1:6])  # zip's dates start in 1980
+        ExcelWriter(workbook, archive).save()
     return buffer.getvalue()
+
+
+class _Stamped(zipfile.ZipFile):
+    """A zip whose parts all bear one time."""
+
+    stamp: tuple[int, int, int, int, int, int]
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, compress_type: Any = None, compresslevel: Any = None) -> None:
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            zinfo_or_arcname = self._info(zinfo_or_arcname)
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename: Any, arcname: Any = None, compress_type: Any = None, compresslevel: Any = None) -> None:
+        with open(filename, "rb") as source, self.open(self._info(arcname or filename), "w") as part:
+            shutil.copyfileobj(source, part, 1024 * 1024)
+
+    def _info(self, name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, self.stamp)
+        info.compress_type = self.compression
+        info.external_attr = 0o600 << 16
+        return info
 
 
 def _cell_maker(sheet: Any) -> Callable[..., "WriteOnlyCell"]:
