@@ -8,12 +8,13 @@ import zlib
 import pytest
 
 from mockserver.state.storage import cache as cache_module
+from mockserver.state.storage import early as early_module
 from mockserver.state.storage import journaled as storage_module
 from mockserver.state.storage import snapshot as snapshot_module
 from mockserver.state.storage.cache import cache_of
 from mockserver.state.storage.journal import JournalCorrupt, entry, folding_of, header_of, journal_of
 from mockserver.state.storage.journaled import JournaledStorage, JournaledTinyDB
-from mockserver.state.storage.snapshot import CRC, GENERATION, SnapshotCorrupt, write_atomic
+from mockserver.state.storage.snapshot import CRC, GENERATION, INDEX, SnapshotCorrupt, write_atomic
 
 
 def open_db(path, **kw):
@@ -110,9 +111,20 @@ def test_a_snapshot_is_read_back_a_chunk_at_a_time_and_is_still_one_json_documen
     text = (tmp_path / "db.json").read_text()
     body, _, last = text.rpartition("\n")
     crc = zlib.crc32(b"4", zlib.crc32(body.encode() + b"\n"))  # the lines before the last, and the generation
-    assert json.loads(text) == {**tables, CRC: crc, GENERATION: 4}
+    document = json.loads(text)
+    index = document.pop(INDEX)
+    assert document == {**tables, CRC: crc, GENERATION: 4}
     assert last == f'"{CRC}":{crc},"{GENERATION}":4}}'
-    assert len(text.splitlines()) == 12  # {, three headers, 3 + 0 + 1 chunks, three ends, the CRC and generation
+    # {, three headers, 3 + 0 + 1 chunks, three ends, the index, the CRC and generation
+    assert len(text.splitlines()) == 13
+    raw = text.encode()
+    for name, rows in tables.items():  # each chunk where the index says, its ids in its span
+        found = {}
+        for offset, length, first, last_id in index["tables"][name]:
+            chunk = json.loads(b"{" + raw[offset : offset + length].strip().lstrip(b",") + b"}")
+            assert all(first <= int(key) <= last_id for key in chunk)
+            found.update(chunk)
+        assert found == rows
     assert snapshot_module.read_snapshot(tmp_path / "db.json") == {**tables, GENERATION: 4}
 
 
@@ -142,16 +154,25 @@ def stopped_store(tmp_path):
 
 
 SNAPSHOT_DAMAGE = {  # db.json's bytes -> damaged ones; the line named
-    "a digit of a value": (lambda b: b.replace(b'"amount":200', b'"amount":208'), 5),  # the CRC's line
-    "a digit of the generation": (lambda b: b.replace(b'"__generation__":1}', b'"__generation__":2}'), 5),
-    "a digit of the CRC": (lambda b: b[: b.index(b'"__crc__":') + 10] + b"9" + b[b.index(b'"__crc__":') + 11 :], 5),
+    "a digit of a value": (lambda b: b.replace(b'"amount":200', b'"amount":208'), 6),  # the CRC's line
+    "a digit of the generation": (lambda b: b.replace(b'"__generation__":1}', b'"__generation__":2}'), 6),
+    "a digit of the CRC": (lambda b: b[: b.index(b'"__crc__":') + 10] + b"9" + b[b.index(b'"__crc__":') + 11 :], 6),
+    "a digit of the index": (lambda b: b.replace(b'"tables":{"t":[[', b'"tables":{"t":[[9'), 6),
     "not JSON": (lambda b: b.replace(b'"name":"a"', b'"name":a"'), 3),
     "cut short": (lambda b: b[: b.index(b"},")], 3),
 }
 
 
+@pytest.fixture(params=["loaded at once", "opened early"])
+def opening(request, monkeypatch):
+    """Either way a store is opened: read whole, or (a big one) early, loaded behind."""
+    if request.param == "opened early":
+        monkeypatch.setattr(early_module, "EARLY_AT_LEAST", 0)
+    return request.param
+
+
 @pytest.mark.parametrize(("damage", "number"), SNAPSHOT_DAMAGE.values(), ids=SNAPSHOT_DAMAGE.keys())
-def test_a_damaged_store_file_is_refused_naming_its_line(tmp_path, damage, number):
+def test_a_damaged_store_file_is_refused_naming_its_line(tmp_path, damage, number, opening):
     (tmp_path / "db.json").write_bytes(damage(stopped_store(tmp_path)))
     with pytest.raises(SnapshotCorrupt) as refused:
         open_db(tmp_path / "db.json")
@@ -159,7 +180,7 @@ def test_a_damaged_store_file_is_refused_naming_its_line(tmp_path, damage, numbe
     assert "\n" not in str(refused.value)
 
 
-def test_a_store_file_edited_with_its_crc_deleted_is_taken_as_it_is(tmp_path):
+def test_a_store_file_edited_with_its_crc_deleted_is_taken_as_it_is(tmp_path, opening):
     text = stopped_store(tmp_path).replace(b'"name":"b"', b'"name":"edited"')
     (tmp_path / "db.json").write_bytes(re.sub(rb'"__crc__":\d+,', b"", text))
     assert names(open_db(tmp_path / "db.json")[0]) == ["a", "edited"]
@@ -188,7 +209,7 @@ def test_a_clean_stop_leaves_a_load_cache_the_next_start_reads_instead_of_the_js
     before = json.loads(json.dumps(storage.read()))
     db.close()
     assert cache_of(tmp_path / "db.json").exists()
-    monkeypatch.setattr(storage_module, "read_snapshot", lambda path: pytest.fail("read the JSON"))
+    monkeypatch.setattr(early_module, "read_snapshot", lambda path: pytest.fail("read the JSON"))
     again, storage = open_db(tmp_path / "db.json")
     assert storage.read() == before
     again.table("t").insert({"name": "f"})
@@ -262,9 +283,9 @@ class HeldFold:
         self.gave_up = threading.Event()  # the fold was overtaken while held, before `go`
         real = storage_module.write_snapshot
 
-        def held(path, tables, generation, cancelled=lambda: False):
+        def held(path, tables, generation, cancelled=lambda: False, kept=None):
             if threading.current_thread().name != "mockserver-fold":
-                return real(path, tables, generation, cancelled)
+                return real(path, tables, generation, cancelled, kept)
             self.started.set()
             for _ in range(3000):  # 30 s at most, whatever happens
                 if self.go.wait(0.01):
@@ -274,7 +295,7 @@ class HeldFold:
                     break
             if self.error is not None:
                 raise self.error
-            return real(path, tables, generation, cancelled)
+            return real(path, tables, generation, cancelled, kept)
 
         monkeypatch.setattr(storage_module, "write_snapshot", held)
 

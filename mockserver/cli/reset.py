@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 from ..control.remote import control
+from ..state import ledger
 from ..state.store import Store
 from . import options
 
@@ -29,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
 
 def reset_file(db: Path) -> None:
     """The store back to the fixtures, and every token's sandbox gone."""
-    store = Store(db)
+    store = Store(db, kept=ledger.KEPT)
     if not store.seeded:
         store.reset()
     store.close()

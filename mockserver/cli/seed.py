@@ -5,6 +5,7 @@ import sys
 from datetime import date
 
 from .. import defaults
+from ..state import ledger
 from ..state.store import Store
 from . import options
 
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ..state.seeding import seed
 
-    store = Store(args.db)
+    store = Store(args.db, kept=ledger.KEPT)
     try:
         with tqdm(
             total=args.customers + args.income,

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from ..control.remote import control
+from ..state import ledger
 from ..state.store import Store
 from . import options
 
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 def _snapshot_offline(db: Path, action: str, name: str | None):
     from ..state.snapshots import SnapshotError, Snapshots
 
-    store = Store(db)
+    store = Store(db, kept=ledger.KEPT)
     try:
         snapshots = Snapshots(store)
         if action == "list":

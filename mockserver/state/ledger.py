@@ -8,7 +8,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from .storage.early import Unkept
 from .store import Record, Store
 
 TABLE = "ledger"
@@ -79,12 +81,12 @@ class Books:
 
     tables: tuple[str, ...] = (TABLE, CUSTOMERS)
     touch: Callable[[object], None] = staticmethod(lambda key: None)  # set by the store
+    KEPT = "ledger totals"  # each customer's totals, kept in a snapshot (storage/early.py)
 
     def __init__(self, stored: Callable[[str], dict[str, Record]]):
-        self._totals: dict[int, list[Decimal]] = {}  # customer id -> [debit, credit]
+        self._totals: dict[int, list[Decimal]] = _summed(stored(TABLE).values())  # customer id -> [debit, credit]
         self._category: dict[int, object] = {}  # stored customer id -> its category id
         self._groups: dict[object, Group] = {}  # category id -> its figures
-        self._sum(stored(TABLE).values())
         for key, customer in stored(CUSTOMERS).items():
             self._customer(int(key), customer, 1)
 
@@ -112,18 +114,16 @@ class Books:
     def counts(self) -> dict[object, int]:
         return {category: group.customers for category, group in self._groups.items()}
 
-    def _sum(self, entries: Iterable[Record]) -> None:
-        """Every entry into its customer's totals, as `_entry` adds one, less what only a
-        change needs: no customer is in a category yet (so no group moves) and the store is
-        locked (so no read needs a mark). A big store's first answer waits for all of it:
-        a 415,000-entry ledger took 0.63 s of CPU here where `_entry` took 0.76 to 1.25."""
-        totals = self._totals
-        for entry in entries:
-            amount = entry["amount"]
-            pair = totals.get(entry["customer_id"])
-            if pair is None:
-                pair = totals[entry["customer_id"]] = [ZERO, ZERO]
-            pair[0 if entry["kind"] == "invoice" else 1] += Decimal(amount) if type(amount) is int else decimal(amount)
+    @staticmethod
+    def kept_of(tables: dict[str, dict[str, Record]]) -> dict[str, list[str]]:
+        """What a snapshot of `tables` keeps: each customer's totals, as exact decimal text, by
+        the integer ids `totals` is asked for."""
+        summed = _summed(tables.get(TABLE, {}).values())
+        return {str(c): [str(debit), str(credit)] for c, (debit, credit) in summed.items() if type(c) is int}
+
+    @staticmethod
+    def early(kept: Callable[[str], Any]) -> "KeptBooks":
+        return KeptBooks(kept)
 
     def _entry(self, ident: int, entry: Record, sign: int) -> None:
         amount = decimal(entry["amount"]) if sign > 0 else -decimal(entry["amount"])
@@ -154,6 +154,40 @@ class Books:
         totals = self._totals.get(ident)
         if totals is not None:
             group.balance += totals[0] - totals[1] if sign > 0 else totals[1] - totals[0]
+
+
+class KeptBooks:
+    """The books as a snapshot kept them, for a big store's first answers before it is
+    loaded: each customer's totals, and nothing else (a category's figures need the
+    customers: Unkept, and the store builds Books)."""
+
+    def __init__(self, kept: Callable[[str], Any]):
+        self._kept = kept  # a customer's id -> what kept_of kept of it (Unkept if it cannot tell)
+
+    def totals(self, customer_id: int) -> Totals:
+        pair = self._kept(str(customer_id)) if type(customer_id) is int else None
+        return Totals(Decimal(pair[0]), Decimal(pair[1])) if pair else Totals(ZERO, ZERO)
+
+    def __getattr__(self, name: str):
+        raise Unkept(name)
+
+
+def _summed(entries: Iterable[Record]) -> dict[int, list[Decimal]]:
+    """Every entry into its customer's [debit, credit], as Books._entry adds one, less what
+    only a change needs (no group moves, no read needs a mark): a big store's first answer
+    waits for all of it, and a 415,000-entry ledger took 0.63 s of CPU here where `_entry`
+    took 0.76 to 1.25."""
+    totals: dict[int, list[Decimal]] = {}
+    for entry in entries:
+        amount = entry["amount"]
+        pair = totals.get(entry["customer_id"])
+        if pair is None:
+            pair = totals[entry["customer_id"]] = [ZERO, ZERO]
+        pair[0 if entry["kind"] == "invoice" else 1] += Decimal(amount) if type(amount) is int else decimal(amount)
+    return totals
+
+
+KEPT = (Books,)  # the views a store's snapshots keep figures of: Store(..., kept=ledger.KEPT)
 
 
 def totals_of_many(store: Store, customer_ids: Iterable[int]) -> dict[int, Totals]:

@@ -18,6 +18,7 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from ..mocking.faults import Faults
 from ..mocking.journal import Journal
 from ..web.auth import check_bearer
 from ..web.errors import ApiError
+from . import ledger
 from .clock import Clock
 from .files import claim, data_files_of, files_of, release
 from .quota import UNLIMITED, Quota
@@ -54,7 +56,7 @@ class Sandbox:
         cls, path: Path | None, journal: tuple[int, int], latency: tuple[int, int] | None, quota: Quota = UNLIMITED
     ) -> "Sandbox":
         """`journal`: the entries and the bytes its journal keeps at most."""
-        store = Store(path)
+        store = Store(path, kept=ledger.KEPT)
         return cls(store, Snapshots(store, quota), Clock(), Journal(*journal), Faults(latency), quota)
 
     def version(self) -> tuple[int, int]:
@@ -85,6 +87,10 @@ class Shared:
 
     def describe(self) -> dict:
         return {"isolation": self.isolation}
+
+    def load_behind(self, after: Callable[[], None], failed: Callable[[BaseException], None]) -> None:
+        """The store, if opened before it was loaded (a big one), loaded on a thread of its own."""
+        self.sandbox.store.load_behind(after, failed)
 
     def close(self) -> None:
         self.sandbox.store.close()
@@ -156,6 +162,10 @@ class PerToken:
                 "snapshot_bytes": self.quota.snapshot_bytes,
             },
         }
+
+    def load_behind(self, after: Callable[[], None], failed: Callable[[BaseException], None]) -> None:
+        """A sandbox's store is opened on its token's first request, and loaded then."""
+        after()
 
     def close(self) -> None:
         with self._lock:

@@ -22,7 +22,7 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -31,6 +31,7 @@ from tinydb.table import Document
 from ..resources import FIXTURES_DIR
 from .files import claim, release
 from .indexes import D, Indexes, Ordering
+from .storage.early import Unkept
 from .storage.journaled import JournaledStorage, JournaledTinyDB
 
 Record = dict[str, Any]
@@ -41,18 +42,18 @@ T = TypeVar("T")
 
 
 class Store:
-    def __init__(self, path: str | os.PathLike | None = None, fixtures: Path = FIXTURES_DIR):
+    def __init__(self, path: str | os.PathLike | None = None, fixtures: Path = FIXTURES_DIR, kept: Iterable[type] = ()):
+        """`kept`: Derived views whose figures a big store's snapshot keeps (storage/early.py)."""
         self.path = Path(path).resolve() if path is not None else None
         self.fixtures = fixtures
         self._lock = threading.RLock()
         self._lockfile = claim(self.path) if self.path is not None else None
-        self._storage = _open_storage(self.path, self._lockfile)
-        self._db = JournaledTinyDB(storage=lambda: self._storage)
-        self._db.default_table_name = "_default"
+        self._storage = _open_storage(self.path, self._lockfile, kept)
+        self._db = JournaledTinyDB(storage=lambda: self._storage)  # its default table is "_default"
         self._indexes = Indexes()
         self._storage.on_change = self._indexes.changed
         self.seeded = False
-        if not self._db.tables():
+        if not self._storage.holds_tables():
             self.reset()
             self.seeded = True
 
@@ -65,7 +66,7 @@ class Store:
         def read() -> Record | None:
             # From the storage, not TinyDB's Table.get, which copies the row into a Document
             # only for us to copy it again: a fifth of a GET by id's store time.
-            doc = self._stored(table).get(str(ident))
+            doc = self._storage.row(table, str(ident))
             return {"id": ident, **doc} if doc is not None else None
 
         return self._point(read, (table, str(ident)))
@@ -88,7 +89,7 @@ class Store:
         read without copying it."""
 
         def read() -> bool:
-            doc = self._stored(table).get(str(ident))
+            doc = self._storage.row(table, str(ident))
             return doc is not None and not (unless and doc.get(unless))
 
         return self._point(read, (table, str(ident)))
@@ -123,9 +124,13 @@ class Store:
     def derived(self, kind: type[D], read: Callable[[D], T], key: Any = None) -> T:
         """`read` of the store's `kind` view, under the lock: no write comes in between. With
         `key`, the one thing the view says `read` depends on (it marks keys as it changes),
-        it is a point read (see _point) when the view is built."""
+        it is a point read (see _point) when the view is built, or kept by a store not yet
+        loaded (storage/early.py) and `read` needs no more than it kept."""
         if key is not None and self._indexes.built(kind) is not None:
             return self._point(lambda: read(self._view(kind)), key)
+        if key is not None and (kept := self._storage.kept_view(kind)) is not None:
+            with suppress(Unkept):  # it needs more than was kept
+                return self._point(lambda: read(kept), key)
         with self._lock:
             return read(self._view(kind))
 
@@ -141,7 +146,7 @@ class Store:
 
     def insert(self, table: str, fields: Record) -> Record:
         with self.batch():
-            ident = self.next_id(table)
+            ident = self.reserve_ids(table, 1)[0]
             fields = {k: v for k, v in fields.items() if k != "id"}
             self._table(table).insert(Document(fields, doc_id=ident))
             return {"id": ident, **fields}
@@ -192,13 +197,9 @@ class Store:
                 self._table(table).remove(doc_ids=ids)
             return len(ids)
 
-    def next_id(self, sequence: str, after: int = 0) -> int:
-        """The next number of a sequence that only grows (a table's ids, or any other
-        counter); `after` is where a sequence the fixtures do not seed starts."""
-        return self.reserve_ids(sequence, 1, after)[0]
-
     def reserve_ids(self, sequence: str, count: int, after: int = 0) -> range:
-        """The next `count` numbers of a sequence, taken in one write."""
+        """The next `count` numbers of a sequence that only grows (a table's ids, or any other
+        counter), taken in one write; `after` is where a sequence the fixtures do not seed starts."""
         with self.batch():
             sequences = self._table(_SEQUENCES).get(doc_id=1) or {}
             first = max(sequences.get(sequence, 0), after) + 1
@@ -244,6 +245,10 @@ class Store:
         with self._lock:
             return counts_of(self._storage.read() or {})
 
+    def load_behind(self, after: Callable[[], None], failed: Callable[[BaseException], None]) -> None:
+        """A big store opened early is loaded from now on a thread of its own (storage/early.py)."""
+        self._storage.load_behind(after, failed)
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -278,11 +283,8 @@ class Store:
             rows = list(self._stored(table).items())
         return ({"id": int(key), **doc} for key, doc in rows)
 
-    def _index(self, table: str, field: str) -> dict[Any, set[int]]:
-        return self._indexes.get(table, field, lambda: self._stored(table))
-
     def _ids_by(self, table: str, field: str, value: Any) -> list[int]:
-        return sorted(self._index(table, field).get(value, ()))
+        return sorted(self._indexes.get(table, field, lambda: self._stored(table)).get(value, ()))
 
     def _table(self, name: str):
         # cache_size=0: TinyDB's query cache hands out the same list to every caller, to be
@@ -336,9 +338,11 @@ def consistent_read(lock: threading.RLock, storage: JournaledStorage, read: Call
         return read()
 
 
-def _open_storage(path: Path | None, lockfile: IO[str] | None) -> JournaledStorage:
+def _open_storage(path: Path | None, lockfile: IO[str] | None, kept: Iterable[type]) -> JournaledStorage:
+    """The store's storage; `kept`'s views each have a KEPT name, a kept_of(tables) and an early
+    view made of what kept_of gave."""
     try:
-        return JournaledStorage(path)
+        return JournaledStorage(path, kept={kind.KEPT: kind.kept_of for kind in kept})  # type: ignore[attr-defined]
     except BaseException:  # a damaged journal: refused, and the store left to `mockserver repair`
         if lockfile is not None:
             release(lockfile)

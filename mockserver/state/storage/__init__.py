@@ -25,6 +25,7 @@ the new one is the state; opening replays them in that order. A reset or a resto
 whole-database write, which writes its own snapshot) gives a fold under way up rather than
 wait for it with the store locked.
 
-The pieces: `journaled.py` (the storage TinyDB talks to), `snapshot.py`, `journal.py`
-and `cache.py` (the load cache a clean stop leaves beside a big snapshot).
+The pieces: `journaled.py` (the storage TinyDB talks to), `snapshot.py`, `journal.py`,
+`cache.py` (the load cache a clean stop leaves beside a big snapshot) and `early.py` (a big
+snapshot's point reads, from its index, while it loads behind them).
 """

@@ -17,9 +17,10 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from .cache import cache_of, drop, keep_cache, read_cache
+from .cache import cache_of, drop
+from .early import Kept, LoadedTables
 from .journal import JournalFile, Replayed, apply_ops, folding_of, journal_of, replay
-from .snapshot import GENERATION, Cancelled, read_snapshot, write_snapshot
+from .snapshot import Cancelled, write_snapshot
 
 Tables = dict[str, dict[str, dict]]
 COMPACT_AT_LEAST = 8 * 1024 * 1024  # a journal smaller than this is never worth folding
@@ -30,15 +31,16 @@ _GONE = object()
 _EPOCHS = itertools.count(1)
 
 
-class JournaledStorage(Storage):
-    def __init__(self, path: str | os.PathLike | None = None, compact_at_least: int = COMPACT_AT_LEAST):
-        """path None keeps everything in memory (tests, throwaway servers)."""
+class JournaledStorage(LoadedTables, Storage):
+    def __init__(
+        self, path: str | os.PathLike | None = None, compact_at_least: int = COMPACT_AT_LEAST, kept: Kept | None = None
+    ):
+        """path None keeps everything in memory (tests, throwaway servers). `kept`: the
+        figures each snapshot written keeps beside the tables, for early reads (early.py)."""
         self.path = Path(path).resolve() if path is not None else None
         self.journal_path = journal_of(self.path) if self.path is not None else None
         self.compact_at_least = compact_at_least
-        self._data: Tables = {}
-        self._generation = 0
-        self._snapshot_bytes = 0
+        self._no_tables_yet(kept or {})
         self._journal = JournalFile(self.journal_path) if self.journal_path is not None else None
         self._fold: threading.Thread | None = None  # the fold running behind the requests
         self._overtaken = threading.Event()  # set: the running fold gives up (see _checkpoint)
@@ -87,11 +89,11 @@ class JournaledStorage(Storage):
         if self._journal is not None and self._journal.fd is not None:
             assert self.path is not None
             self.settle()
-            if self._journal.holds_changes() or self._folding_bytes:
+            if self._journal.holds_changes() or self._folding_bytes or not self._indexed():
                 self._checkpoint()
             self._journal.close()
             self._journal.path.unlink(missing_ok=True)
-            keep_cache(self.path, self._snapshot_bytes, self._data, self._generation)
+            self._keep_cache()
 
     # -- rows, from JournaledTable
 
@@ -216,7 +218,7 @@ class JournaledStorage(Storage):
         self.settle()
         generation = self._generation + 1
         drop(cache_of(self.path))  # of the snapshot this one replaces
-        self._snapshot_bytes = write_snapshot(self.path, self._data, generation)
+        self._snapshot_bytes = write_snapshot(self.path, self._data, generation, kept=self.kept)
         self._generation = generation
         self._journal.start(generation)
         # a fold that failed (a full disk) left its journal: the snapshot now holds it too
@@ -246,28 +248,24 @@ class JournaledStorage(Storage):
 
     def _write_fold(self, tables: Tables, generation: int, folding: Path, overtaken: threading.Event) -> None:
         assert self.path is not None
-        if (size := _folded(self.path, tables, generation, overtaken)) is not None:
+        if (size := _folded(self.path, tables, generation, overtaken, self.kept)) is not None:
             self._snapshot_bytes = size
             folding.unlink(missing_ok=True)
             self._folding_bytes = 0
 
     def _open(self) -> None:
         assert self.path is not None and self.journal_path is not None
+        assert self._journal is not None
         _drop_half_written(self.path)
-        if self.path.exists():
-            self._snapshot_bytes = self.path.stat().st_size
-            data = read_cache(self.path)
-            if data is None:
-                data = read_snapshot(self.path)
-            self._generation = data.pop(GENERATION, 0)
-            self._data = data
         folding = folding_of(self.journal_path)
+        if self._read_snapshot(folding):  # opened early: no journal to replay
+            self._journal.start(self._generation)
+            return
         # a fold that had not written its snapshot: its journal comes first, then the new one's
         unfolded = folding.exists() and self._replay(folding) is not None
         if unfolded:
             self._generation += 1
         replayed = self._replay(self.journal_path) if self.journal_path.exists() else None
-        assert self._journal is not None
         if unfolded or (replayed is not None and not replayed.checked):
             # the snapshot catches up before the journal it needed goes; an unchecked one goes too
             self._checkpoint()
@@ -281,12 +279,12 @@ class JournaledStorage(Storage):
         return replay(journal, self._generation, lambda ops: apply_ops(self._data, ops))
 
 
-def _folded(path: Path, tables: Tables, generation: int, overtaken: threading.Event) -> int | None:
+def _folded(path: Path, tables: Tables, generation: int, overtaken: threading.Event, kept: Kept) -> int | None:
     """The fold's snapshot written, and its bytes; None if it failed or was overtaken: the
     set-aside journal then stays, replayed until a snapshot holds it."""
     try:
         drop(cache_of(path))  # of the snapshot this one replaces
-        return write_snapshot(path, tables, generation, overtaken.is_set)
+        return write_snapshot(path, tables, generation, overtaken.is_set, kept)
     except (OSError, Cancelled):
         return None
 

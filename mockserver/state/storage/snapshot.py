@@ -9,7 +9,7 @@ import json
 import os
 import tempfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,6 +18,8 @@ from ...formats.encoding import encoded
 Tables = dict[str, dict[str, dict]]
 GENERATION = "__generation__"  # in the snapshot: which journal belongs to it
 CRC = "__crc__"  # in the snapshot: the CRC-32 of the lines before its last, and of its generation
+INDEX = "__index__"  # in the snapshot: where each table's rows are (early.py)
+KEPT = "__kept__ "  # in the snapshot: a table of figures kept for early reads, by name, not loaded
 FOLD_CHUNK = 2000  # rows encoded at a time by a fold: about a millisecond with the GIL held
 
 
@@ -41,14 +43,24 @@ class SnapshotCorrupt(StoreDamaged):
         )
 
 
-def write_snapshot(path: Path, tables: Tables, generation: int, cancelled: Callable[[], bool] = lambda: False) -> int:
+def write_snapshot(
+    path: Path,
+    tables: Tables,
+    generation: int,
+    cancelled: Callable[[], bool] = lambda: False,
+    kept: Mapping[str, Callable[[Tables], Any]] | None = None,
+) -> int:
     """The tables and their generation in `path`, as write_atomic writes it, encoded
     FOLD_CHUNK rows at a time: an encoder holds the GIL for a whole call, and json's one
     call for 25 MB stopped every other thread for a quarter of a second. Between chunks it
     gives up with Cancelled once `cancelled()` says so.
 
-    Still one JSON document, laid out in lines read_snapshot reads one at a time, the last
-    one holding the CRC-32 of the lines before it and of the generation (a digit flipped
+    Still one JSON document, laid out in lines read_snapshot reads one at a time. After the
+    tables come the figures `kept` makes of them (name -> a function of the tables giving
+    id -> figures), each laid out as a table named "__kept__ <name>", which loading skips.
+    The line before the last is the index: each chunk's place in the file and the span of its
+    ids, so that a big store answers point reads before it is loaded (early.py). The last
+    line holds the CRC-32 of the lines before it and of the generation (a digit flipped
     there would make its journal count as folded in already):
 
         {
@@ -56,28 +68,54 @@ def write_snapshot(path: Path, tables: Tables, generation: int, cancelled: Calla
         "1":{...},"2":{...},...      a chunk of rows
         ,"2001":{...},...            the next one
         },
+        "__kept__ ledger totals":{
+        "1":["120.00","20.00"],...
+        },
+        "__index__":{"tables":{"customers":[[offset,length,first id,last id],...],...}},
         "__crc__":3735847112,"__generation__":7}
     """
 
+    figures = {KEPT + name: figure(tables) for name, figure in (kept or {}).items()}
+
     def fill(f: IO[bytes]) -> None:
-        crc = 0
-        for part in _parts(tables):
+        crc = offset = 0
+        spans: dict[str, list[list[int | None]]] = {}
+        for part, name, keys in _parts({**tables, **figures}):
             if cancelled():
                 raise Cancelled(path)
             f.write(part)
             crc = zlib.crc32(part, crc)
+            if keys is not None:
+                spans.setdefault(name, []).append([offset, len(part), *_span(keys)])
+            elif name:
+                spans.setdefault(name, [])
+            offset += len(part)
+        index = b'"%s":' % INDEX.encode() + encoded({"tables": spans}) + b",\n"
+        f.write(index)
+        crc = zlib.crc32(index, crc)
         f.write(b'"%s":%d,"%s":%d}' % (CRC.encode(), _sealed(crc, generation), GENERATION.encode(), generation))
 
     return replace_file(path, fill, mode="wb")
 
 
-def _parts(tables: Tables) -> Iterator[bytes]:
-    yield b"{\n"
+def _parts(tables: Tables) -> Iterator[tuple[bytes, str, list[str] | None]]:
+    """The document's lines before the index, each with its table's name (or "") and, for a
+    chunk of rows, their keys."""
+    yield b"{\n", "", None
     for name, rows in tables.items():
-        yield json.dumps(name, ensure_ascii=False).encode() + b":{\n"
+        yield json.dumps(name, ensure_ascii=False).encode() + b":{\n", name, None
         for n, chunk in enumerate(pieces(rows, FOLD_CHUNK)):
-            yield (b"," if n else b"") + encoded(chunk)[1:-1] + b"\n"
-        yield b"},\n"
+            yield (b"," if n else b"") + encoded(chunk)[1:-1] + b"\n", name, list(chunk)
+        yield b"},\n", "", None
+
+
+def _span(keys: list[str]) -> tuple[int | None, int | None]:
+    """The lowest and highest of ids written in digits; (None, None), which the early reader
+    takes for "any", if one is not."""
+    ids = [int(key) for key in keys if key.isascii() and key.isdigit()]
+    if len(ids) < len(keys) or not ids:
+        return None, None
+    return min(ids), max(ids)
 
 
 def _sealed(crc: int, generation: int) -> int:
@@ -101,6 +139,8 @@ def read_snapshot(path: Path) -> dict[str, Any]:
                 interned = Interned()
                 for name, rows in data.items():
                     interned.rows(name, rows)
+                for name in [name for name in data if name == INDEX or str(name).startswith(KEPT)]:
+                    del data[name]
                 data.pop(CRC, None)  # laid out otherwise: the CRC cannot be checked, nor was it made here
                 return data
             data, crc, last = _read_lines(f, zlib.crc32(first))
@@ -111,6 +151,9 @@ def read_snapshot(path: Path) -> dict[str, Any]:
     if CRC in data and data.pop(CRC) != _sealed(crc, data.get(GENERATION, 0)):
         raise SnapshotCorrupt(path, last, "holds a checksum that the lines before it and the generation fail")
     return data
+
+
+_INDEX_LINE = b'"%s":' % INDEX.encode()
 
 
 class _Damaged(ValueError):
@@ -125,8 +168,9 @@ def _read_lines(f: IO[bytes], crc: int) -> tuple[dict[str, Any], int, int]:
     interned = Interned()
     data: dict[str, Any] = {}
     table: dict[str, Any] | None = None
-    name = ""
+    name, figures = "", False
     number, last = 1, 0
+    skipped: dict[str, Any] = {}  # the kept figures' tables: for early reads only
     for raw in f:
         number += 1
         line = raw.rstrip(b"\r\n")
@@ -135,9 +179,14 @@ def _read_lines(f: IO[bytes], crc: int) -> tuple[dict[str, Any], int, int]:
         try:
             if line.endswith(b":{") and table is None:
                 name = json.loads(line[:-2])
-                table = data[name] = {}
+                figures = isinstance(name, str) and name.startswith(KEPT)
+                table = (skipped if figures else data)[name] = {}
             elif line == b"},":
                 table = None
+            elif figures and table is not None:
+                pass
+            elif line.startswith(_INDEX_LINE) and table is None:
+                pass  # for a start that reads before it loads (early.py); the tables say it all
             elif table is not None:
                 # interned a chunk at a time: the copies it drops make room for the next chunk's
                 table.update(interned.rows(name, json.loads(b"{" + line.lstrip(b",") + b"}")))
