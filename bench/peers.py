@@ -44,6 +44,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -53,6 +54,11 @@ from bench import figures
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".bench-cache"
 ROUTE = "/api/v3/clients/779"
+# An answer that needs the whole store (every customer's balance): a big store opened early
+# gives it once it has loaded behind the first answers (state/storage/early.py).
+WHOLE = "/api/v3/clients/summary"
+LONE = "mockserver, lone db.json"
+UNINDEXED = "mockserver, the same without its index"
 AUTH = "Bearer bench"
 # Versions, not figures: what is installed. Prism 5.14.2 is the last that runs on Node 20
 # (5.15 asks for Node 24); json-server 0.17 is the last stable line (1.0 is still beta).
@@ -193,8 +199,8 @@ class OtherLoad:
 # --- servers -------------------------------------------------------------------------------
 
 
-def get(port: int, timeout: float = 2.0) -> tuple[int, bytes]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{ROUTE}", headers={"Authorization": AUTH})
+def get(port: int, timeout: float = 2.0, path: str = ROUTE) -> tuple[int, bytes]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Authorization": AUTH})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:
             return answer.status, answer.read()
@@ -208,7 +214,7 @@ class Server:
     def __init__(self, name: str, argv: list[str], port: int, cwd: Path, timeout: float = 180):
         self.name, self.port = name, port
         self.log = open(cwd / f"{slug(name)}.log", "wb")  # noqa: SIM115 (closed in stop)
-        start = time.perf_counter()
+        self.started = start = time.perf_counter()
         self.proc = subprocess.Popen(argv, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         load = OtherLoad(self.proc.pid)
         deadline = time.monotonic() + timeout
@@ -229,6 +235,13 @@ class Server:
 
     def rss_mb(self) -> float:
         return tree_mb(self.proc.pid)
+
+    def loaded_s(self) -> float:
+        """From the start to its first 200 on WHOLE (asked once it answers ROUTE)."""
+        status, _ = get(self.port, timeout=300, path=WHOLE)
+        if status != 200:
+            raise RuntimeError(f"{self.name} answered {WHOLE} with {status}")
+        return time.perf_counter() - self.started
 
     def stop(self) -> None:
         try:
@@ -538,11 +551,16 @@ def scale_run(folder: Path, modules: Path | None, customers: int) -> dict:
     for _ in range(START_TRIES):
         shutil.rmtree(lone.parent, ignore_errors=True)
         lone.parent.mkdir()
+        unindexed = lone.with_name("unindexed.json")
+        without_index(seeded, unindexed)
         shutil.copyfile(seeded, lone)  # no db.json.cache (nor anything else) beside it
-        for name in ("mockserver, lone db.json", "mockserver, again (what its stop left)"):
-            server = mockserver(name, lone)
+        for name, db in ((LONE, lone), ("mockserver, again (what its stop left)", lone), (UNINDEXED, unindexed)):
+            server = mockserver(name, db)
+            first = server.rss_mb()
+            loaded = server.loaded_s()
+            time.sleep(1)  # its heap settled, as a user's server is a second after
             tries.setdefault(name, []).append(
-                (name, lone.stat().st_size, server.ready_s, server.ready_other, server.rss_mb())
+                (name, db.stat().st_size, server.ready_s, server.ready_other, server.rss_mb(), loaded, first)
             )
             server.stop()
     if modules is not None:
@@ -553,7 +571,9 @@ def scale_run(folder: Path, modules: Path | None, customers: int) -> dict:
             for n in range(START_TRIES):
                 server = json_server(modules, folder / f"json-server-big-{n}", clients)
                 size = (folder / f"json-server-big-{n}" / "db.json").stat().st_size
-                row = (f"{server.name}, its db.json", size, server.ready_s, server.ready_other, server.rss_mb())
+                loaded = server.ready_s  # it answers nothing before it has read its whole file
+                rss = server.rss_mb()
+                row = (f"{server.name}, its db.json", size, server.ready_s, server.ready_other, rss, loaded, rss)
                 tries.setdefault(row[0], []).append(row)
                 server.stop()
         except (RuntimeError, OSError) as e:
@@ -564,26 +584,51 @@ def scale_run(folder: Path, modules: Path | None, customers: int) -> dict:
         times = ", ".join(f"{row[2]:.2f}" for row in rows)
         print(f"  {name}: first 200 in {times} s; the middle one is kept", flush=True)
         results.append(sorted(rows, key=lambda row: row[2])[len(rows) // 2])
-    print(f"  {'':<45}{'store MB':>9}{'first 200 s':>12}{'RSS MB':>8}{'other':>7}")
-    for name, size, ready, other, rss in results:
+    print(f"  {'':<45}{'store MB':>9}{'first 200 s':>12}{'loaded s':>9}{'RSS MB':>8}{'first':>7}{'other':>7}")
+    for name, size, ready, other, rss, loaded, first in results:
         mark = "  UNDER LOAD, not compared" if other > LOADED else ""
-        print(f"  {name:<45}{size / 1e6:>9,.0f}{ready:>12.2f}{rss:>8,.0f}{other:>7.2f}{mark}")
+        figures_ = f"{size / 1e6:>9,.0f}{ready:>12.2f}{loaded:>9.2f}{rss:>8,.0f}{first:>7,.0f}{other:>7.2f}"
+        print(f"  {name:<45}{figures_}{mark}")
     print(
-        "  (mockserver's store holds the customers' ledgers and Summit's income too; json-server's only the "
-        "customers, so its answer has no balance)"
+        f"  (loaded: to the first 200 on {WHOLE}, which needs the whole store; RSS a second after it, 'first' at the "
+        "first 200. mockserver's store holds the customers' ledgers and Summit's income too; json-server's only "
+        "the customers, so its answer has no balance)"
     )
     recorded = [
-        {"name": name, "mb": size / 1e6, "ready_s": ready, "rss": rss, "other": other}
-        for name, size, ready, other, rss in results
+        {"name": name, "mb": size / 1e6, "ready_s": ready, "loaded_s": loaded, "rss": rss, "rss_first": first}
+        | {"other": other}
+        for name, size, ready, other, rss, loaded, first in results
     ]
-    if len(results) == 3:
-        mock, peer = results[0], results[2]
-        loaded = max(mock[3], peer[3]) > LOADED
+    named = {row[0]: row for row in results}
+    peer = next((row for name, row in named.items() if name.startswith("json-server")), None)
+    if peer is not None:
+        mock = named[LONE]
+        busy = max(mock[3], peer[3]) > LOADED
         print(
             f"  mockserver from its lone db.json / json-server: {mock[2]:.2f} / {peer[2]:.2f} s "
-            f"= {mock[2] / peer[2]:.2f}x" + (" (under load, not compared)" if loaded else "")
+            f"= {mock[2] / peer[2]:.2f}x" + (" (under load, not compared)" if busy else "")
         )
+    indexed, whole = named[LONE][4], named[UNINDEXED][4]
+    print(f"  RSS once loaded, with its index / read whole before the first answer: {indexed:,.0f} / {whole:,.0f} MB")
     return {"customers": customers, "rows": recorded}
+
+
+def without_index(seeded: Path, into: Path) -> None:
+    """The store as the version before the index wrote it (no index, no kept figures, the CRC
+    of what is left): read whole before the first answer, as every start was."""
+    lines = seeded.read_bytes().split(b"\n")
+    body, skipping = [], False
+    for line in lines[:-2]:  # the index and the last line go
+        if line.startswith(b'"__kept__ '):
+            skipping = True
+        elif skipping:
+            skipping = line != b"},"
+        else:
+            body.append(line + b"\n")
+    del lines[:-1]
+    generation = json.loads(b"{" + lines[-1])["__generation__"]
+    crc = zlib.crc32(b"%d" % generation, zlib.crc32(b"".join(body)))
+    into.write_bytes(b"".join(body) + b'"__crc__":%d,"__generation__":%d}' % (crc, generation))
 
 
 def main() -> None:
