@@ -214,6 +214,9 @@ class Server:
     def __init__(self, name: str, argv: list[str], port: int, cwd: Path, timeout: float = 180):
         self.name, self.port = name, port
         self.log = open(cwd / f"{slug(name)}.log", "wb")  # noqa: SIM115 (closed in stop)
+        # the files it is given (a store copied a moment ago) on disk first: their writeback
+        # was the machine's other load during a start, and marked the row as taken under load
+        os.sync()
         self.started = start = time.perf_counter()
         self.proc = subprocess.Popen(argv, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         load = OtherLoad(self.proc.pid)
