@@ -20,7 +20,10 @@ GENERATION = "__generation__"  # in the snapshot: which journal belongs to it
 CRC = "__crc__"  # in the snapshot: the CRC-32 of the lines before its last, and of its generation
 INDEX = "__index__"  # in the snapshot: where each table's rows are (early.py)
 KEPT = "__kept__ "  # in the snapshot: a table of figures kept for early reads, by name, not loaded
-FOLD_CHUNK = 2000  # rows encoded at a time by a fold: about a millisecond with the GIL held
+# Rows to a line of the snapshot, encoded at a time by a fold (well under a millisecond with the
+# GIL held); a read by id before the store has loaded parses one line, and the load behind it
+# holds the GIL a line at a time. At 2,000 a line, a big store's first GET took 50-70 ms.
+FOLD_CHUNK = 250
 
 
 class Cancelled(Exception):
@@ -139,6 +142,7 @@ def read_snapshot(path: Path) -> dict[str, Any]:
                 interned = Interned()
                 for name, rows in data.items():
                     interned.rows(name, rows)
+                    interned.ended(name)
                 for name in [name for name in data if name == INDEX or str(name).startswith(KEPT)]:
                     del data[name]
                 data.pop(CRC, None)  # laid out otherwise: the CRC cannot be checked, nor was it made here
@@ -182,6 +186,7 @@ def _read_lines(f: IO[bytes], crc: int) -> tuple[dict[str, Any], int, int]:
                 figures = isinstance(name, str) and name.startswith(KEPT)
                 table = (skipped if figures else data)[name] = {}
             elif line == b"},":
+                interned.ended(name)
                 table = None
             elif figures and table is not None:
                 pass
@@ -208,7 +213,8 @@ class Interned:
     100,000-customer store: 124 MB of 526). `mockserver seed` interns the rows it makes
     the same way, a row at a time (`__call__`).
 
-    A loaded table interns only the fields that repeat a value in its first rows (`rows`): a
+    A loaded table interns only the fields that repeat a value in its first SAMPLE rows (`rows`,
+    over as many chunks as they take; all of a smaller table's, once it has `ended`): a
     field whose values never repeat (a ledger entry's description, a customer's timestamps)
     saves nothing, and interning every short string, 1.2 million of them, most seen once,
     was 2.2 s of the 3.7 a 100,000-customer store's JSON took to read. Same memory: 419 MB
@@ -219,6 +225,7 @@ class Interned:
     def __init__(self) -> None:
         self._seen: dict[str, str] = {}
         self._fields: dict[str, list[str]] = {}  # a table's fields whose values repeat
+        self._sampled: dict[str, list[Any]] = {}  # a table's first rows, until there are SAMPLE
 
     def __call__(self, obj: dict) -> dict:
         for key, value in obj.items():
@@ -231,15 +238,29 @@ class Interned:
         if not isinstance(rows, dict):
             return rows
         fields = self._fields.get(table)
-        if fields is None:
-            fields = self._fields[table] = _repeating(itertools.islice(rows.values(), self.SAMPLE))
+        if fields is None:  # the first rows, over as many chunks as they take, tell
+            sampled = self._sampled.setdefault(table, [])
+            sampled += itertools.islice(rows.values(), self.SAMPLE - len(sampled))
+            if len(sampled) < self.SAMPLE:
+                return rows  # interned once there are enough, or the table ends (`ended`)
+            self.ended(table)
+            fields = self._fields[table]
+        self._intern(fields, rows.values())
+        return rows
+
+    def ended(self, table: str) -> None:
+        """The table's rows are all in: its first rows, if still waiting, tell its fields."""
+        if table not in self._fields and table in self._sampled:
+            sampled = self._sampled.pop(table)
+            self._intern(self._fields.setdefault(table, _repeating(sampled)), sampled)
+
+    def _intern(self, fields: list[str], rows: Iterable[Any]) -> None:
         seen = self._seen
         for key in fields:
-            for row in rows.values():
+            for row in rows:
                 value = row.get(key) if type(row) is dict else None
                 if type(value) is str:
                     row[key] = seen.setdefault(value, value)
-        return rows
 
 
 def _repeating(rows: Iterable[Any]) -> list[str]:
