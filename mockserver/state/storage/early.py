@@ -129,7 +129,7 @@ class Early:
         self._views.clear()  # a view's reads hold this object: a cycle the frozen heap would keep
 
     def _chunk(self, offset: int, length: int) -> dict[str, Any] | None:
-        """A chunk's rows, parsed for one read and let go (10 ms for 2,000 customers): the load
+        """A chunk's rows, parsed for one read and let go (about a millisecond for 250 customers): the load
         behind is soon to hold every row, and chunks kept beside it would only add to its
         peak."""
         with self._lock:  # not a descriptor closed, and its number given to another file
