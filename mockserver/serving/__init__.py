@@ -48,12 +48,13 @@ def front_from_env() -> "Front":
     from .front import Front, heavy_paths
     from .reuse import Reuse
 
-    # Buffers over 256 KiB (a snapshot line, its parse's scratch, a large answer) mapped and
+    # Buffers over 64 KiB (a snapshot line, its parse's scratch, a large answer) mapped and
     # unmapped on their own, as glibc does until the first is freed and it raises that bar:
     # made in its heap, their holes stayed as the store loaded around them. A 100,000-customer
-    # store loaded behind its first requests: 480 MB RSS, where it was 491 (501 untrimmed).
+    # store loaded behind its first requests: 480 MB worker RSS, where it was 491 (501
+    # untrimmed), the same as that store read whole before the first answer.
     with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, 256 * 1024)
+        ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, 64 * 1024)
     app = app_from_env()
     config = app.config
     threads = int(os.environ.get(THREADS_ENV, "1"))
