@@ -155,3 +155,33 @@ def test_the_edges_cover_what_a_backend_gets_wrong():
     assert {"0001-01-01", "9999-12-31", "2024-02-29"} <= set(values)
     assert "" in strings and any(not s.isascii() for s in strings)
     assert any(len(s) == 255 and len(s.encode()) > 255 for s in strings)  # characters, not bytes
+
+
+def test_a_specs_parse_is_kept_between_starts_and_made_anew_for_an_edit(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    copy = tmp_path / "openapi.yaml"
+    copy.write_bytes(SPEC_PATH.read_bytes())
+    parsed = yaml.load(SPEC_PATH.read_bytes(), Loader=yaml.SafeLoader)
+    assert load(copy) == parsed  # parsed, and kept
+    kept = list((tmp_path / "cache" / "mockserver" / "specs").iterdir())
+    assert len(kept) == 1
+
+    def refused(*args, **kwargs):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(yaml, "load", refused)
+    assert load(copy) == parsed  # from what was kept
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    copy.write_text(SPEC_PATH.read_text().replace("title:", "title: Edited", 1))
+    assert load(copy)["info"]["title"].startswith("Edited")  # an edit is parsed anew
+    kept[0].write_bytes(kept[0].read_bytes()[:100])  # damaged: parsed, and kept again
+    copy.write_bytes(SPEC_PATH.read_bytes())
+    assert load(copy) == parsed
+    assert len(kept[0].read_bytes()) > 100
+
+
+def test_a_spec_is_parsed_without_a_cache_folder_it_can_write(tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))  # a file, not a folder
+    assert load(SPEC_PATH) == yaml.load(SPEC_PATH.read_bytes(), Loader=yaml.SafeLoader)
