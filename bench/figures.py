@@ -267,11 +267,12 @@ def _peers(f: dict) -> str:
             ]
         before = rows.get("mockserver, the same without its index")
         if mine and before:
+            seen = before.get("rss_seen", [before["rss"]])
             said += [
                 "",
-                f"RSS once loaded: {mine['rss']:,.0f} MB, against {before['rss']:,.0f} MB for the same store read "
-                f"whole before the first answer, as every start was before the index (target: no higher, "
-                f"{verdict(mine['rss'] <= before['rss'])}).",
+                f"RSS once loaded: {mine['rss']:,.0f} MB, against {', '.join(f'{mb:,.0f}' for mb in seen)} MB in "
+                f"{len(seen)} starts of the same store read whole before the first answer, as every start was before "
+                f"the index (target: no higher than those, {verdict(mine['rss'] <= max(seen))}).",
             ]
     return "\n".join(said)
 
