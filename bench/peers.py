@@ -50,6 +50,7 @@ from datetime import date
 from pathlib import Path
 
 from bench import figures
+from mockserver.state.storage.snapshot import CRC, GENERATION, KEPT
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".bench-cache"
@@ -627,16 +628,16 @@ def without_index(seeded: Path, into: Path) -> None:
     lines = seeded.read_bytes().split(b"\n")
     body, skipping = [], False
     for line in lines[:-2]:  # the index and the last line go
-        if line.startswith(b'"__kept__ '):
+        if line.startswith(b'"' + KEPT.encode()):
             skipping = True
         elif skipping:
             skipping = line != b"},"
         else:
             body.append(line + b"\n")
-    del lines[:-1]
-    generation = json.loads(b"{" + lines[-1])["__generation__"]
+    generation = json.loads(b"{" + lines[-1])[GENERATION]
+    del lines
     crc = zlib.crc32(b"%d" % generation, zlib.crc32(b"".join(body)))
-    into.write_bytes(b"".join(body) + b'"__crc__":%d,"__generation__":%d}' % (crc, generation))
+    into.write_bytes(b"".join(body) + b'"%s":%d,"%s":%d}' % (CRC.encode(), crc, GENERATION.encode(), generation))
 
 
 def main() -> None:

@@ -3,17 +3,17 @@ store's (mockserver/state/storage/early.py)."""
 
 import json
 import threading
-import zlib
 from datetime import date
 
 import pytest
 
+from bench.peers import without_index
 from mockserver.state import ledger
 from mockserver.state.sandbox import shared
 from mockserver.state.seeding import seed
 from mockserver.state.storage import early as early_module
 from mockserver.state.storage import snapshot as snapshot_module
-from mockserver.state.storage.snapshot import CRC, GENERATION, INDEX, KEPT
+from mockserver.state.storage.snapshot import INDEX
 from mockserver.state.store import Store
 from tests.conftest import ApiClient, make_app
 
@@ -153,22 +153,6 @@ def test_a_store_whose_file_changed_before_its_load_says_so(seeded):
         store.close()
 
 
-def older_layout(path):
-    """The file as the version before the index wrote it: no index, no kept figures."""
-    lines = path.read_bytes().split(b"\n")
-    body, kept = [], False
-    for line in lines[:-2]:  # the index and the last line go
-        if line.startswith(b'"' + KEPT.encode()):
-            kept = True
-        elif kept:
-            kept = line != b"},"
-        else:
-            body.append(line + b"\n")
-    generation = json.loads(b"{" + lines[-1])[GENERATION]
-    crc = zlib.crc32(b"%d" % generation, zlib.crc32(b"".join(body)))
-    path.write_bytes(b"".join(body) + b'"%s":%d,"%s":%d}' % (CRC.encode(), crc, GENERATION.encode(), generation))
-
-
 def test_a_store_written_before_the_index_loads_as_it_was(seeded, monkeypatch):
     paths = customer_paths(seeded)
     app = make_app(seeded)
@@ -176,7 +160,7 @@ def test_a_store_written_before_the_index_loads_as_it_was(seeded, monkeypatch):
         before = answers(ApiClient(app.test_client()), paths)
     finally:
         shared(app).store.close()
-    older_layout(seeded)
+    without_index(seeded, seeded)  # as the version before the index wrote it
     assert INDEX.encode() not in seeded.read_bytes()
     app = make_app(seeded)
     try:
