@@ -115,11 +115,17 @@ class Books:
         return {category: group.customers for category, group in self._groups.items()}
 
     @staticmethod
-    def kept_of(tables: dict[str, dict[str, Record]]) -> dict[str, list[str]]:
-        """What a snapshot of `tables` keeps: each customer's totals, as exact decimal text, by
-        the integer ids `totals` is asked for."""
-        summed = _summed(tables.get(TABLE, {}).values())
-        return {str(c): [str(debit), str(credit)] for c, (debit, credit) in summed.items() if type(c) is int}
+    def kept_of(tables: dict[str, dict[str, Record]]) -> dict[str, str]:
+        """What a snapshot of `tables` keeps: each customer's totals as "debit credit", exact
+        decimal text, by the integer ids `totals` is asked for. Made as the sums are let go,
+        one text per customer: the sums and lists of two texts beside them took `mockserver
+        seed`'s peak from 557 MB to 603."""
+        summed, kept = _summed(tables.get(TABLE, {}).values()), {}
+        while summed:
+            customer, (debit, credit) = summed.popitem()
+            if type(customer) is int:
+                kept[str(customer)] = f"{debit} {credit}"
+        return kept
 
     @staticmethod
     def early(kept: Callable[[str], Any]) -> "KeptBooks":
@@ -162,11 +168,17 @@ class KeptBooks:
     customers: Unkept, and the store builds Books)."""
 
     def __init__(self, kept: Callable[[str], Any]):
-        self._kept = kept  # a customer's id -> what kept_of kept of it (Unkept if it cannot tell)
+        self._kept = kept  # a customer's id -> what kept_of kept of it, None, or Unkept raised
 
     def totals(self, customer_id: int) -> Totals:
-        pair = self._kept(str(customer_id)) if type(customer_id) is int else None
-        return Totals(Decimal(pair[0]), Decimal(pair[1])) if pair else Totals(ZERO, ZERO)
+        kept = self._kept(str(customer_id)) if type(customer_id) is int else None
+        if kept is None:
+            return Totals(ZERO, ZERO)
+        try:
+            debit, credit = kept.split(" ")
+            return Totals(Decimal(debit), Decimal(credit))
+        except (AttributeError, ValueError, ArithmeticError) as e:  # not as kept_of writes it
+            raise Unkept(customer_id) from e
 
     def __getattr__(self, name: str):
         raise Unkept(name)

@@ -72,7 +72,7 @@ def write_snapshot(
         ,"2001":{...},...            the next one
         },
         "__kept__ ledger totals":{
-        "1":["120.00","20.00"],...
+        "1":"120.00 20.00",...
         },
         "__index__":{"tables":{"customers":[[offset,length,first id,last id],...],...}},
         "__crc__":3735847112,"__generation__":7}
