@@ -29,7 +29,7 @@ from typing import Any
 
 from .cache import keep_cache, read_cache
 from .journal import journal_of
-from .snapshot import CRC, GENERATION, INDEX, KEPT, SnapshotCorrupt, _sealed, read_snapshot
+from .snapshot import CRC, GENERATION, INDEX, INDEX_LINE, KEPT, SnapshotCorrupt, _sealed, read_snapshot
 
 Kept = Mapping[str, Callable[[dict], Any]]  # a name -> the figures a snapshot keeps of its tables
 EARLY_AT_LEAST = 16 * 1024 * 1024  # a smaller snapshot loads whole in under half a second
@@ -56,8 +56,8 @@ class Early:
         """Whether the snapshot at `path` has an index (the line before its last)."""
         try:
             with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as whole:
-                last = whole.rfind(b"\n")
-                return whole.find(b'"%s":' % INDEX.encode(), whole.rfind(b"\n", 0, last) + 1, last) != -1
+                before, last = _last_two_lines(whole)
+                return whole[before : before + len(INDEX_LINE)] == INDEX_LINE
         except (OSError, ValueError):
             return False
 
@@ -69,11 +69,10 @@ class Early:
             with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as whole:
                 if whole[:2] != b"{\n":
                     return None
-                last = whole.rfind(b"\n") + 1
-                before = whole.rfind(b"\n", 0, last - 1) + 1
+                before, last = _last_two_lines(whole)
                 index = bytes(whole[before:last])
                 tail = json.loads(b"{" + whole[last:])
-                if not index.startswith(b'"%s":' % INDEX.encode()) or not isinstance(tail.get(CRC), int):
+                if not index.startswith(INDEX_LINE) or not isinstance(tail.get(CRC), int):
                     return None
                 generation = tail.get(GENERATION, 0)
                 with memoryview(whole) as view, view[:last] as lines:
@@ -143,6 +142,12 @@ class Early:
         return rows if isinstance(rows, dict) else None
 
 
+def _last_two_lines(whole: mmap.mmap) -> tuple[int, int]:
+    """Where the snapshot's line before its last (the index, if it has one) and its last begin."""
+    last = whole.rfind(b"\n") + 1
+    return whole.rfind(b"\n", 0, last - 1) + 1, last
+
+
 def _well_formed(spans: Any) -> bool:
     """An index as write_snapshot writes it: table -> [[offset, length, first id, last id]]."""
     if not isinstance(spans, dict):
@@ -169,10 +174,6 @@ class Loading:
         self._finished = False
         self._error: BaseException | None = None
         self._after: Callable[[], None] = lambda: None
-
-    @property
-    def finished(self) -> bool:
-        return self._finished
 
     def behind(self, after: Callable[[], None], failed: Callable[[BaseException], None]) -> None:
         """Loads on a thread of its own; `after` is called once the tables are read and before
@@ -273,8 +274,7 @@ class LoadedTables:
         """The load cache for the next start, unless this one stopped before it had loaded (the
         file is as it was, and no more than it was)."""
         assert self.path is not None
-        loading = self._loading
-        if loading is None or loading.finished:
+        if self._loading is None:  # loaded (a failed load leaves it set)
             keep_cache(self.path, self._snapshot_bytes, self._data, self._generation)
 
     def _opened_early(self, folding: Path) -> bool:

@@ -19,6 +19,7 @@ Tables = dict[str, dict[str, dict]]
 GENERATION = "__generation__"  # in the snapshot: which journal belongs to it
 CRC = "__crc__"  # in the snapshot: the CRC-32 of the lines before its last, and of its generation
 INDEX = "__index__"  # in the snapshot: where each table's rows are (early.py)
+INDEX_LINE = b'"%s":' % INDEX.encode()  # how the index's line begins
 KEPT = "__kept__ "  # in the snapshot: a table of figures kept for early reads, by name, not loaded
 # Rows to a line of the snapshot, encoded at a time by a fold (well under a millisecond with the
 # GIL held); a read by id before the store has loaded parses one line, and the load behind it
@@ -143,10 +144,8 @@ def read_snapshot(path: Path) -> dict[str, Any]:
                 for name, rows in data.items():
                     interned.rows(name, rows)
                     interned.ended(name)
-                for name in [name for name in data if name == INDEX or str(name).startswith(KEPT)]:
-                    del data[name]
                 data.pop(CRC, None)  # laid out otherwise: the CRC cannot be checked, nor was it made here
-                return data
+                return _without_early(data)
             data, crc, last = _read_lines(f, zlib.crc32(first))
     except _Damaged as e:
         raise SnapshotCorrupt(path, e.number, str(e)) from e
@@ -154,10 +153,14 @@ def read_snapshot(path: Path) -> dict[str, Any]:
         raise SnapshotCorrupt(path, 1, f"is not what was written ({e})") from e
     if CRC in data and data.pop(CRC) != _sealed(crc, data.get(GENERATION, 0)):
         raise SnapshotCorrupt(path, last, "holds a checksum that the lines before it and the generation fail")
+    return _without_early(data)
+
+
+def _without_early(data: dict[str, Any]) -> dict[str, Any]:
+    """The tables, less what a snapshot holds for early reads only: its index and kept figures."""
+    for name in [name for name in data if name == INDEX or str(name).startswith(KEPT)]:
+        del data[name]
     return data
-
-
-_INDEX_LINE = b'"%s":' % INDEX.encode()
 
 
 class _Damaged(ValueError):
@@ -174,7 +177,6 @@ def _read_lines(f: IO[bytes], crc: int) -> tuple[dict[str, Any], int, int]:
     table: dict[str, Any] | None = None
     name, figures = "", False
     number, last = 1, 0
-    skipped: dict[str, Any] = {}  # the kept figures' tables: for early reads only
     for raw in f:
         number += 1
         line = raw.rstrip(b"\r\n")
@@ -183,14 +185,14 @@ def _read_lines(f: IO[bytes], crc: int) -> tuple[dict[str, Any], int, int]:
         try:
             if line.endswith(b":{") and table is None:
                 name = json.loads(line[:-2])
-                figures = isinstance(name, str) and name.startswith(KEPT)
-                table = (skipped if figures else data)[name] = {}
+                figures = isinstance(name, str) and name.startswith(KEPT)  # its lines are not read
+                table = data[name] = {}
             elif line == b"},":
                 interned.ended(name)
                 table = None
             elif figures and table is not None:
                 pass
-            elif line.startswith(_INDEX_LINE) and table is None:
+            elif line.startswith(INDEX_LINE) and table is None:
                 pass  # for a start that reads before it loads (early.py); the tables say it all
             elif table is not None:
                 # interned a chunk at a time: the copies it drops make room for the next chunk's
