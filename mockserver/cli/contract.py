@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..contract import DEFAULT_PHASES, MAX_EXAMPLES, PHASES
+from ..resources import cache_folder
 from . import options
 
 
@@ -167,7 +168,7 @@ def _hypothesis_home(scratch: Path) -> Path:
     Unicode tables it makes on first use stay for the next run (made again in a scratch
     folder every time, they were a third of the examples phase, about 3 s of a run); the
     scratch folder where that cannot be made (a read-only home)."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mockserver" / "hypothesis"
+    cache = cache_folder("hypothesis")
     try:
         cache.mkdir(parents=True, exist_ok=True)
     except OSError:

@@ -11,9 +11,7 @@ import functools
 import hashlib
 import keyword
 import marshal
-import os
 import re
-import tempfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,7 +21,8 @@ from typing import Any
 import jsonschema_rs
 import yaml
 
-from ..resources import SPEC_PATH
+from ..resources import SPEC_PATH, cache_folder
+from ..state.storage.snapshot import replace_file
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 7x faster on this spec
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -109,7 +108,7 @@ def load(path: Path = SPEC_PATH) -> dict:
     hash of the file's bytes (so an edit is parsed anew): YAML took 0.1 s of a server's 0.9-s
     start, marshal takes a millisecond. Without a cache folder it can write, it is parsed."""
     text = path.read_bytes()
-    kept = _parsed_folder() / f"{path.stem}-{hashlib.sha256(text).hexdigest()[:32]}-{marshal.version}.marshal"
+    kept = cache_folder("specs") / f"{path.stem}-{hashlib.sha256(text).hexdigest()[:32]}-{marshal.version}.marshal"
     with contextlib.suppress(OSError, EOFError, ValueError, TypeError):
         blob = kept.read_bytes()
         if zlib.crc32(blob[4:]).to_bytes(4, "little") == blob[:4]:
@@ -120,18 +119,8 @@ def load(path: Path = SPEC_PATH) -> dict:
     with contextlib.suppress(OSError, ValueError):
         blob = marshal.dumps(document)
         kept.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=kept.parent, prefix=f".{kept.name}.")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(zlib.crc32(blob).to_bytes(4, "little") + blob)
-            os.replace(temporary, kept)
-        finally:
-            Path(temporary).unlink(missing_ok=True)
+        replace_file(kept, lambda f: f.write(zlib.crc32(blob).to_bytes(4, "little") + blob), mode="wb")
     return document
-
-
-def _parsed_folder() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mockserver" / "specs"
 
 
 class Spec:
