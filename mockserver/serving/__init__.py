@@ -22,7 +22,7 @@ import signal
 import sys
 from multiprocessing import util
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .preflight import StartupError, check_port, check_store
 
@@ -88,6 +88,11 @@ def _load_failed(error: BaseException, worker: bool = True) -> None:
     """The store could not be loaded behind the requests (its file changed, the machine ran
     out of memory): one line, and the server stops, as a failed start does."""
     print(f"mockserver: {error}", file=sys.stderr, flush=True)
+    _stop(worker)
+
+
+def _stop(worker: bool = True) -> NoReturn:
+    """Exit 1 now; a granian worker first tells its supervisor (SIGUSR1) not to respawn it."""
     if worker:
         os.kill(os.getppid(), signal.SIGUSR1)
     os._exit(1)
@@ -98,8 +103,7 @@ def app_from_env() -> "Flask":
     config = json.loads(os.environ.get(ENV, "{}"))
     app = _build(config)
     if app is None:
-        os.kill(os.getppid(), signal.SIGUSR1)
-        os._exit(1)
+        _stop()
     # Ctrl-C reaches the whole process group, so the worker would get SIGINT and then the
     # supervisor's SIGTERM; granian's worker can miss its own wake-up between the two and
     # never exit (1 stop in 6 under load). Blocked here, before granian starts its threads
